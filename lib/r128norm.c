@@ -1,0 +1,965 @@
+/* r128norm core: configuration, statistics, running values, and the
+ * per-buffer pass that drives the kernels.  See r128norm.h for the API and
+ * docs/library.md for the numerics. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "r128norm.h"
+#include "r128norm_kernels.h"
+
+/* How a format's raw values map to normalized units:
+ * normalized = (raw - zero) * scale, and the range integer output saturates to. */
+typedef struct {
+  size_t size;
+  int is_float;
+  double zero, scale;
+  double min, max;
+} format_info;
+
+static const format_info formats[R128NORM_N_FORMATS] = {
+  [R128NORM_FORMAT_U8] = {1, 0, 0.0, 1.0 / 255.0, 0.0, 255.0},
+  [R128NORM_FORMAT_U8_CENTERED] = {1, 0, 128.0, 1.0 / 128.0, 0.0, 255.0},
+  [R128NORM_FORMAT_S16] = {2, 0, 0.0, 1.0 / 32768.0, -32768.0, 32767.0},
+  [R128NORM_FORMAT_U16] = {2, 0, 0.0, 1.0 / 65535.0, 0.0, 65535.0},
+  [R128NORM_FORMAT_S32] = {4, 0, 0.0, 1.0 / 2147483648.0, -2147483648.0,
+      2147483647.0},
+  [R128NORM_FORMAT_F16] = {2, 1, 0.0, 1.0, -65504.0, 65504.0},
+  [R128NORM_FORMAT_F32] = {4, 1, 0.0, 1.0, -FLT_MAX, FLT_MAX},
+  [R128NORM_FORMAT_F64] = {8, 1, 0.0, 1.0, -DBL_MAX, DBL_MAX},
+};
+
+/* Statistics and running values are kept within this magnitude, so that no
+ * combination of them can overflow into Inf - Inf = NaN. */
+#define STAT_LIMIT 1e300
+
+/* A sample count and its mean and sum of squared deviations (M2). */
+typedef struct {
+  uint64_t n;
+  double mean, m2;
+} moments;
+
+/* Diagnostic sums of one channel over one buffer. */
+typedef struct {
+  double shift, sum, sumsq;
+  uint64_t n, saturated;
+  uint64_t histogram[R128NORM_HISTOGRAM_BINS];
+} diag_acc;
+
+struct r128norm_state {
+  unsigned channels;
+  r128norm_format in_format, out_format;
+  r128norm_kernels kernel_choice;
+  r128norm_kernel_set kernels;
+
+  r128norm_config config;     /* gamma and beta point at the arrays below */
+  double *gamma, *beta;       /* expanded to one value per channel */
+
+  double *running_mean, *running_var; /* normalized units */
+  unsigned char *seen;                /* channel has a running value */
+  int has_running;
+  double elapsed;                     /* seconds since create or reset */
+
+  /* per-call scratch, sized at creation: no allocation per buffer */
+  r128norm_acc *acc;
+  r128norm_clip *clip;
+  r128norm_affine *affine;
+  moments *batch;       /* per channel */
+  moments *group_batch; /* per channel: the statistic of its group */
+  double *norm_mean, *norm_var;
+  diag_acc *diag;
+  r128norm_report *reports;
+};
+
+void
+r128norm_get_version (int *major, int *minor, int *patch)
+{
+  if (major)
+    *major = R128NORM_VERSION_MAJOR;
+  if (minor)
+    *minor = R128NORM_VERSION_MINOR;
+  if (patch)
+    *patch = R128NORM_VERSION_PATCH;
+}
+
+const char *
+r128norm_strerror (int error)
+{
+  switch (error) {
+    case R128NORM_SUCCESS:
+      return "success";
+    case R128NORM_ERROR_NOMEM:
+      return "out of memory";
+    case R128NORM_ERROR_INVALID_ARGUMENT:
+      return "invalid argument (NULL pointer or value out of range)";
+    case R128NORM_ERROR_INVALID_CHANNELS:
+      return "invalid channel count";
+    case R128NORM_ERROR_INVALID_GROUPS:
+      return "groups does not divide the channel count";
+    case R128NORM_ERROR_INVALID_FORMAT:
+      return "unsupported input/output sample format pair";
+    case R128NORM_ERROR_INVALID_LAYOUT:
+      return "invalid channel layout (NULL data or mismatched sizes)";
+    case R128NORM_ERROR_NO_STATISTICS:
+      return "no running statistics yet";
+    case R128NORM_ERROR_NO_CHANGE:
+      return "nothing changed";
+    default:
+      return "unknown error";
+  }
+}
+
+size_t
+r128norm_format_size (r128norm_format format)
+{
+  if ((unsigned) format >= R128NORM_N_FORMATS)
+    return 0;
+  return formats[format].size;
+}
+
+void
+r128norm_config_init (r128norm_config *cfg)
+{
+  if (!cfg)
+    return;
+  memset (cfg, 0, sizeof *cfg);
+  cfg->variant = R128NORM_VARIANT_PER_CHANNEL;
+  cfg->groups = 1;
+  cfg->stats = R128NORM_STATS_RUNNING;
+  cfg->momentum = 0.95;
+  cfg->time_constant = 0.0;
+  cfg->epsilon = 1e-5;
+  cfg->strength = 1.0;
+  cfg->warmup = 0.0;
+  cfg->clip_sigma = 0.0;
+  cfg->min_samples = 16;
+}
+
+/* ---- lifetime ------------------------------------------------------- */
+
+r128norm_state *
+r128norm_create (unsigned channels, int *error)
+{
+  r128norm_state *st;
+  unsigned c;
+  int err = R128NORM_SUCCESS;
+
+  if (channels == 0 || channels > R128NORM_MAX_CHANNELS) {
+    err = R128NORM_ERROR_INVALID_CHANNELS;
+    goto out;
+  }
+  st = calloc (1, sizeof *st);
+  if (!st) {
+    err = R128NORM_ERROR_NOMEM;
+    goto out;
+  }
+  st->channels = channels;
+  st->gamma = calloc (channels, sizeof *st->gamma);
+  st->beta = calloc (channels, sizeof *st->beta);
+  st->running_mean = calloc (channels, sizeof *st->running_mean);
+  st->running_var = calloc (channels, sizeof *st->running_var);
+  st->seen = calloc (channels, sizeof *st->seen);
+  st->acc = calloc (channels, sizeof *st->acc);
+  st->clip = calloc (channels, sizeof *st->clip);
+  st->affine = calloc (channels, sizeof *st->affine);
+  st->batch = calloc (channels, sizeof *st->batch);
+  st->group_batch = calloc (channels, sizeof *st->group_batch);
+  st->norm_mean = calloc (channels, sizeof *st->norm_mean);
+  st->norm_var = calloc (channels, sizeof *st->norm_var);
+  st->diag = calloc (channels, sizeof *st->diag);
+  st->reports = calloc (channels, sizeof *st->reports);
+  if (!st->gamma || !st->beta || !st->running_mean || !st->running_var
+      || !st->seen || !st->acc || !st->clip || !st->affine || !st->batch
+      || !st->group_batch || !st->norm_mean || !st->norm_var || !st->diag
+      || !st->reports) {
+    r128norm_destroy (&st);
+    err = R128NORM_ERROR_NOMEM;
+    goto out;
+  }
+  r128norm_config_init (&st->config);
+  for (c = 0; c < channels; c++) {
+    st->gamma[c] = 1.0;
+    st->beta[c] = 0.0;
+    st->running_var[c] = 1.0;
+  }
+  st->config.gamma = st->gamma;
+  st->config.n_gamma = channels;
+  st->config.beta = st->beta;
+  st->config.n_beta = channels;
+  st->kernel_choice = R128NORM_KERNELS_AUTO;
+  r128norm_set_formats (st, R128NORM_FORMAT_F32, R128NORM_FORMAT_F32);
+
+out:
+  if (error)
+    *error = err;
+  return err == R128NORM_SUCCESS ? st : NULL;
+}
+
+void
+r128norm_destroy (r128norm_state **st)
+{
+  r128norm_state *s;
+
+  if (!st || !*st)
+    return;
+  s = *st;
+  free (s->gamma);
+  free (s->beta);
+  free (s->running_mean);
+  free (s->running_var);
+  free (s->seen);
+  free (s->acc);
+  free (s->clip);
+  free (s->affine);
+  free (s->batch);
+  free (s->group_batch);
+  free (s->norm_mean);
+  free (s->norm_var);
+  free (s->diag);
+  free (s->reports);
+  free (s);
+  *st = NULL;
+}
+
+unsigned
+r128norm_get_channels (const r128norm_state *st)
+{
+  return st ? st->channels : 0;
+}
+
+/* ---- formats and kernels -------------------------------------------- */
+
+static int
+choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
+{
+  r128norm_kernel_set set;
+
+  if (!r128norm_kernels_c (in, out, &set))
+    return R128NORM_ERROR_INVALID_FORMAT;
+  if (st->kernel_choice != R128NORM_KERNELS_C)
+    r128norm_kernels_orc (in, out, &set);
+  st->kernels = set;
+  st->in_format = in;
+  st->out_format = out;
+  return R128NORM_SUCCESS;
+}
+
+int
+r128norm_set_formats (r128norm_state *st, r128norm_format in,
+    r128norm_format out)
+{
+  if (!st)
+    return R128NORM_ERROR_INVALID_ARGUMENT;
+  if ((unsigned) in >= R128NORM_N_FORMATS
+      || (unsigned) out >= R128NORM_N_FORMATS)
+    return R128NORM_ERROR_INVALID_FORMAT;
+  return choose_kernels (st, in, out);
+}
+
+int
+r128norm_set_kernels (r128norm_state *st, r128norm_kernels kernels)
+{
+  if (!st || (unsigned) kernels > R128NORM_KERNELS_ORC)
+    return R128NORM_ERROR_INVALID_ARGUMENT;
+  st->kernel_choice = kernels;
+  return choose_kernels (st, st->in_format, st->out_format);
+}
+
+const char *
+r128norm_get_kernel_name (const r128norm_state *st)
+{
+  return st ? st->kernels.name : "none";
+}
+
+/* ---- configuration -------------------------------------------------- */
+
+static int
+in_range (double v, double lo, double hi)
+{
+  return v >= lo && v <= hi;    /* false for NaN */
+}
+
+static int
+valid_array (const double *values, unsigned n, unsigned channels)
+{
+  unsigned i;
+
+  if (n != 0 && n != 1 && n != channels)
+    return 0;
+  if (n > 0 && !values)
+    return 0;
+  for (i = 0; i < n; i++)
+    if (!isfinite (values[i]))
+      return 0;
+  return 1;
+}
+
+static void
+expand_array (double *dst, const double *values, unsigned n,
+    unsigned channels, double fallback)
+{
+  unsigned c;
+
+  for (c = 0; c < channels; c++)
+    dst[c] = n == 0 ? fallback : values[n == 1 ? 0 : c];
+}
+
+static int
+same_expanded (const double *current, const double *values, unsigned n,
+    unsigned channels, double fallback)
+{
+  unsigned c;
+
+  for (c = 0; c < channels; c++)
+    if (current[c] != (n == 0 ? fallback : values[n == 1 ? 0 : c]))
+      return 0;
+  return 1;
+}
+
+int
+r128norm_set_config (r128norm_state *st, const r128norm_config *cfg)
+{
+  const r128norm_config *old;
+
+  if (!st || !cfg)
+    return R128NORM_ERROR_INVALID_ARGUMENT;
+  if ((unsigned) cfg->variant > R128NORM_VARIANT_AUTO
+      || (unsigned) cfg->stats > R128NORM_STATS_FROZEN
+      || !in_range (cfg->momentum, 0.0, 1.0)
+      || !in_range (cfg->time_constant, 0.0, DBL_MAX)
+      || !in_range (cfg->epsilon, 0.0, 1.0)
+      || !in_range (cfg->strength, 0.0, 1.0)
+      || !in_range (cfg->warmup, 0.0, DBL_MAX)
+      || !in_range (cfg->clip_sigma, 0.0, DBL_MAX))
+    return R128NORM_ERROR_INVALID_ARGUMENT;
+  if (cfg->groups == 0 || (cfg->variant == R128NORM_VARIANT_GROUP
+          && st->channels % cfg->groups != 0))
+    return R128NORM_ERROR_INVALID_GROUPS;
+  if (!valid_array (cfg->gamma, cfg->n_gamma, st->channels)
+      || !valid_array (cfg->beta, cfg->n_beta, st->channels))
+    return R128NORM_ERROR_INVALID_CHANNELS;
+
+  old = &st->config;
+  if (old->variant == cfg->variant && old->groups == cfg->groups
+      && old->stats == cfg->stats && old->momentum == cfg->momentum
+      && old->time_constant == cfg->time_constant
+      && old->epsilon == cfg->epsilon && old->strength == cfg->strength
+      && old->warmup == cfg->warmup && old->clip_sigma == cfg->clip_sigma
+      && old->min_samples == cfg->min_samples
+      && !old->diagnostics == !cfg->diagnostics
+      && same_expanded (st->gamma, cfg->gamma, cfg->n_gamma, st->channels, 1.0)
+      && same_expanded (st->beta, cfg->beta, cfg->n_beta, st->channels, 0.0))
+    return R128NORM_ERROR_NO_CHANGE;
+
+  /* copy the arrays first: cfg may point into them */
+  expand_array (st->gamma, cfg->gamma, cfg->n_gamma, st->channels, 1.0);
+  expand_array (st->beta, cfg->beta, cfg->n_beta, st->channels, 0.0);
+  st->config = *cfg;
+  st->config.gamma = st->gamma;
+  st->config.n_gamma = st->channels;
+  st->config.beta = st->beta;
+  st->config.n_beta = st->channels;
+  return R128NORM_SUCCESS;
+}
+
+/* ---- running statistics --------------------------------------------- */
+
+int
+r128norm_get_running (const r128norm_state *st, double *mean, double *var,
+    unsigned n)
+{
+  if (!st || (!mean && !var))
+    return R128NORM_ERROR_INVALID_ARGUMENT;
+  if (n != st->channels)
+    return R128NORM_ERROR_INVALID_CHANNELS;
+  if (mean)
+    memcpy (mean, st->running_mean, n * sizeof *mean);
+  if (var)
+    memcpy (var, st->running_var, n * sizeof *var);
+  return st->has_running ? R128NORM_SUCCESS : R128NORM_ERROR_NO_STATISTICS;
+}
+
+int
+r128norm_set_running (r128norm_state *st, const double *mean,
+    const double *var, unsigned n)
+{
+  unsigned c;
+
+  if (!st || (!mean && !var))
+    return R128NORM_ERROR_INVALID_ARGUMENT;
+  if (n != st->channels)
+    return R128NORM_ERROR_INVALID_CHANNELS;
+  for (c = 0; c < n; c++) {
+    if (mean && !in_range (mean[c], -STAT_LIMIT, STAT_LIMIT))
+      return R128NORM_ERROR_INVALID_ARGUMENT;
+    if (var && !in_range (var[c], 0.0, STAT_LIMIT))
+      return R128NORM_ERROR_INVALID_ARGUMENT;
+  }
+  for (c = 0; c < n; c++) {
+    if (mean)
+      st->running_mean[c] = mean[c];
+    if (var)
+      st->running_var[c] = var[c];
+    st->seen[c] = 1;
+  }
+  st->has_running = 1;
+  return R128NORM_SUCCESS;
+}
+
+int
+r128norm_has_running (const r128norm_state *st)
+{
+  return st ? st->has_running : 0;
+}
+
+void
+r128norm_reset (r128norm_state *st)
+{
+  unsigned c;
+
+  if (!st)
+    return;
+  for (c = 0; c < st->channels; c++) {
+    st->running_mean[c] = 0.0;
+    st->running_var[c] = 1.0;
+    st->seen[c] = 0;
+  }
+  st->has_running = 0;
+  st->elapsed = 0.0;
+}
+
+const r128norm_report *
+r128norm_get_report (const r128norm_state *st, unsigned channel)
+{
+  if (!st || channel >= st->channels)
+    return NULL;
+  return &st->reports[channel];
+}
+
+/* ---- statistics helpers --------------------------------------------- */
+
+static double
+clamp (double v, double lo, double hi)
+{
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* Chan et al.'s pairwise combination of two sets of moments. */
+static void
+moments_combine (moments *a, const moments *b)
+{
+  uint64_t n;
+  double delta;
+
+  if (b->n == 0)
+    return;
+  if (a->n == 0) {
+    *a = *b;
+    return;
+  }
+  n = a->n + b->n;
+  delta = b->mean - a->mean;
+  a->mean += delta * ((double) b->n / (double) n);
+  a->m2 += b->m2 + delta * delta * ((double) a->n * (double) b->n / (double) n);
+  a->n = n;
+}
+
+/* The moments of a channel's sums, in normalized units. */
+static moments
+acc_to_moments (const format_info *fi, const r128norm_acc *acc,
+    const r128norm_clip *clip)
+{
+  moments m = { 0, 0.0, 0.0 };
+
+  if (fi->is_float) {
+    if (acc->n > 0) {
+      double n = (double) acc->n;
+      m.n = acc->n;
+      m.mean = clip->shift + acc->fsum / n;
+      m.m2 = acc->fsq - acc->fsum * (acc->fsum / n);
+    }
+  } else {
+    uint64_t n_in = acc->n - acc->n_lo - acc->n_hi;
+    if (n_in > 0) {
+      /* M2 = (n * sumsq - sum^2) / n, with an exact numerator whenever it
+       * fits 128 bits (always for buffers below 2^40 samples) */
+      unsigned __int128 abs_sum = acc->sum < 0
+          ? (unsigned __int128) (-(acc->sum + 1)) + 1
+          : (unsigned __int128) acc->sum;
+      unsigned __int128 sum2 = abs_sum * abs_sum;
+      m.n = n_in;
+      m.mean = (double) acc->sum / (double) n_in;
+      if (acc->sumsq <= ~(unsigned __int128) 0 / n_in)
+        m.m2 = (double) (acc->sumsq * n_in - sum2) / (double) n_in;
+      else
+        m.m2 = (double) ((long double) acc->sumsq
+            - (long double) sum2 / (long double) n_in);
+    }
+    if (acc->n_lo > 0) {
+      moments lo = { acc->n_lo, clip->lo, 0.0 };
+      moments_combine (&m, &lo);
+    }
+    if (acc->n_hi > 0) {
+      moments hi = { acc->n_hi, clip->hi, 0.0 };
+      moments_combine (&m, &hi);
+    }
+  }
+  m.mean = clamp ((m.mean - fi->zero) * fi->scale, -STAT_LIMIT, STAT_LIMIT);
+  m.m2 = clamp (m.m2 * fi->scale * fi->scale, 0.0, STAT_LIMIT);
+  if (isnan (m.mean))
+    m.mean = 0.0;
+  if (isnan (m.m2))
+    m.m2 = STAT_LIMIT;
+  return m;
+}
+
+static double
+moments_var (const moments *m)
+{
+  double v;
+
+  if (m->n == 0)
+    return 1.0;
+  v = m->m2 / (double) m->n;
+  return clamp (v, 0.0, STAT_LIMIT);
+}
+
+static double
+raw_from_normalized (const format_info *fi, double v)
+{
+  return v / fi->scale + fi->zero;
+}
+
+/* One sample of any format, as a double in raw units (diagnostics only). */
+static double
+load_raw (r128norm_format format, const uint8_t *p)
+{
+  union {
+    uint8_t u8;
+    int16_t s16;
+    uint16_t u16;
+    int32_t s32;
+    float f32;
+    double f64;
+  } v;
+
+  memcpy (&v, p, formats[format].size);
+  switch (format) {
+    case R128NORM_FORMAT_U8:
+    case R128NORM_FORMAT_U8_CENTERED:
+      return v.u8;
+    case R128NORM_FORMAT_S16:
+      return v.s16;
+    case R128NORM_FORMAT_U16:
+      return v.u16;
+    case R128NORM_FORMAT_S32:
+      return v.s32;
+    case R128NORM_FORMAT_F16:
+      return r128norm_half_to_float (v.u16);
+    case R128NORM_FORMAT_F32:
+      return v.f32;
+    default:
+      return v.f64;
+  }
+}
+
+/* ---- per-buffer setup ----------------------------------------------- */
+
+static unsigned
+group_size (const r128norm_state *st, r128norm_variant variant)
+{
+  switch (variant) {
+    case R128NORM_VARIANT_LAYER:
+      return st->channels;
+    case R128NORM_VARIANT_GROUP:
+      return st->channels / st->config.groups;
+    default:
+      return 1;
+  }
+}
+
+static r128norm_variant
+effective_variant (const r128norm_state *st, const r128norm_channel *in)
+{
+  unsigned c;
+
+  if (st->config.variant != R128NORM_VARIANT_AUTO)
+    return st->config.variant;
+  for (c = 0; c < st->channels; c++)
+    if (in[c].width * in[c].height < st->config.min_samples)
+      return R128NORM_VARIANT_LAYER;
+  return R128NORM_VARIANT_PER_CHANNEL;
+}
+
+/* First finite sample of a channel, a shift close enough to the mean to
+ * keep the float sums free of cancellation. */
+static double
+first_finite (r128norm_format format, const r128norm_channel *ch)
+{
+  size_t r, i;
+
+  for (r = 0; r < ch->height; r++) {
+    const uint8_t *row = (const uint8_t *) ch->data + (ptrdiff_t) r * ch->stride;
+    for (i = 0; i < ch->width; i++) {
+      double x = load_raw (format, row + (ptrdiff_t) i * ch->step);
+      if (isfinite (x))
+        return x;
+    }
+  }
+  return 0.0;
+}
+
+static void
+setup_sums (r128norm_state *st, const r128norm_channel *in)
+{
+  const format_info *fi = &formats[st->in_format];
+  const double k = st->config.clip_sigma;
+  unsigned c;
+
+  for (c = 0; c < st->channels; c++) {
+    r128norm_clip *clip = &st->clip[c];
+    memset (&st->acc[c], 0, sizeof st->acc[c]);
+    memset (clip, 0, sizeof *clip);
+    if (st->seen[c]) {
+      double mean = raw_from_normalized (fi, st->running_mean[c]);
+      clip->shift = fi->is_float ? mean : 0.0;
+      if (k > 0.0) {
+        double spread = k * sqrt (st->running_var[c]) / fi->scale;
+        clip->active = 1;
+        clip->lo = clamp (mean - spread, -DBL_MAX, DBL_MAX);
+        clip->hi = clamp (mean + spread, -DBL_MAX, DBL_MAX);
+        if (!fi->is_float) {
+          /* integer x < ilo exactly when x < lo; x > ihi when x > hi */
+          clip->ilo = (int64_t) clamp (ceil (clip->lo), -4e18, 4e18);
+          clip->ihi = (int64_t) clamp (floor (clip->hi), -4e18, 4e18);
+        }
+      }
+    } else if (fi->is_float) {
+      clip->shift = first_finite (st->in_format, &in[c]);
+    }
+  }
+}
+
+static void
+finish_sums (r128norm_state *st, r128norm_variant variant)
+{
+  const format_info *fi = &formats[st->in_format];
+  unsigned size = group_size (st, variant), c, g;
+
+  for (c = 0; c < st->channels; c++)
+    st->batch[c] = acc_to_moments (fi, &st->acc[c], &st->clip[c]);
+  for (g = 0; g < st->channels; g += size) {
+    moments m = { 0, 0.0, 0.0 };
+    for (c = g; c < g + size; c++)
+      moments_combine (&m, &st->batch[c]);
+    for (c = g; c < g + size; c++)
+      st->group_batch[c] = m;
+  }
+}
+
+static void
+setup_affine (r128norm_state *st, double strength)
+{
+  const format_info *fi = &formats[st->in_format];
+  const format_info *fo = &formats[st->out_format];
+  unsigned c;
+
+  for (c = 0; c < st->channels; c++) {
+    r128norm_affine *p = &st->affine[c];
+    double mean = st->norm_mean[c];
+    double denom = st->norm_var[c] + st->config.epsilon;
+    double inv = denom > 0.0 ? 1.0 / sqrt (denom) : 0.0;
+    double s = strength, k, target, cr, a, b;
+
+    if (!isfinite (inv))
+      inv = 0.0;
+    /* out = x + s * (y - x) with y = gamma * (x - mean) * inv + beta, all
+     * linear in x: out = k * (x - mean) + target */
+    k = 1.0 - s + s * st->gamma[c] * inv;
+    target = mean + s * (st->beta[c] - mean);
+    cr = raw_from_normalized (fi, mean);
+    if (!fi->is_float)
+      cr = nearbyint (clamp (cr, fi->min, fi->max));
+    a = k * fi->scale / fo->scale;
+    b = (k * ((cr - fi->zero) * fi->scale - mean) + target) / fo->scale
+        + fo->zero;
+    p->c = cr;
+    p->a = clamp (a, -STAT_LIMIT, STAT_LIMIT);
+    p->b = clamp (b, -STAT_LIMIT, STAT_LIMIT);
+    p->lo = fo->min;
+    p->hi = fo->max;
+    p->non_finite = clamp (target / fo->scale + fo->zero, fo->min, fo->max);
+    p->cf = (float) cr;
+    p->af = (float) clamp (a, -1e30, 1e30);
+    p->bf = (float) clamp (b, -1e30, 1e30);
+    p->lof = (float) fo->min;
+    p->hif = (float) fo->max;
+  }
+}
+
+/* Histogram, saturation and output moments of one row, computed from the
+ * input before it is overwritten, with the arithmetic the kernels use. */
+static void
+diagnose_row (const r128norm_state *st, unsigned c, const uint8_t *row,
+    ptrdiff_t step, size_t width)
+{
+  const format_info *fi = &formats[st->in_format];
+  const format_info *fo = &formats[st->out_format];
+  const r128norm_affine *p = &st->affine[c];
+  diag_acc *d = &st->diag[c];
+  double denom = st->norm_var[c] + st->config.epsilon;
+  double inv = denom > 0.0 ? 1.0 / sqrt (denom) : 0.0;
+  size_t i;
+
+  for (i = 0; i < width; i++) {
+    double x = load_raw (st->in_format, row + (ptrdiff_t) i * step);
+    double z, v, o;
+    int bin;
+
+    if (!isfinite (x))
+      continue;
+    z = ((x - fi->zero) * fi->scale - st->norm_mean[c]) * inv;
+    z = clamp ((z + 4.0) * (R128NORM_HISTOGRAM_BINS / 8.0), 0.0,
+        R128NORM_HISTOGRAM_BINS - 1);
+    bin = (int) z;
+    d->histogram[bin]++;
+    v = clamp (x - p->c, -DBL_MAX, DBL_MAX) * p->a + p->b;
+    if (!fo->is_float) {
+      if (v < fo->min || v > fo->max)
+        d->saturated++;
+      v = nearbyint (clamp (v, fo->min, fo->max));
+    } else {
+      v = clamp (v, fo->min, fo->max);
+    }
+    o = (v - fo->zero) * fo->scale;
+    if (d->n == 0)
+      d->shift = o;
+    o -= d->shift;
+    d->sum += o;
+    d->sumsq += o * o;
+    d->n++;
+  }
+}
+
+/* ---- the pass over memory ------------------------------------------- */
+
+static void
+sum_row (const r128norm_state *st, unsigned c, const uint8_t *row,
+    const r128norm_channel *ch)
+{
+  if (ch->step == (ptrdiff_t) formats[st->in_format].size
+      && st->kernels.stats_contig)
+    st->kernels.stats_contig (row, ch->width, &st->clip[c], &st->acc[c]);
+  else
+    st->kernels.stats (row, ch->step, ch->width, &st->clip[c], &st->acc[c]);
+}
+
+static uint64_t
+apply_row (const r128norm_state *st, unsigned c, const uint8_t *in_row,
+    const r128norm_channel *in, uint8_t *out_row, const r128norm_channel *out)
+{
+  if (in->step == (ptrdiff_t) formats[st->in_format].size
+      && out->step == (ptrdiff_t) formats[st->out_format].size
+      && st->kernels.apply_contig)
+    return st->kernels.apply_contig (in_row, out_row, in->width,
+        &st->affine[c]);
+  return st->kernels.apply (in_row, in->step, out_row, out->step, in->width,
+      &st->affine[c]);
+}
+
+/* Walks rows in the outer loop and channels in the inner one, so that a
+ * packed frame streams through the cache once even when it is visited
+ * channel by channel: each row is summed and normalized while it is hot. */
+static void
+pass (r128norm_state *st, const r128norm_channel *in,
+    const r128norm_channel *out, int sum, int apply, uint64_t *non_finite)
+{
+  size_t rows = 0, r;
+  unsigned c;
+
+  for (c = 0; c < st->channels; c++)
+    if (in[c].width > 0 && in[c].height > rows)
+      rows = in[c].height;
+
+  for (r = 0; r < rows; r++) {
+    for (c = 0; c < st->channels; c++) {
+      const r128norm_channel *ic = &in[c], *oc = &out[c];
+      const uint8_t *in_row;
+      uint8_t *out_row;
+
+      if (r >= ic->height || ic->width == 0)
+        continue;
+      in_row = (const uint8_t *) ic->data + (ptrdiff_t) r * ic->stride;
+      out_row = (uint8_t *) oc->data + (ptrdiff_t) r * oc->stride;
+      if (sum)
+        sum_row (st, c, in_row, ic);
+      if (apply) {
+        if (st->config.diagnostics)
+          diagnose_row (st, c, in_row, ic->step, ic->width);
+        non_finite[c] += apply_row (st, c, in_row, ic, out_row, oc);
+      }
+    }
+  }
+}
+
+static int
+check_layout (const r128norm_state *st, const r128norm_channel *in,
+    const r128norm_channel *out)
+{
+  unsigned c;
+
+  for (c = 0; c < st->channels; c++) {
+    if (in[c].width == 0 || in[c].height == 0)
+      continue;
+    if (!in[c].data || in[c].width > SIZE_MAX / in[c].height)
+      return R128NORM_ERROR_INVALID_LAYOUT;
+    if (out && (!out[c].data || out[c].width != in[c].width
+            || out[c].height != in[c].height))
+      return R128NORM_ERROR_INVALID_LAYOUT;
+  }
+  return R128NORM_SUCCESS;
+}
+
+static void
+update_running (r128norm_state *st, double momentum, int only_unseen)
+{
+  unsigned c;
+
+  for (c = 0; c < st->channels; c++) {
+    const moments *m = &st->group_batch[c];
+    double var;
+
+    if (m->n == 0 || (only_unseen && st->seen[c]))
+      continue;
+    var = moments_var (m);
+    if (st->seen[c]) {
+      st->running_mean[c] = momentum * st->running_mean[c]
+          + (1.0 - momentum) * m->mean;
+      st->running_var[c] = momentum * st->running_var[c]
+          + (1.0 - momentum) * var;
+    } else {
+      st->running_mean[c] = m->mean;
+      st->running_var[c] = var;
+      st->seen[c] = 1;
+    }
+    st->has_running = 1;
+  }
+}
+
+static void
+fill_reports (r128norm_state *st, int summed, const uint64_t *non_finite)
+{
+  unsigned c;
+
+  for (c = 0; c < st->channels; c++) {
+    r128norm_report *rep = &st->reports[c];
+    const diag_acc *d = &st->diag[c];
+
+    memset (rep, 0, sizeof *rep);
+    rep->samples = summed ? st->acc[c].n : 0;
+    rep->non_finite = summed ? st->acc[c].non_finite : non_finite[c];
+    rep->mean = st->batch[c].mean;
+    rep->var = moments_var (&st->batch[c]);
+    rep->norm_mean = st->norm_mean[c];
+    rep->norm_var = st->norm_var[c];
+    if (st->config.diagnostics) {
+      rep->saturated = d->saturated;
+      if (d->n > 0) {
+        double mean = d->sum / (double) d->n;
+        rep->out_mean = d->shift + mean;
+        rep->out_var = clamp (d->sumsq / (double) d->n - mean * mean, 0.0,
+            STAT_LIMIT);
+      }
+      memcpy (rep->histogram, d->histogram, sizeof rep->histogram);
+    }
+  }
+}
+
+int
+r128norm_process (r128norm_state *st, const r128norm_channel *in,
+    const r128norm_channel *out, double duration)
+{
+  const r128norm_config *cfg;
+  r128norm_variant variant;
+  uint64_t non_finite[R128NORM_MAX_CHANNELS];
+  int all_seen = 1, two_pass, summed, err;
+  double strength, momentum;
+  unsigned c;
+
+  if (!st || !in)
+    return R128NORM_ERROR_INVALID_ARGUMENT;
+  if (!out && st->in_format != st->out_format)
+    return R128NORM_ERROR_INVALID_FORMAT;
+  err = check_layout (st, in, out);
+  if (err != R128NORM_SUCCESS)
+    return err;
+  if (!out)
+    out = in;
+  if (!isfinite (duration) || duration < 0.0)
+    duration = 0.0;
+
+  cfg = &st->config;
+  variant = effective_variant (st, in);
+  for (c = 0; c < st->channels; c++) {
+    all_seen &= st->seen[c];
+    non_finite[c] = 0;
+  }
+  memset (st->diag, 0, st->channels * sizeof *st->diag);
+  memset (st->batch, 0, st->channels * sizeof *st->batch);
+
+  /* frame mode, and any mode before running values exist, needs this
+   * buffer's statistics before it can normalize: two passes.  Otherwise
+   * the normalization is known up front and statistics are gathered in the
+   * same pass that writes the output. */
+  two_pass = cfg->stats == R128NORM_STATS_FRAME || !all_seen;
+  summed = cfg->stats != R128NORM_STATS_FROZEN || !all_seen
+      || cfg->diagnostics;
+
+  strength = cfg->strength;
+  if (cfg->warmup > 0.0 && st->elapsed < cfg->warmup)
+    strength *= st->elapsed / cfg->warmup;
+  momentum = cfg->momentum;
+  if (cfg->time_constant > 0.0 && duration > 0.0)
+    momentum = exp (-duration / cfg->time_constant);
+
+  if (summed)
+    setup_sums (st, in);
+
+  if (two_pass) {
+    pass (st, in, out, 1, 0, non_finite);
+    finish_sums (st, variant);
+    for (c = 0; c < st->channels; c++) {
+      int use_batch = cfg->stats == R128NORM_STATS_FRAME || !st->seen[c];
+      const moments *m = &st->group_batch[c];
+      if (use_batch && m->n > 0) {
+        st->norm_mean[c] = m->mean;
+        st->norm_var[c] = moments_var (m);
+      } else {
+        st->norm_mean[c] = st->running_mean[c];
+        st->norm_var[c] = st->running_var[c];
+      }
+    }
+    setup_affine (st, strength);
+    pass (st, in, out, 0, 1, non_finite);
+  } else {
+    for (c = 0; c < st->channels; c++) {
+      st->norm_mean[c] = st->running_mean[c];
+      st->norm_var[c] = st->running_var[c];
+    }
+    setup_affine (st, strength);
+    pass (st, in, out, summed, 1, non_finite);
+    if (summed)
+      finish_sums (st, variant);
+  }
+
+  if (summed) {
+    if (cfg->stats == R128NORM_STATS_FROZEN)
+      update_running (st, momentum, 1);
+    else
+      update_running (st, momentum, 0);
+  }
+  fill_reports (st, summed, non_finite);
+  st->elapsed += duration;
+  return R128NORM_SUCCESS;
+}

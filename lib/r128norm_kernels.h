@@ -1,0 +1,83 @@
+/* Internal: the row kernels behind r128norm_process() and the table that
+ * holds one implementation of each, chosen once per format pair. */
+#ifndef R128NORM_KERNELS_H
+#define R128NORM_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "r128norm.h"
+
+/* out_raw = (x - c) * a + b, then clamped to [lo, hi] and, for integer
+ * output, rounded to nearest.  Integer inputs of up to 16 bits use the float
+ * copies (x - c is exact there); everything else uses double precision.
+ * `non_finite` is what a NaN/Inf input sample becomes (float input only). */
+typedef struct r128norm_affine {
+  double c, a, b;
+  double lo, hi;
+  double non_finite;
+  float cf, af, bf;
+  float lof, hif;
+} r128norm_affine;
+
+/* Which input samples enter the statistics and how.  Integer formats clamp
+ * by counting: x < ilo counts as the value lo, x > ihi as hi, so the sums
+ * of the samples in between stay exact integers.  Float formats clamp
+ * x to [lo, hi] and sum (x - shift) in double precision: the shift (a
+ * value near the mean) keeps the variance free of cancellation. */
+typedef struct r128norm_clip {
+  int active;
+  double lo, hi;
+  int64_t ilo, ihi;
+  double shift;
+} r128norm_clip;
+
+/* Sums of one channel over one buffer, raw units. */
+typedef struct r128norm_acc {
+  uint64_t n;          /* samples that entered (finite, any value) */
+  uint64_t non_finite; /* NaN/Inf samples skipped */
+  /* integer formats: exact sums of the samples within [ilo, ihi] */
+  int64_t sum;
+  unsigned __int128 sumsq;
+  uint64_t n_lo, n_hi; /* integer samples clamped to lo / hi */
+  /* float formats: sums of clamp(x) - shift */
+  double fsum, fsq;
+} r128norm_acc;
+
+/* Statistics of n samples, step bytes apart. */
+typedef void (*r128norm_stats_fn) (const void *in, ptrdiff_t step, size_t n,
+    const r128norm_clip *clip, r128norm_acc *acc);
+
+/* Normalize n samples; returns the number of non-finite inputs. */
+typedef uint64_t (*r128norm_apply_fn) (const void *in, ptrdiff_t in_step,
+    void *out, ptrdiff_t out_step, size_t n, const r128norm_affine *p);
+
+/* Contiguous variants (step == sample size) that SIMD implementations may
+ * provide; NULL where an implementation has none. */
+typedef void (*r128norm_stats_contig_fn) (const void *in, size_t n,
+    const r128norm_clip *clip, r128norm_acc *acc);
+typedef uint64_t (*r128norm_apply_contig_fn) (const void *in, void *out,
+    size_t n, const r128norm_affine *p);
+
+typedef struct r128norm_kernel_set {
+  const char *name;
+  r128norm_stats_fn stats;
+  r128norm_apply_fn apply;
+  r128norm_stats_contig_fn stats_contig;
+  r128norm_apply_contig_fn apply_contig;
+} r128norm_kernel_set;
+
+/* The C kernels for a format pair; returns 0 if the pair is unsupported. */
+int r128norm_kernels_c (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set);
+
+/* The ORC kernels for a format pair: fills the slots ORC implements and
+ * returns 1, or returns 0 (also when built without ORC). */
+int r128norm_kernels_orc (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set);
+
+/* IEEE half conversions, exact and round-to-nearest-even. */
+float r128norm_half_to_float (uint16_t h);
+uint16_t r128norm_double_to_half (double d);
+
+#endif /* R128NORM_KERNELS_H */
