@@ -1,0 +1,319 @@
+/* r128norm-bench: time per buffer of r128norm_process() for a few typical
+ * streams, as a ratio to memcpy of the same bytes measured in the same run.
+ *
+ * Like a live stream, each measurement cycles through a pool of distinct
+ * buffers larger than the last-level cache (at least 8 buffers and 64 MiB),
+ * so every buffer comes from memory, for memcpy and the kernels alike.  One
+ * repetition times one cycle of memcpy and one cycle of every configuration
+ * in turn; the table shows medians over the repetitions.
+ *
+ *   r128norm-bench [--quick] [--workload rgba|i420|gray16|audio]
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "r128norm.h"
+
+#define POOL_MIN_BYTES ((size_t) 64 << 20)
+#define POOL_MIN_BUFFERS 8
+#define MAX_CHANNELS 3
+#define REPS 15
+#define QUICK_REPS 5
+
+typedef struct {
+  const char *name, *what;
+  r128norm_format format;
+  unsigned channels;
+  size_t bytes;       /* per buffer */
+  double duration;    /* seconds per buffer */
+  double gamma, beta; /* the format's defaults from SPEC section 3 */
+  void (*describe) (uint8_t *buf, r128norm_channel *ch);
+} workload;
+
+static r128norm_channel
+plane (void *data, ptrdiff_t step, ptrdiff_t stride, size_t width,
+    size_t height)
+{
+  r128norm_channel ch = { data, step, stride, width, height };
+  return ch;
+}
+
+/* 1920x1080 RGBA: R, G, B are statistics channels, alpha is untouched. */
+static void
+describe_rgba (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + c, 4, 1920 * 4, 1920, 1080);
+}
+
+/* 1920x1080 I420: Y, then U and V at half resolution. */
+static void
+describe_i420 (uint8_t *buf, r128norm_channel *ch)
+{
+  ch[0] = plane (buf, 1, 1920, 1920, 1080);
+  ch[1] = plane (buf + 1920 * 1080, 1, 960, 960, 540);
+  ch[2] = plane (buf + 1920 * 1080 + 960 * 540, 1, 960, 960, 540);
+}
+
+/* 640x512 GRAY16, a thermal camera. */
+static void
+describe_gray16 (uint8_t *buf, r128norm_channel *ch)
+{
+  ch[0] = plane (buf, 2, 640 * 2, 640, 512);
+}
+
+/* 10 ms of 48 kHz stereo F32, interleaved: one row of 480 frames. */
+static void
+describe_audio (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 2; c++)
+    ch[c] = plane (buf + 4 * c, 8, 480 * 8, 480, 1);
+}
+
+static const workload workloads[] = {
+  { "rgba", "1920x1080 RGBA u8, 3 channels step 4, alpha untouched",
+    R128NORM_FORMAT_U8, 3, 1920 * 1080 * 4, 1 / 30.0, 0.2, 0.5,
+    describe_rgba },
+  { "i420", "1920x1080 I420 u8, Y + U, V at 960x540",
+    R128NORM_FORMAT_U8, 3, 1920 * 1080 * 3 / 2, 1 / 30.0, 0.2, 0.5,
+    describe_i420 },
+  { "gray16", "640x512 GRAY16 (u16), 1 channel",
+    R128NORM_FORMAT_U16, 1, 640 * 512 * 2, 1 / 30.0, 0.2, 0.5,
+    describe_gray16 },
+  { "audio", "48 kHz stereo f32 interleaved, 480 frames (10 ms)",
+    R128NORM_FORMAT_F32, 2, 480 * 2 * 4, 0.010, 0.1, 0.0,
+    describe_audio },
+};
+#define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
+
+static const struct {
+  const char *name;
+  r128norm_stats_mode mode;
+} modes[] = {
+  { "frozen", R128NORM_STATS_FROZEN },
+  { "running", R128NORM_STATS_RUNNING },
+  { "frame", R128NORM_STATS_FRAME },
+};
+#define N_MODES 3
+
+static const struct {
+  const char *name;
+  r128norm_kernels kernels;
+} kernel_sets[] = {
+  { "c", R128NORM_KERNELS_C },
+  { "orc", R128NORM_KERNELS_ORC },
+};
+#define N_KERNEL_SETS 2
+#define N_CONFIGS (N_KERNEL_SETS * N_MODES)
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof *v, compare_doubles);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Plausible content: a dim picture, a warm sensor, quiet audio. */
+static void
+fill (const workload *w, uint8_t *buf, uint32_t seed)
+{
+  uint32_t s = seed * 2654435761u + 1;
+  size_t i;
+
+  for (i = 0; i < w->bytes / r128norm_format_size (w->format); i++) {
+    s = s * 1664525u + 1013904223u;
+    if (w->format == R128NORM_FORMAT_U8) {
+      buf[i] = 40 + (s >> 24) % 80;
+    } else if (w->format == R128NORM_FORMAT_U16) {
+      uint16_t v = 30000 + (s >> 16) % 1000;
+      memcpy (buf + 2 * i, &v, 2);
+    } else {
+      float v = 0.01f + 0.05f * ((float) (s >> 8) / 16777216.0f - 0.5f);
+      memcpy (buf + 4 * i, &v, 4);
+    }
+  }
+}
+
+static r128norm_state *
+make_state (const workload *w, r128norm_stats_mode mode,
+    r128norm_kernels kernels)
+{
+  r128norm_config cfg;
+  r128norm_state *st = r128norm_create (w->channels, NULL);
+
+  r128norm_config_init (&cfg);
+  cfg.stats = mode;
+  cfg.gamma = &w->gamma;
+  cfg.n_gamma = 1;
+  cfg.beta = &w->beta;
+  cfg.n_beta = 1;
+  if (!st || r128norm_set_formats (st, w->format, w->format)
+      || r128norm_set_kernels (st, kernels)
+      || r128norm_set_config (st, &cfg)) {
+    fprintf (stderr, "r128norm-bench: cannot set up %s\n", w->name);
+    exit (1);
+  }
+  return st;
+}
+
+/* Seconds for one cycle through the pool: memcpy when st is NULL. */
+static double
+cycle (const workload *w, r128norm_state *st, uint8_t *pool, uint8_t *dst,
+    size_t n)
+{
+  r128norm_channel ch[MAX_CHANNELS];
+  double t0 = now ();
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    uint8_t *buf = pool + i * w->bytes;
+    if (!st) {
+      memcpy (dst + i * w->bytes, buf, w->bytes);
+      continue;
+    }
+    w->describe (buf, ch);
+    if (r128norm_process (st, ch, NULL, w->duration) != R128NORM_SUCCESS) {
+      fprintf (stderr, "r128norm-bench: process failed on %s\n", w->name);
+      exit (1);
+    }
+  }
+  return now () - t0;
+}
+
+/* Buffers in the pool: enough to exceed the last-level cache. */
+static size_t
+pool_buffers (const workload *w)
+{
+  size_t n = POOL_MIN_BYTES / w->bytes + 1;
+  return n < POOL_MIN_BUFFERS ? POOL_MIN_BUFFERS : n;
+}
+
+static void
+run (const workload *w, int reps)
+{
+  size_t n = pool_buffers (w), i;
+  r128norm_state *st[N_CONFIGS];
+  double t[N_CONFIGS + 1][REPS], ms[N_CONFIGS + 1];
+  uint8_t *pool, *dst;
+  int c, r;
+
+  pool = malloc (n * w->bytes);
+  dst = malloc (n * w->bytes);
+  if (!pool || !dst) {
+    fprintf (stderr, "r128norm-bench: out of memory\n");
+    exit (1);
+  }
+  for (i = 0; i < n; i++)
+    fill (w, pool + i * w->bytes, (uint32_t) i);
+  memset (dst, 0, n * w->bytes);
+
+  /* config c: kernel set c / N_MODES, mode c % N_MODES; slot N_CONFIGS is
+   * memcpy.  One untimed cycle each seeds the statistics. */
+  for (c = 0; c < N_CONFIGS; c++)
+    st[c] = make_state (w, modes[c % N_MODES].mode,
+        kernel_sets[c / N_MODES].kernels);
+  for (c = 0; c < N_CONFIGS; c++)
+    cycle (w, st[c], pool, dst, n);
+  cycle (w, NULL, pool, dst, n);
+
+  for (r = 0; r < reps; r++) {
+    t[N_CONFIGS][r] = cycle (w, NULL, pool, dst, n);
+    for (c = 0; c < N_CONFIGS; c++)
+      t[c][r] = cycle (w, st[c], pool, dst, n);
+  }
+  for (c = 0; c <= N_CONFIGS; c++)
+    ms[c] = median (t[c], reps) * 1e3 / (double) n;
+
+  for (int k = 0; k < N_KERNEL_SETS; k++) {
+    printf ("| %-7s | %-6s | %-8s | %9.4g |", w->name, kernel_sets[k].name,
+        r128norm_get_kernel_name (st[k * N_MODES]), ms[N_CONFIGS]);
+    for (c = k * N_MODES; c < (k + 1) * N_MODES; c++)
+      printf (" %9.4g | %5.1f |", ms[c], ms[c] / ms[N_CONFIGS]);
+    printf ("\n");
+  }
+  fflush (stdout);
+
+  for (c = 0; c < N_CONFIGS; c++)
+    r128norm_destroy (&st[c]);
+  free (pool);
+  free (dst);
+}
+
+static void
+usage (FILE *f)
+{
+  fprintf (f, "usage: r128norm-bench [--quick] [--workload NAME]\n"
+      "  --quick          %d repetitions instead of %d\n"
+      "  --workload NAME  one of:", QUICK_REPS, REPS);
+  for (size_t i = 0; i < N_WORKLOADS; i++)
+    fprintf (f, " %s", workloads[i].name);
+  fprintf (f, "\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *only = NULL;
+  int reps = REPS, found = 0, major, minor, patch;
+
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp (argv[i], "--quick")) {
+      reps = QUICK_REPS;
+    } else if (!strcmp (argv[i], "--workload") && i + 1 < argc) {
+      only = argv[++i];
+    } else if (!strcmp (argv[i], "--help") || !strcmp (argv[i], "-h")) {
+      usage (stdout);
+      return 0;
+    } else {
+      usage (stderr);
+      return 2;
+    }
+  }
+
+  for (size_t i = 0; i < N_WORKLOADS; i++)
+    found |= !only || !strcmp (only, workloads[i].name);
+  if (!found) {
+    usage (stderr);
+    return 2;
+  }
+
+  r128norm_get_version (&major, &minor, &patch);
+  printf ("r128norm %d.%d.%d: ms per buffer in place (median of %d "
+      "repetitions) and x = ratio to memcpy of the same bytes\n\n",
+      major, minor, patch, reps);
+  for (size_t i = 0; i < N_WORKLOADS; i++)
+    if (!only || !strcmp (only, workloads[i].name))
+      printf ("- %-7s %s: %zu bytes, pool of %zu buffers\n",
+          workloads[i].name, workloads[i].what, workloads[i].bytes,
+          pool_buffers (&workloads[i]));
+  printf ("\n| %-7s | %-6s | %-8s | %9s |", "stream", "asked", "kernels",
+      "memcpy");
+  for (int m = 0; m < N_MODES; m++)
+    printf (" %9s |   x   |", modes[m].name);
+  printf ("\n|---------|--------|----------|----------:|");
+  for (int m = 0; m < N_MODES; m++)
+    printf ("----------:|------:|");
+  printf ("\n");
+  for (size_t i = 0; i < N_WORKLOADS; i++)
+    if (!only || !strcmp (only, workloads[i].name))
+      run (&workloads[i], reps);
+  return 0;
+}
