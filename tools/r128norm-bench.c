@@ -158,6 +158,7 @@ make_state (const workload *w, r128norm_stats_mode mode,
 {
   r128norm_config cfg;
   r128norm_state *st = r128norm_create (w->channels, NULL);
+  int err;
 
   r128norm_config_init (&cfg);
   cfg.stats = mode;
@@ -167,7 +168,8 @@ make_state (const workload *w, r128norm_stats_mode mode,
   cfg.n_beta = 1;
   if (!st || r128norm_set_formats (st, w->format, w->format)
       || r128norm_set_kernels (st, kernels)
-      || r128norm_set_config (st, &cfg)) {
+      || ((err = r128norm_set_config (st, &cfg))
+          && err != R128NORM_ERROR_NO_CHANGE)) {
     fprintf (stderr, "r128norm-bench: cannot set up %s\n", w->name);
     exit (1);
   }
