@@ -1,0 +1,1654 @@
+/* GStreamer r128norm element.
+ *
+ * SECTION:element-r128norm
+ * @title: r128norm
+ *
+ * Normalizes audio and video with per-channel running statistics,
+ *
+ *   y = gamma[c] * (x - mean) / sqrt(var + epsilon) + beta[c]
+ *
+ * with per-channel, layer, group and auto variants and statistics taken
+ * from each buffer (`stats=frame`), kept running (`stats=running`) or held
+ * fixed (`stats=frozen`).  All values are in normalized units (u8 video
+ * v/255, s16 audio v/32768, float as is), so one setting means the same for
+ * every format.  The defaults give a watchable auto-levelled picture (gamma
+ * 0.2, beta 0.5) and audio at -20 dBFS RMS (gamma 0.1, beta 0).
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 videotestsrc ! videobalance brightness=-0.3 ! r128norm ! videoconvert ! autovideosink
+ * gst-launch-1.0 audiotestsrc volume=0.05 ! r128norm ! audioconvert ! autoaudiosink
+ * gst-launch-1.0 -m videotestsrc num-buffers=30 ! r128norm post-messages=true ! fakesink
+ * ]|
+ *
+ * The element works in place when input and output formats match.  The
+ * arithmetic lives in lib/ (no GStreamer there); this file maps buffers to
+ * channel descriptions, keeps the properties and posts the messages.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+
+#include "gstr128norm.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_r128norm_debug);
+#define GST_CAT_DEFAULT gst_r128norm_debug
+
+#define DEFAULT_VARIANT GST_R128NORM_VARIANT_PER_CHANNEL
+#define DEFAULT_GROUPS 1
+#define DEFAULT_STATS GST_R128NORM_STATS_RUNNING
+#define DEFAULT_MOMENTUM 0.95
+#define DEFAULT_TIME_CONSTANT 0
+#define DEFAULT_EPSILON 1e-5
+#define DEFAULT_STRENGTH 1.0
+#define DEFAULT_WARMUP 0
+#define DEFAULT_CLIP_SIGMA 0.0
+#define DEFAULT_MIN_SAMPLES 16
+#define DEFAULT_POST_MESSAGES FALSE
+#define DEFAULT_INTERVAL (100 * GST_MSECOND)
+#define DEFAULT_TENSOR_LAYOUT GST_R128NORM_TENSOR_LAYOUT_HWC
+
+#define STATS_FILE_GROUP "r128norm"
+#define STATS_FILE_VERSION 1
+
+enum
+{
+  PROP_0,
+  PROP_VARIANT,
+  PROP_GROUPS,
+  PROP_STATS,
+  PROP_MOMENTUM,
+  PROP_TIME_CONSTANT,
+  PROP_EPSILON,
+  PROP_GAMMA,
+  PROP_BETA,
+  PROP_STRENGTH,
+  PROP_WARMUP,
+  PROP_CLIP_SIGMA,
+  PROP_MIN_SAMPLES,
+  PROP_RUNNING_MEAN,
+  PROP_RUNNING_VAR,
+  PROP_STATS_FILE,
+  PROP_POST_MESSAGES,
+  PROP_INTERVAL,
+  PROP_TENSOR_LAYOUT
+};
+
+enum
+{
+  SIGNAL_RESET,
+  LAST_SIGNAL
+};
+
+static guint gst_r128norm_signals[LAST_SIGNAL];
+
+#define AUDIO_CAPS \
+  "audio/x-raw, format = (string) { F32LE, F64LE, S16LE, S32LE, U8 }, " \
+  "rate = (int) [ 1, MAX ], channels = (int) [ 1, 64 ], " \
+  "layout = (string) { interleaved, non-interleaved }"
+
+#define VIDEO_FORMATS "{ GRAY8, GRAY16_LE, RGB, BGR, RGBA, BGRA, ARGB, " \
+  "ABGR, RGBx, BGRx, xRGB, xBGR, RGBP, BGRP, I420, YV12, NV12, NV21, " \
+  "Y444, Y42B }"
+
+#define ALL_CAPS AUDIO_CAPS "; " GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
+
+/* Diagnostics gathered over one message interval, per channel. */
+typedef struct
+{
+  guint64 n;
+  gdouble mean, m2;
+  gdouble out_mean, out_m2;
+  guint64 histogram[R128NORM_HISTOGRAM_BINS];
+} ChannelDiagnostics;
+
+typedef enum
+{
+  FAMILY_NONE,
+  FAMILY_AUDIO,
+  FAMILY_VIDEO
+} StreamFamily;
+
+struct _GstR128Norm
+{
+  GstBaseTransform parent;
+
+  /* properties, under the object lock */
+  GstR128NormVariant variant;
+  guint groups;
+  GstR128NormStats stats;
+  gdouble momentum;
+  guint64 time_constant;
+  gdouble epsilon;
+  GArray *gamma, *beta;         /* gdouble; empty = format default */
+  gdouble strength;
+  guint64 warmup;
+  gdouble clip_sigma;
+  guint min_samples;
+  gchar *stats_file;
+  gboolean post_messages;
+  guint64 interval;
+  GstR128NormTensorLayout tensor_layout;
+
+  gboolean settings_changed;    /* a property changed since the last snapshot */
+  gboolean reset_pending;       /* the reset signal was emitted */
+  GArray *seed_mean, *seed_var; /* running values given by property or file */
+  gboolean seed_pending;        /* ...not yet handed to the library */
+  GArray *published_mean, *published_var; /* latest running values, for readers */
+  gboolean published_valid;
+
+  /* streaming state: set at caps time, used by the streaming thread */
+  StreamFamily family;
+  GstAudioInfo in_audio, out_audio;
+  GstVideoInfo in_video, out_video;
+  guint channels;
+  r128norm_state *norm;
+  r128norm_channel *in_channels, *out_channels;
+  gdouble *default_gamma, *default_beta;
+  gboolean settings_error;      /* the last snapshot was refused */
+  GstFlowReturn (*process) (GstR128Norm * self, GstBuffer * in,
+      GstBuffer * out);
+  gchar *stream_id;
+
+  /* stats-file state */
+  gboolean stats_file_bad;      /* unreadable or mismatched: never overwrite */
+
+  /* diagnostics over the current interval */
+  ChannelDiagnostics *diagnostics;
+  guint64 diag_non_finite, diag_saturated;
+  GstClockTime diag_start;
+  guint64 diag_duration;
+};
+
+#define gst_r128norm_parent_class parent_class
+G_DEFINE_TYPE (GstR128Norm, gst_r128norm, GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE (r128norm, "r128norm", GST_RANK_NONE,
+    GST_TYPE_R128NORM);
+
+/* ---- enum types ---------------------------------------------------- */
+
+#define GST_TYPE_R128NORM_VARIANT (gst_r128norm_variant_get_type ())
+static GType
+gst_r128norm_variant_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_R128NORM_VARIANT_PER_CHANNEL, "Each channel its own statistic",
+        "per-channel"},
+    {GST_R128NORM_VARIANT_LAYER, "One statistic over all channels", "layer"},
+    {GST_R128NORM_VARIANT_GROUP, "One statistic per group of channels",
+        "group"},
+    {GST_R128NORM_VARIANT_AUTO,
+        "Per-channel with enough samples per channel, else layer", "auto"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstR128NormVariant", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_R128NORM_STATS (gst_r128norm_stats_get_type ())
+static GType
+gst_r128norm_stats_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_R128NORM_STATS_FRAME, "Statistics of each buffer", "frame"},
+    {GST_R128NORM_STATS_RUNNING, "Running statistics, updated every buffer",
+        "running"},
+    {GST_R128NORM_STATS_FROZEN, "Fixed running statistics", "frozen"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstR128NormStats", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_R128NORM_TENSOR_LAYOUT (gst_r128norm_tensor_layout_get_type ())
+static GType
+gst_r128norm_tensor_layout_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_R128NORM_TENSOR_LAYOUT_HWC, "Interleaved channels (height, width, "
+          "channels)", "hwc"},
+    {GST_R128NORM_TENSOR_LAYOUT_CHW, "Planar channels (channels, height, "
+          "width)", "chw"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstR128NormTensorLayout", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* ---- forward declarations ------------------------------------------ */
+
+static void gst_r128norm_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_r128norm_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static void gst_r128norm_finalize (GObject * object);
+static GstCaps *gst_r128norm_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter);
+static gboolean gst_r128norm_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps);
+static gboolean gst_r128norm_get_unit_size (GstBaseTransform * trans,
+    GstCaps * caps, gsize * size);
+static gboolean gst_r128norm_transform_size (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, gsize size,
+    GstCaps * othercaps, gsize * othersize);
+static gboolean gst_r128norm_propose_allocation (GstBaseTransform * trans,
+    GstQuery * decide_query, GstQuery * query);
+static gboolean gst_r128norm_start (GstBaseTransform * trans);
+static gboolean gst_r128norm_stop (GstBaseTransform * trans);
+static gboolean gst_r128norm_sink_event (GstBaseTransform * trans,
+    GstEvent * event);
+static void gst_r128norm_before_transform (GstBaseTransform * trans,
+    GstBuffer * buffer);
+static GstFlowReturn gst_r128norm_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf);
+static GstFlowReturn gst_r128norm_transform (GstBaseTransform * trans,
+    GstBuffer * inbuf, GstBuffer * outbuf);
+static void gst_r128norm_reset (GstR128Norm * self);
+
+/* ---- class --------------------------------------------------------- */
+
+static GParamSpec *
+double_array_pspec (const gchar * name, const gchar * nick,
+    const gchar * blurb)
+{
+  return gst_param_spec_array (name, nick, blurb,
+      g_param_spec_double ("value", "Value", "One value per channel",
+          -G_MAXDOUBLE, G_MAXDOUBLE, 0.0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
+      G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+gst_r128norm_class_init (GstR128NormClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags playing = rw | GST_PARAM_MUTABLE_PLAYING;
+  const GParamFlags controllable = playing | GST_PARAM_CONTROLLABLE;
+
+  GST_DEBUG_CATEGORY_INIT (gst_r128norm_debug, "r128norm", 0,
+      "r128norm normalization");
+
+  gobject_class->set_property = gst_r128norm_set_property;
+  gobject_class->get_property = gst_r128norm_get_property;
+  gobject_class->finalize = gst_r128norm_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_VARIANT,
+      g_param_spec_enum ("variant", "Variant",
+          "Which samples share one statistic", GST_TYPE_R128NORM_VARIANT,
+          DEFAULT_VARIANT, playing));
+  g_object_class_install_property (gobject_class, PROP_GROUPS,
+      g_param_spec_uint ("groups", "Groups",
+          "Number of channel groups for variant=group (must divide the "
+          "channel count)", 1, R128NORM_MAX_CHANNELS, DEFAULT_GROUPS,
+          playing));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_enum ("stats", "Statistics",
+          "Where mean and variance come from", GST_TYPE_R128NORM_STATS,
+          DEFAULT_STATS, playing));
+  g_object_class_install_property (gobject_class, PROP_MOMENTUM,
+      g_param_spec_double ("momentum", "Momentum",
+          "Weight of the old running value at each update", 0.0, 1.0,
+          DEFAULT_MOMENTUM, controllable));
+  g_object_class_install_property (gobject_class, PROP_TIME_CONSTANT,
+      g_param_spec_uint64 ("time-constant", "Time constant",
+          "When > 0, momentum per buffer is exp(-duration / time-constant) "
+          "(in nanoseconds; 0 = use momentum)", 0, G_MAXUINT64,
+          DEFAULT_TIME_CONSTANT, playing));
+  g_object_class_install_property (gobject_class, PROP_EPSILON,
+      g_param_spec_double ("epsilon", "Epsilon",
+          "Added to the variance", 0.0, 1.0, DEFAULT_EPSILON, controllable));
+  g_object_class_install_property (gobject_class, PROP_GAMMA,
+      double_array_pspec ("gamma", "Gamma",
+          "Scale in normalized units: one value for all channels or one per "
+          "channel; empty = format default (video 0.2, audio 0.1)"));
+  g_object_class_install_property (gobject_class, PROP_BETA,
+      double_array_pspec ("beta", "Beta",
+          "Offset in normalized units: one value for all channels or one per "
+          "channel; empty = format default (video 0.5, audio 0)"));
+  g_object_class_install_property (gobject_class, PROP_STRENGTH,
+      g_param_spec_double ("strength", "Strength",
+          "Output = x + strength * (y - x)", 0.0, 1.0, DEFAULT_STRENGTH,
+          controllable));
+  g_object_class_install_property (gobject_class, PROP_WARMUP,
+      g_param_spec_uint64 ("warmup", "Warmup",
+          "Stream time (ns) over which strength ramps up from 0 after start "
+          "or reset", 0, G_MAXUINT64, DEFAULT_WARMUP, playing));
+  g_object_class_install_property (gobject_class, PROP_CLIP_SIGMA,
+      g_param_spec_double ("clip-sigma", "Clip sigma",
+          "Clamp samples further than this many standard deviations from the "
+          "running mean before they enter the statistics (0 = off)",
+          0.0, G_MAXDOUBLE, DEFAULT_CLIP_SIGMA, controllable));
+  g_object_class_install_property (gobject_class, PROP_MIN_SAMPLES,
+      g_param_spec_uint ("min-samples", "Minimum samples",
+          "variant=auto: buffers with fewer samples per channel are "
+          "normalized layer-wise", 0, G_MAXUINT, DEFAULT_MIN_SAMPLES,
+          playing));
+  g_object_class_install_property (gobject_class, PROP_RUNNING_MEAN,
+      double_array_pspec ("running-mean", "Running mean",
+          "Running mean per channel (read), or values to seed it with "
+          "(write)"));
+  g_object_class_install_property (gobject_class, PROP_RUNNING_VAR,
+      double_array_pspec ("running-var", "Running variance",
+          "Running (biased) variance per channel (read), or values to seed "
+          "it with (write)"));
+  g_object_class_install_property (gobject_class, PROP_STATS_FILE,
+      g_param_spec_string ("stats-file", "Statistics file",
+          "Load running statistics from this file when starting, save them "
+          "atomically at EOS and when stopping", NULL,
+          rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post r128norm element messages with statistics every interval",
+          DEFAULT_POST_MESSAGES, playing));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint64 ("interval", "Interval",
+          "Period of the r128norm messages in nanoseconds", 1, G_MAXUINT64,
+          DEFAULT_INTERVAL, playing));
+  g_object_class_install_property (gobject_class, PROP_TENSOR_LAYOUT,
+      g_param_spec_enum ("tensor-layout", "Tensor layout",
+          "Layout of other/tensors output made from video",
+          GST_TYPE_R128NORM_TENSOR_LAYOUT, DEFAULT_TENSOR_LAYOUT,
+          rw | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstR128Norm::reset:
+   *
+   * Forget the running statistics and restart the warmup.
+   */
+  gst_r128norm_signals[SIGNAL_RESET] =
+      g_signal_new_class_handler ("reset", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, G_CALLBACK (gst_r128norm_reset),
+      NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Running-statistics normalizer", "Filter/Effect/Audio/Video",
+      "Normalizes audio and video per channel with running mean and variance: "
+      "(x - mean) / sqrt(var + epsilon) * gamma + beta",
+      "r128norm developers");
+
+  trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_r128norm_transform_caps);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_r128norm_set_caps);
+  trans_class->get_unit_size = GST_DEBUG_FUNCPTR (gst_r128norm_get_unit_size);
+  trans_class->transform_size =
+      GST_DEBUG_FUNCPTR (gst_r128norm_transform_size);
+  trans_class->propose_allocation =
+      GST_DEBUG_FUNCPTR (gst_r128norm_propose_allocation);
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_r128norm_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_r128norm_stop);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_r128norm_sink_event);
+  trans_class->before_transform =
+      GST_DEBUG_FUNCPTR (gst_r128norm_before_transform);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_r128norm_transform_ip);
+  trans_class->transform = GST_DEBUG_FUNCPTR (gst_r128norm_transform);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_R128NORM_VARIANT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_R128NORM_STATS, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_R128NORM_TENSOR_LAYOUT, 0);
+}
+
+static void
+gst_r128norm_init (GstR128Norm * self)
+{
+  self->variant = DEFAULT_VARIANT;
+  self->groups = DEFAULT_GROUPS;
+  self->stats = DEFAULT_STATS;
+  self->momentum = DEFAULT_MOMENTUM;
+  self->time_constant = DEFAULT_TIME_CONSTANT;
+  self->epsilon = DEFAULT_EPSILON;
+  self->gamma = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  self->beta = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  self->strength = DEFAULT_STRENGTH;
+  self->warmup = DEFAULT_WARMUP;
+  self->clip_sigma = DEFAULT_CLIP_SIGMA;
+  self->min_samples = DEFAULT_MIN_SAMPLES;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  self->interval = DEFAULT_INTERVAL;
+  self->tensor_layout = DEFAULT_TENSOR_LAYOUT;
+  self->seed_mean = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  self->seed_var = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  self->published_mean = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  self->published_var = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  self->settings_changed = TRUE;
+  self->diag_start = GST_CLOCK_TIME_NONE;
+
+  gst_base_transform_set_gap_aware (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+free_stream_state (GstR128Norm * self)
+{
+  r128norm_destroy (&self->norm);
+  g_clear_pointer (&self->in_channels, g_free);
+  g_clear_pointer (&self->out_channels, g_free);
+  g_clear_pointer (&self->default_gamma, g_free);
+  g_clear_pointer (&self->default_beta, g_free);
+  g_clear_pointer (&self->diagnostics, g_free);
+  self->channels = 0;
+  self->family = FAMILY_NONE;
+}
+
+static void
+gst_r128norm_finalize (GObject * object)
+{
+  GstR128Norm *self = GST_R128NORM (object);
+
+  free_stream_state (self);
+  g_array_unref (self->gamma);
+  g_array_unref (self->beta);
+  g_array_unref (self->seed_mean);
+  g_array_unref (self->seed_var);
+  g_array_unref (self->published_mean);
+  g_array_unref (self->published_var);
+  g_free (self->stats_file);
+  g_free (self->stream_id);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* ---- properties ---------------------------------------------------- */
+
+/* Copies a GST_TYPE_ARRAY of numbers into @array; FALSE if an entry is not
+ * a number. */
+static gboolean
+array_from_value (GArray * array, const GValue * value)
+{
+  guint i, n = gst_value_array_get_size (value);
+
+  g_array_set_size (array, 0);
+  for (i = 0; i < n; i++) {
+    const GValue *v = gst_value_array_get_value (value, i);
+    GValue d = G_VALUE_INIT;
+    gdouble x;
+
+    g_value_init (&d, G_TYPE_DOUBLE);
+    if (!g_value_transform (v, &d)) {
+      g_value_unset (&d);
+      g_array_set_size (array, 0);
+      return FALSE;
+    }
+    x = g_value_get_double (&d);
+    g_array_append_val (array, x);
+    g_value_unset (&d);
+  }
+  return TRUE;
+}
+
+static void
+value_from_doubles (GValue * value, const gdouble * values, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, values[i]);
+    gst_value_array_append_and_take_value (value, &v);
+  }
+}
+
+static void
+gst_r128norm_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstR128Norm *self = GST_R128NORM (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_VARIANT:
+      self->variant = g_value_get_enum (value);
+      break;
+    case PROP_GROUPS:
+      self->groups = g_value_get_uint (value);
+      break;
+    case PROP_STATS:
+      self->stats = g_value_get_enum (value);
+      break;
+    case PROP_MOMENTUM:
+      self->momentum = g_value_get_double (value);
+      break;
+    case PROP_TIME_CONSTANT:
+      self->time_constant = g_value_get_uint64 (value);
+      break;
+    case PROP_EPSILON:
+      self->epsilon = g_value_get_double (value);
+      break;
+    case PROP_GAMMA:
+      if (!array_from_value (self->gamma, value))
+        GST_WARNING_OBJECT (self, "gamma: values must be numbers, ignored");
+      break;
+    case PROP_BETA:
+      if (!array_from_value (self->beta, value))
+        GST_WARNING_OBJECT (self, "beta: values must be numbers, ignored");
+      break;
+    case PROP_STRENGTH:
+      self->strength = g_value_get_double (value);
+      break;
+    case PROP_WARMUP:
+      self->warmup = g_value_get_uint64 (value);
+      break;
+    case PROP_CLIP_SIGMA:
+      self->clip_sigma = g_value_get_double (value);
+      break;
+    case PROP_MIN_SAMPLES:
+      self->min_samples = g_value_get_uint (value);
+      break;
+    case PROP_RUNNING_MEAN:
+      if (array_from_value (self->seed_mean, value))
+        self->seed_pending = TRUE;
+      else
+        GST_WARNING_OBJECT (self, "running-mean: values must be numbers");
+      break;
+    case PROP_RUNNING_VAR:
+      if (array_from_value (self->seed_var, value))
+        self->seed_pending = TRUE;
+      else
+        GST_WARNING_OBJECT (self, "running-var: values must be numbers");
+      break;
+    case PROP_STATS_FILE:
+      g_free (self->stats_file);
+      self->stats_file = g_value_dup_string (value);
+      self->stats_file_bad = FALSE;
+      break;
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_INTERVAL:
+      self->interval = g_value_get_uint64 (value);
+      break;
+    case PROP_TENSOR_LAYOUT:
+      self->tensor_layout = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  self->settings_changed = TRUE;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_r128norm_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstR128Norm *self = GST_R128NORM (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_VARIANT:
+      g_value_set_enum (value, self->variant);
+      break;
+    case PROP_GROUPS:
+      g_value_set_uint (value, self->groups);
+      break;
+    case PROP_STATS:
+      g_value_set_enum (value, self->stats);
+      break;
+    case PROP_MOMENTUM:
+      g_value_set_double (value, self->momentum);
+      break;
+    case PROP_TIME_CONSTANT:
+      g_value_set_uint64 (value, self->time_constant);
+      break;
+    case PROP_EPSILON:
+      g_value_set_double (value, self->epsilon);
+      break;
+    case PROP_GAMMA:
+      value_from_doubles (value, (gdouble *) self->gamma->data,
+          self->gamma->len);
+      break;
+    case PROP_BETA:
+      value_from_doubles (value, (gdouble *) self->beta->data,
+          self->beta->len);
+      break;
+    case PROP_STRENGTH:
+      g_value_set_double (value, self->strength);
+      break;
+    case PROP_WARMUP:
+      g_value_set_uint64 (value, self->warmup);
+      break;
+    case PROP_CLIP_SIGMA:
+      g_value_set_double (value, self->clip_sigma);
+      break;
+    case PROP_MIN_SAMPLES:
+      g_value_set_uint (value, self->min_samples);
+      break;
+    case PROP_RUNNING_MEAN:
+      if (self->published_valid && !self->seed_pending)
+        value_from_doubles (value, (gdouble *) self->published_mean->data,
+            self->published_mean->len);
+      else
+        value_from_doubles (value, (gdouble *) self->seed_mean->data,
+            self->seed_mean->len);
+      break;
+    case PROP_RUNNING_VAR:
+      if (self->published_valid && !self->seed_pending)
+        value_from_doubles (value, (gdouble *) self->published_var->data,
+            self->published_var->len);
+      else
+        value_from_doubles (value, (gdouble *) self->seed_var->data,
+            self->seed_var->len);
+      break;
+    case PROP_STATS_FILE:
+      g_value_set_string (value, self->stats_file);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_uint64 (value, self->interval);
+      break;
+    case PROP_TENSOR_LAYOUT:
+      g_value_set_enum (value, self->tensor_layout);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_r128norm_reset (GstR128Norm * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->reset_pending = TRUE;
+  self->published_valid = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "reset: running statistics forgotten");
+}
+
+/* ---- settings snapshot --------------------------------------------- */
+
+/* Checks an array setting against the channel count; on mismatch writes a
+ * message naming the setting, the value and what was expected. */
+static gboolean
+check_array (const gchar * name, GArray * array, guint channels,
+    gboolean one_allowed, gchar ** message)
+{
+  guint i;
+
+  if (array->len != 0 && array->len != channels
+      && !(one_allowed && array->len == 1)) {
+    *message = g_strdup_printf ("%s has %u values, but the stream has %u "
+        "channels: give %s%u values", name, array->len, channels,
+        one_allowed ? "1 or " : "", channels);
+    return FALSE;
+  }
+  for (i = 0; i < array->len; i++) {
+    if (!isfinite (g_array_index (array, gdouble, i))) {
+      *message = g_strdup_printf ("%s value %u is %g: values must be finite",
+          name, i, g_array_index (array, gdouble, i));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Hands the properties to the library.  Called from the streaming thread
+ * (caps and buffers); takes the object lock for the snapshot and posts any
+ * refusal after dropping it. */
+static gboolean
+apply_settings (GstR128Norm * self)
+{
+  r128norm_config cfg;
+  gchar *message = NULL;
+  int err;
+
+  if (!self->norm)
+    return TRUE;
+
+  GST_OBJECT_LOCK (self);
+  r128norm_config_init (&cfg);
+  cfg.variant = (r128norm_variant) self->variant;
+  cfg.groups = self->groups;
+  cfg.stats = (r128norm_stats_mode) self->stats;
+  cfg.momentum = self->momentum;
+  cfg.time_constant = self->time_constant / (gdouble) GST_SECOND;
+  cfg.epsilon = self->epsilon;
+  cfg.strength = self->strength;
+  cfg.warmup = self->warmup / (gdouble) GST_SECOND;
+  cfg.clip_sigma = self->clip_sigma;
+  cfg.min_samples = self->min_samples;
+  cfg.diagnostics = self->post_messages;
+
+  if (!check_array ("gamma", self->gamma, self->channels, TRUE, &message)
+      || !check_array ("beta", self->beta, self->channels, TRUE, &message))
+    goto refused;
+  if (self->gamma->len > 0) {
+    cfg.gamma = (const double *) self->gamma->data;
+    cfg.n_gamma = self->gamma->len;
+  } else {
+    cfg.gamma = self->default_gamma;
+    cfg.n_gamma = self->channels;
+  }
+  if (self->beta->len > 0) {
+    cfg.beta = (const double *) self->beta->data;
+    cfg.n_beta = self->beta->len;
+  } else {
+    cfg.beta = self->default_beta;
+    cfg.n_beta = self->channels;
+  }
+  if (cfg.variant == R128NORM_VARIANT_GROUP
+      && self->channels % self->groups != 0) {
+    message = g_strdup_printf ("groups=%u does not divide the %u channels of "
+        "the stream: choose a divisor of %u", self->groups, self->channels,
+        self->channels);
+    goto refused;
+  }
+  if (self->seed_pending) {
+    if (!check_array ("running-mean", self->seed_mean, self->channels, FALSE,
+            &message)
+        || !check_array ("running-var", self->seed_var, self->channels, FALSE,
+            &message))
+      goto refused;
+  }
+
+  err = r128norm_set_config (self->norm, &cfg);
+  if (err != R128NORM_SUCCESS && err != R128NORM_ERROR_NO_CHANGE) {
+    message = g_strdup_printf ("the settings were refused: %s",
+        r128norm_strerror (err));
+    goto refused;
+  }
+  if (err == R128NORM_SUCCESS)
+    GST_DEBUG_OBJECT (self, "settings applied");
+
+  if (self->seed_pending) {
+    guint i;
+    for (i = 0; i < self->seed_var->len; i++) {
+      if (g_array_index (self->seed_var, gdouble, i) < 0.0) {
+        message = g_strdup_printf ("running-var value %u is %g: variances "
+            "must be >= 0", i, g_array_index (self->seed_var, gdouble, i));
+        goto refused;
+      }
+    }
+    if (self->seed_mean->len > 0 || self->seed_var->len > 0) {
+      err = r128norm_set_running (self->norm,
+          self->seed_mean->len ? (double *) self->seed_mean->data : NULL,
+          self->seed_var->len ? (double *) self->seed_var->data : NULL,
+          self->channels);
+      if (err != R128NORM_SUCCESS) {
+        message = g_strdup_printf ("running-mean/running-var were refused: "
+            "%s", r128norm_strerror (err));
+        goto refused;
+      }
+      GST_INFO_OBJECT (self, "running statistics seeded for %u channels",
+          self->channels);
+    }
+    self->seed_pending = FALSE;
+  }
+  self->settings_changed = FALSE;
+  self->settings_error = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+
+refused:
+  self->settings_changed = FALSE;
+  self->settings_error = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  GST_WARNING_OBJECT (self, "setting refused: %s", message);
+  GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", message), (NULL));
+  g_free (message);
+  return FALSE;
+}
+
+/* ---- caps ---------------------------------------------------------- */
+
+static gboolean
+format_value_contains (const GValue * value, const gchar * format)
+{
+  guint i;
+
+  if (value == NULL)
+    return TRUE;                /* unfixed: any format */
+  if (G_VALUE_HOLDS_STRING (value))
+    return g_strcmp0 (g_value_get_string (value), format) == 0;
+  if (GST_VALUE_HOLDS_LIST (value)) {
+    for (i = 0; i < gst_value_list_get_size (value); i++)
+      if (format_value_contains (gst_value_list_get_value (value, i), format))
+        return TRUE;
+  }
+  return FALSE;
+}
+
+static const gchar *integer_audio_formats[] = { "S16LE", "S32LE", "U8" };
+
+/* Identity first (in place is preferred), then the conversions: integer
+ * audio in may leave as F32LE. */
+static GstCaps *
+gst_r128norm_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
+{
+  GstCaps *result = gst_caps_new_empty ();
+  GstCaps *converted = gst_caps_new_empty ();
+  guint i, j;
+
+  for (i = 0; i < gst_caps_get_size (caps); i++) {
+    GstStructure *s = gst_caps_get_structure (caps, i);
+    GstCapsFeatures *f = gst_caps_get_features (caps, i);
+    const GValue *format = gst_structure_get_value (s, "format");
+
+    result = gst_caps_merge_structure_full (result, gst_structure_copy (s),
+        f ? gst_caps_features_copy (f) : NULL);
+    if (!gst_structure_has_name (s, "audio/x-raw"))
+      continue;
+
+    if (direction == GST_PAD_SINK) {
+      gboolean has_integer = FALSE;
+      for (j = 0; j < G_N_ELEMENTS (integer_audio_formats); j++)
+        has_integer |= format_value_contains (format,
+            integer_audio_formats[j]);
+      if (has_integer) {
+        GstStructure *c = gst_structure_copy (s);
+        gst_structure_set (c, "format", G_TYPE_STRING, "F32LE", NULL);
+        converted = gst_caps_merge_structure_full (converted, c,
+            f ? gst_caps_features_copy (f) : NULL);
+      }
+    } else if (format_value_contains (format, "F32LE")) {
+      GstStructure *c = gst_structure_copy (s);
+      GValue list = G_VALUE_INIT;
+      g_value_init (&list, GST_TYPE_LIST);
+      for (j = 0; j < G_N_ELEMENTS (integer_audio_formats); j++) {
+        GValue v = G_VALUE_INIT;
+        g_value_init (&v, G_TYPE_STRING);
+        g_value_set_static_string (&v, integer_audio_formats[j]);
+        gst_value_list_append_and_take_value (&list, &v);
+      }
+      gst_structure_take_value (c, "format", &list);
+      converted = gst_caps_merge_structure_full (converted, c,
+          f ? gst_caps_features_copy (f) : NULL);
+    }
+  }
+  result = gst_caps_merge (result, converted);
+
+  if (filter) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, result,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (result);
+    result = tmp;
+  }
+  GST_LOG_OBJECT (trans, "transformed %" GST_PTR_FORMAT " to %"
+      GST_PTR_FORMAT, caps, result);
+  return result;
+}
+
+static gboolean
+audio_sample_format (GstAudioFormat format, r128norm_format * out)
+{
+  switch (format) {
+    case GST_AUDIO_FORMAT_F32LE:
+      *out = R128NORM_FORMAT_F32;
+      return TRUE;
+    case GST_AUDIO_FORMAT_F64LE:
+      *out = R128NORM_FORMAT_F64;
+      return TRUE;
+    case GST_AUDIO_FORMAT_S16LE:
+      *out = R128NORM_FORMAT_S16;
+      return TRUE;
+    case GST_AUDIO_FORMAT_S32LE:
+      *out = R128NORM_FORMAT_S32;
+      return TRUE;
+    case GST_AUDIO_FORMAT_U8:
+      *out = R128NORM_FORMAT_U8_CENTERED;
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+static GstFlowReturn process_audio (GstR128Norm * self, GstBuffer * in,
+    GstBuffer * out);
+static GstFlowReturn process_video (GstR128Norm * self, GstBuffer * in,
+    GstBuffer * out);
+
+/* Statistics channels of a video format: its colour components, never
+ * alpha (the last component of formats that have one) nor padding. */
+static guint
+video_statistics_channels (const GstVideoInfo * info)
+{
+  guint n = GST_VIDEO_INFO_N_COMPONENTS (info);
+  return GST_VIDEO_INFO_HAS_ALPHA (info) ? n - 1 : n;
+}
+
+static gboolean
+gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstR128Norm *self = GST_R128NORM (trans);
+  GstStructure *s = gst_caps_get_structure (incaps, 0);
+  r128norm_format in_format, out_format;
+  StreamFamily family;
+  guint channels, c;
+  gdouble default_gamma, default_beta;
+  int err;
+
+  if (gst_structure_has_name (s, "audio/x-raw")) {
+    if (!gst_audio_info_from_caps (&self->in_audio, incaps)
+        || !gst_audio_info_from_caps (&self->out_audio, outcaps))
+      goto invalid_caps;
+    if (!audio_sample_format (GST_AUDIO_INFO_FORMAT (&self->in_audio),
+            &in_format)
+        || !audio_sample_format (GST_AUDIO_INFO_FORMAT (&self->out_audio),
+            &out_format))
+      goto invalid_caps;
+    if (GST_AUDIO_INFO_LAYOUT (&self->in_audio) !=
+        GST_AUDIO_INFO_LAYOUT (&self->out_audio))
+      goto invalid_caps;
+    family = FAMILY_AUDIO;
+    channels = GST_AUDIO_INFO_CHANNELS (&self->in_audio);
+    default_gamma = 0.1;
+    default_beta = 0.0;
+  } else {
+    if (!gst_video_info_from_caps (&self->in_video, incaps)
+        || !gst_video_info_from_caps (&self->out_video, outcaps))
+      goto invalid_caps;
+    if (GST_VIDEO_INFO_FORMAT (&self->in_video) !=
+        GST_VIDEO_INFO_FORMAT (&self->out_video))
+      goto invalid_caps;
+    family = FAMILY_VIDEO;
+    channels = video_statistics_channels (&self->in_video);
+    in_format = out_format =
+        GST_VIDEO_INFO_FORMAT (&self->in_video) == GST_VIDEO_FORMAT_GRAY16_LE
+        ? R128NORM_FORMAT_U16 : R128NORM_FORMAT_U8;
+    default_gamma = 0.2;
+    default_beta = 0.5;
+  }
+
+  if (self->norm && channels != self->channels) {
+    if (r128norm_has_running (self->norm))
+      GST_WARNING_OBJECT (self, "channel count changed from %u to %u: "
+          "running statistics reset", self->channels, channels);
+    free_stream_state (self);
+  }
+  if (!self->norm) {
+    self->norm = r128norm_create (channels, &err);
+    if (!self->norm) {
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("could not create the "
+              "normalizer for %u channels: %s", channels,
+              r128norm_strerror (err)), (NULL));
+      return FALSE;
+    }
+    self->channels = channels;
+    self->in_channels = g_new0 (r128norm_channel, channels);
+    self->out_channels = g_new0 (r128norm_channel, channels);
+    self->default_gamma = g_new (gdouble, channels);
+    self->default_beta = g_new (gdouble, channels);
+    self->diagnostics = g_new0 (ChannelDiagnostics, channels);
+    GST_OBJECT_LOCK (self);
+    g_array_set_size (self->published_mean, channels);
+    g_array_set_size (self->published_var, channels);
+    self->published_valid = FALSE;
+    GST_OBJECT_UNLOCK (self);
+  }
+  for (c = 0; c < channels; c++) {
+    self->default_gamma[c] = default_gamma;
+    self->default_beta[c] = default_beta;
+  }
+  self->family = family;
+  self->process = family == FAMILY_AUDIO ? process_audio : process_video;
+
+  err = r128norm_set_formats (self->norm, in_format, out_format);
+  if (err != R128NORM_SUCCESS)
+    goto invalid_caps;
+  gst_base_transform_set_in_place (trans, in_format == out_format);
+
+  GST_OBJECT_LOCK (self);
+  self->settings_changed = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  if (!apply_settings (self))
+    return FALSE;
+
+  GST_INFO_OBJECT (self, "negotiated %u statistics channels, %s, "
+      "%s kernels: %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT, channels,
+      in_format == out_format ? "in place" : "converting",
+      r128norm_get_kernel_name (self->norm), incaps, outcaps);
+  return TRUE;
+
+invalid_caps:
+  GST_ERROR_OBJECT (self, "unsupported caps %" GST_PTR_FORMAT " -> %"
+      GST_PTR_FORMAT, incaps, outcaps);
+  return FALSE;
+}
+
+static gboolean
+gst_r128norm_get_unit_size (GstBaseTransform * trans, GstCaps * caps,
+    gsize * size)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+
+  if (gst_structure_has_name (s, "audio/x-raw")) {
+    GstAudioInfo info;
+    if (!gst_audio_info_from_caps (&info, caps))
+      return FALSE;
+    *size = GST_AUDIO_INFO_BPF (&info);
+    return TRUE;
+  } else {
+    GstVideoInfo info;
+    if (!gst_video_info_from_caps (&info, caps))
+      return FALSE;
+    *size = GST_VIDEO_INFO_SIZE (&info);
+    return TRUE;
+  }
+}
+
+static gboolean
+gst_r128norm_transform_size (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, gsize size,
+    GstCaps * othercaps, gsize * othersize)
+{
+  gsize unit, other_unit;
+
+  if (!gst_r128norm_get_unit_size (trans, caps, &unit)
+      || !gst_r128norm_get_unit_size (trans, othercaps, &other_unit)
+      || unit == 0)
+    return FALSE;
+  *othersize = size / unit * other_unit;
+  return TRUE;
+}
+
+static gboolean
+gst_r128norm_propose_allocation (GstBaseTransform * trans,
+    GstQuery * decide_query, GstQuery * query)
+{
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->propose_allocation (trans,
+          decide_query, query))
+    return FALSE;
+  /* strided and offset planes are read through GstVideoMeta */
+  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  gst_query_add_allocation_meta (query, GST_AUDIO_META_API_TYPE, NULL);
+  return TRUE;
+}
+
+/* ---- stats file ---------------------------------------------------- */
+
+/* Reads @path into the seed arrays.  A missing file is not an error (the
+ * statistics will be learned and saved); anything else that is wrong is. */
+static gboolean
+load_stats_file (GstR128Norm * self, const gchar * path)
+{
+  GKeyFile *kf = g_key_file_new ();
+  GError *error = NULL;
+  gdouble *mean = NULL, *var = NULL;
+  gsize n_mean = 0, n_var = 0, i;
+  gint version, channels;
+  gchar *problem = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error)) {
+    if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+      GST_INFO_OBJECT (self, "stats-file '%s' does not exist yet: it will be "
+          "written at EOS", path);
+      g_error_free (error);
+      g_key_file_unref (kf);
+      return TRUE;
+    }
+    problem = g_strdup_printf ("cannot be read: %s", error->message);
+    goto bad;
+  }
+  version = g_key_file_get_integer (kf, STATS_FILE_GROUP, "version", &error);
+  if (error || version != STATS_FILE_VERSION) {
+    problem = g_strdup_printf ("has version %s, expected %d",
+        error ? "(missing)" : g_key_file_get_value (kf, STATS_FILE_GROUP,
+            "version", NULL), STATS_FILE_VERSION);
+    goto bad;
+  }
+  channels = g_key_file_get_integer (kf, STATS_FILE_GROUP, "channels",
+      &error);
+  if (error || channels < 1 || channels > R128NORM_MAX_CHANNELS) {
+    problem = g_strdup_printf ("has no valid 'channels' (expected 1..%d)",
+        R128NORM_MAX_CHANNELS);
+    goto bad;
+  }
+  mean = g_key_file_get_double_list (kf, STATS_FILE_GROUP, "mean", &n_mean,
+      &error);
+  if (!error)
+    var = g_key_file_get_double_list (kf, STATS_FILE_GROUP, "var", &n_var,
+        &error);
+  if (error) {
+    problem = g_strdup_printf ("has no valid mean/var lists: %s",
+        error->message);
+    goto bad;
+  }
+  if (n_mean != (gsize) channels || n_var != (gsize) channels) {
+    problem = g_strdup_printf ("has %" G_GSIZE_FORMAT " means and %"
+        G_GSIZE_FORMAT " variances, expected %d of each (channels=%d)",
+        n_mean, n_var, channels, channels);
+    goto bad;
+  }
+  for (i = 0; i < n_mean; i++) {
+    if (!isfinite (mean[i]) || !isfinite (var[i]) || var[i] < 0.0
+        || fabs (mean[i]) > 1e300 || var[i] > 1e300) {
+      problem = g_strdup_printf ("has an invalid value for channel %"
+          G_GSIZE_FORMAT " (mean %g, var %g): values must be finite and "
+          "variances >= 0", i, mean[i], var[i]);
+      goto bad;
+    }
+  }
+
+  GST_OBJECT_LOCK (self);
+  g_array_set_size (self->seed_mean, 0);
+  g_array_append_vals (self->seed_mean, mean, n_mean);
+  g_array_set_size (self->seed_var, 0);
+  g_array_append_vals (self->seed_var, var, n_var);
+  self->seed_pending = TRUE;
+  self->settings_changed = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "loaded running statistics for %d channels from "
+      "'%s'", channels, path);
+  g_free (mean);
+  g_free (var);
+  g_key_file_unref (kf);
+  return TRUE;
+
+bad:
+  self->stats_file_bad = TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, READ, ("stats-file '%s' %s; it will "
+          "not be overwritten", path, problem), (NULL));
+  g_clear_error (&error);
+  g_free (problem);
+  g_free (mean);
+  g_free (var);
+  g_key_file_unref (kf);
+  return FALSE;
+}
+
+/* Writes the running statistics to @path through a synced temporary file
+ * and a rename, so the file is always the old or the new version. */
+static void
+save_stats_file (GstR128Norm * self, const gchar * path)
+{
+  GKeyFile *kf;
+  gdouble *mean, *var;
+  gchar *data;
+  gsize length;
+  GError *error = NULL;
+
+  if (self->stats_file_bad) {
+    GST_WARNING_OBJECT (self, "not saving over the unusable stats-file '%s'",
+        path);
+    return;
+  }
+  if (!self->norm || !r128norm_has_running (self->norm)) {
+    GST_DEBUG_OBJECT (self, "no running statistics to save");
+    return;
+  }
+  mean = g_new (gdouble, self->channels);
+  var = g_new (gdouble, self->channels);
+  r128norm_get_running (self->norm, mean, var, self->channels);
+
+  kf = g_key_file_new ();
+  g_key_file_set_comment (kf, NULL, NULL, " r128norm running statistics, "
+      "normalized units, biased variance", NULL);
+  g_key_file_set_integer (kf, STATS_FILE_GROUP, "version",
+      STATS_FILE_VERSION);
+  g_key_file_set_integer (kf, STATS_FILE_GROUP, "channels", self->channels);
+  g_key_file_set_double_list (kf, STATS_FILE_GROUP, "mean", mean,
+      self->channels);
+  g_key_file_set_double_list (kf, STATS_FILE_GROUP, "var", var,
+      self->channels);
+  data = g_key_file_to_data (kf, &length, NULL);
+  if (!g_file_set_contents_full (path, data, length,
+          G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644,
+          &error)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("could not save stats-file "
+            "'%s': %s", path, error->message), (NULL));
+    g_error_free (error);
+  } else {
+    GST_INFO_OBJECT (self, "saved running statistics to '%s'", path);
+  }
+  g_free (data);
+  g_key_file_unref (kf);
+  g_free (mean);
+  g_free (var);
+}
+
+static gchar *
+dup_stats_file (GstR128Norm * self)
+{
+  gchar *path;
+
+  GST_OBJECT_LOCK (self);
+  path = g_strdup (self->stats_file);
+  GST_OBJECT_UNLOCK (self);
+  return path;
+}
+
+/* ---- state --------------------------------------------------------- */
+
+static gboolean
+gst_r128norm_start (GstBaseTransform * trans)
+{
+  GstR128Norm *self = GST_R128NORM (trans);
+  gchar *path = dup_stats_file (self);
+  gboolean ok = TRUE;
+
+  self->stats_file_bad = FALSE;
+  if (path)
+    ok = load_stats_file (self, path);
+  g_free (path);
+  return ok;
+}
+
+static gboolean
+gst_r128norm_stop (GstBaseTransform * trans)
+{
+  GstR128Norm *self = GST_R128NORM (trans);
+  gchar *path = dup_stats_file (self);
+
+  if (path)
+    save_stats_file (self, path);
+  g_free (path);
+  free_stream_state (self);
+  g_clear_pointer (&self->stream_id, g_free);
+  GST_OBJECT_LOCK (self);
+  self->published_valid = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static gboolean
+gst_r128norm_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstR128Norm *self = GST_R128NORM (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:{
+      gchar *path = dup_stats_file (self);
+      if (path)
+        save_stats_file (self, path);
+      g_free (path);
+      break;
+    }
+    case GST_EVENT_STREAM_START:{
+      const gchar *id = NULL;
+      gst_event_parse_stream_start (event, &id);
+      /* A new stream starts from what the user gave (running-mean/var or the
+       * stats-file), not from what the previous stream taught us. */
+      if (self->stream_id && g_strcmp0 (id, self->stream_id) != 0
+          && self->norm) {
+        GST_INFO_OBJECT (self, "new stream '%s': running statistics reset",
+            id);
+        GST_OBJECT_LOCK (self);
+        self->reset_pending = TRUE;
+        self->published_valid = FALSE;
+        if (self->seed_mean->len || self->seed_var->len)
+          self->seed_pending = TRUE;
+        GST_OBJECT_UNLOCK (self);
+      }
+      g_free (self->stream_id);
+      self->stream_id = g_strdup (id);
+      break;
+    }
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* ---- per buffer ---------------------------------------------------- */
+
+static void
+gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  GstR128Norm *self = GST_R128NORM (trans);
+  GstClockTime timestamp = GST_BUFFER_PTS (buffer);
+  gboolean changed, reset;
+
+  if (GST_CLOCK_TIME_IS_VALID (timestamp)) {
+    GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment,
+        GST_FORMAT_TIME, timestamp);
+    if (GST_CLOCK_TIME_IS_VALID (stream_time))
+      gst_object_sync_values (GST_OBJECT (self), stream_time);
+  }
+
+  GST_OBJECT_LOCK (self);
+  changed = self->settings_changed || self->seed_pending;
+  reset = self->reset_pending;
+  self->reset_pending = FALSE;
+  GST_OBJECT_UNLOCK (self);
+
+  if (reset && self->norm) {
+    r128norm_reset (self->norm);
+    memset (self->diagnostics, 0, self->channels * sizeof *self->diagnostics);
+  }
+  if (changed)
+    apply_settings (self);
+}
+
+/* Running values for readers of running-mean/running-var. */
+static void
+publish_running (GstR128Norm * self)
+{
+  GST_OBJECT_LOCK (self);
+  if (!self->seed_pending && !self->reset_pending) {
+    self->published_valid = r128norm_get_running (self->norm,
+        (double *) self->published_mean->data,
+        (double *) self->published_var->data, self->channels)
+        == R128NORM_SUCCESS;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+combine (guint64 na, gdouble * mean_a, gdouble * m2_a, guint64 nb,
+    gdouble mean_b, gdouble m2_b)
+{
+  gdouble delta = mean_b - *mean_a;
+  gdouble n = (gdouble) (na + nb);
+
+  if (nb == 0)
+    return;
+  *mean_a += delta * (nb / n);
+  *m2_a += m2_b + delta * delta * ((gdouble) na * nb / n);
+}
+
+static GValue *
+array_value_init (GValue * v)
+{
+  g_value_init (v, GST_TYPE_ARRAY);
+  return v;
+}
+
+static void
+array_append_double (GValue * array, gdouble d)
+{
+  GValue v = G_VALUE_INIT;
+  g_value_init (&v, G_TYPE_DOUBLE);
+  g_value_set_double (&v, d);
+  gst_value_array_append_and_take_value (array, &v);
+}
+
+static void
+post_diagnostics (GstR128Norm * self)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstStructure *s;
+  GValue mean = G_VALUE_INIT, stddev = G_VALUE_INIT;
+  GValue run_mean = G_VALUE_INIT, run_stddev = G_VALUE_INIT;
+  GValue out_mean = G_VALUE_INIT, out_stddev = G_VALUE_INIT;
+  GValue histogram = G_VALUE_INIT;
+  gdouble *rm = g_newa (gdouble, self->channels);
+  gdouble *rv = g_newa (gdouble, self->channels);
+  guint c, b;
+
+  r128norm_get_running (self->norm, rm, rv, self->channels);
+  array_value_init (&mean);
+  array_value_init (&stddev);
+  array_value_init (&run_mean);
+  array_value_init (&run_stddev);
+  array_value_init (&out_mean);
+  array_value_init (&out_stddev);
+  array_value_init (&histogram);
+  for (c = 0; c < self->channels; c++) {
+    const ChannelDiagnostics *d = &self->diagnostics[c];
+    GValue bins = G_VALUE_INIT;
+    gdouble n = d->n ? (gdouble) d->n : 1.0;
+
+    array_append_double (&mean, d->mean);
+    array_append_double (&stddev, sqrt (d->m2 / n));
+    array_append_double (&run_mean, rm[c]);
+    array_append_double (&run_stddev, sqrt (rv[c]));
+    array_append_double (&out_mean, d->out_mean);
+    array_append_double (&out_stddev, sqrt (d->out_m2 / n));
+    array_value_init (&bins);
+    for (b = 0; b < R128NORM_HISTOGRAM_BINS; b++) {
+      GValue v = G_VALUE_INIT;
+      g_value_init (&v, G_TYPE_UINT64);
+      g_value_set_uint64 (&v, d->histogram[b]);
+      gst_value_array_append_and_take_value (&bins, &v);
+    }
+    gst_value_array_append_and_take_value (&histogram, &bins);
+  }
+
+  s = gst_structure_new ("r128norm",
+      "timestamp", G_TYPE_UINT64, self->diag_start,
+      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (&trans->segment,
+          GST_FORMAT_TIME, self->diag_start),
+      "running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
+          self->diag_start), "duration", G_TYPE_UINT64, self->diag_duration,
+      NULL);
+  gst_structure_take_value (s, "mean", &mean);
+  gst_structure_take_value (s, "stddev", &stddev);
+  gst_structure_take_value (s, "running-mean", &run_mean);
+  gst_structure_take_value (s, "running-stddev", &run_stddev);
+  gst_structure_take_value (s, "out-mean", &out_mean);
+  gst_structure_take_value (s, "out-stddev", &out_stddev);
+  gst_structure_take_value (s, "histogram", &histogram);
+  gst_structure_set (s, "non-finite", G_TYPE_UINT64, self->diag_non_finite,
+      "saturated", G_TYPE_UINT64, self->diag_saturated, NULL);
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+
+  memset (self->diagnostics, 0, self->channels * sizeof *self->diagnostics);
+  self->diag_non_finite = 0;
+  self->diag_saturated = 0;
+  self->diag_duration = 0;
+  self->diag_start = GST_CLOCK_TIME_NONE;
+}
+
+/* Folds the library's report for the buffer just processed into the
+ * interval, and posts a message when the interval is complete. */
+static void
+gather_diagnostics (GstR128Norm * self, GstBuffer * buffer,
+    GstClockTime duration)
+{
+  gboolean post;
+  guint64 interval;
+  guint c, b;
+
+  GST_OBJECT_LOCK (self);
+  post = self->post_messages;
+  interval = self->interval;
+  GST_OBJECT_UNLOCK (self);
+  if (!post)
+    return;
+
+  if (!GST_CLOCK_TIME_IS_VALID (self->diag_start))
+    self->diag_start = GST_BUFFER_PTS (buffer);
+  for (c = 0; c < self->channels; c++) {
+    const r128norm_report *r = r128norm_get_report (self->norm, c);
+    ChannelDiagnostics *d = &self->diagnostics[c];
+    guint64 n = d->n;
+
+    self->diag_non_finite += r->non_finite;
+    self->diag_saturated += r->saturated;
+    if (r->samples == 0)
+      continue;
+    combine (n, &d->mean, &d->m2, r->samples, r->mean, r->var * r->samples);
+    combine (n, &d->out_mean, &d->out_m2, r->samples, r->out_mean,
+        r->out_var * r->samples);
+    d->n = n + r->samples;
+    for (b = 0; b < R128NORM_HISTOGRAM_BINS; b++)
+      d->histogram[b] += r->histogram[b];
+  }
+  self->diag_duration += duration;
+  if (duration == 0 || self->diag_duration >= interval)
+    post_diagnostics (self);
+}
+
+static GstFlowReturn
+run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
+    GstClockTime duration)
+{
+  int err = r128norm_process (self->norm, self->in_channels,
+      in_place ? NULL : self->out_channels,
+      duration / (gdouble) GST_SECOND);
+
+  if (err != R128NORM_SUCCESS) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("normalization failed: %s",
+            r128norm_strerror (err)), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  publish_running (self);
+  gather_diagnostics (self, buffer, duration);
+  return GST_FLOW_OK;
+}
+
+static void
+describe_audio (const GstAudioBuffer * ab, r128norm_channel * ch,
+    guint channels)
+{
+  const GstAudioInfo *info = &ab->info;
+  gint bps = GST_AUDIO_INFO_BPS (info);
+  gboolean interleaved =
+      GST_AUDIO_INFO_LAYOUT (info) == GST_AUDIO_LAYOUT_INTERLEAVED;
+  guint c;
+
+  for (c = 0; c < channels; c++) {
+    ch[c].data = interleaved ? (guint8 *) ab->planes[0] + c * bps
+        : ab->planes[c];
+    ch[c].step = interleaved ? (ptrdiff_t) bps * channels : bps;
+    ch[c].stride = 0;
+    ch[c].width = ab->n_samples;
+    ch[c].height = 1;
+  }
+}
+
+static GstFlowReturn
+process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
+{
+  GstAudioBuffer ib, ob;
+  gboolean in_place = in == out;
+  GstClockTime duration;
+  GstFlowReturn ret;
+
+  if (!gst_audio_buffer_map (&ib, &self->in_audio, in,
+          in_place ? GST_MAP_READWRITE : GST_MAP_READ))
+    goto map_failed;
+  if (!in_place && !gst_audio_buffer_map (&ob, &self->out_audio, out,
+          GST_MAP_WRITE)) {
+    gst_audio_buffer_unmap (&ib);
+    goto map_failed;
+  }
+  describe_audio (&ib, self->in_channels, self->channels);
+  if (!in_place)
+    describe_audio (&ob, self->out_channels, self->channels);
+  duration = gst_util_uint64_scale_int (ib.n_samples, GST_SECOND,
+      GST_AUDIO_INFO_RATE (&self->in_audio));
+
+  ret = run_library (self, in, in_place, duration);
+  if (!in_place)
+    gst_audio_buffer_unmap (&ob);
+  gst_audio_buffer_unmap (&ib);
+  return ret;
+
+map_failed:
+  GST_ELEMENT_ERROR (self, STREAM, FAILED, ("could not map an audio buffer "
+          "of %" G_GSIZE_FORMAT " bytes", gst_buffer_get_size (in)), (NULL));
+  return GST_FLOW_ERROR;
+}
+
+static void
+describe_video (const GstVideoFrame * frame, r128norm_channel * ch,
+    guint channels)
+{
+  guint c;
+
+  for (c = 0; c < channels; c++) {
+    ch[c].data = GST_VIDEO_FRAME_COMP_DATA (frame, c);
+    ch[c].step = GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c);
+    ch[c].stride = GST_VIDEO_FRAME_COMP_STRIDE (frame, c);
+    ch[c].width = GST_VIDEO_FRAME_COMP_WIDTH (frame, c);
+    ch[c].height = GST_VIDEO_FRAME_COMP_HEIGHT (frame, c);
+  }
+}
+
+static GstFlowReturn
+process_video (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
+{
+  GstVideoFrame frame;
+  GstClockTime duration = GST_BUFFER_DURATION (in);
+  GstFlowReturn ret;
+
+  /* video leaves in its own format, always in place */
+  if (in != out || !gst_video_frame_map (&frame, &self->in_video, in,
+          GST_MAP_READWRITE)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("could not map a video frame "
+            "of %" G_GSIZE_FORMAT " bytes", gst_buffer_get_size (in)),
+        (NULL));
+    return GST_FLOW_ERROR;
+  }
+  describe_video (&frame, self->in_channels, self->channels);
+  if (!GST_CLOCK_TIME_IS_VALID (duration)) {
+    gint n = GST_VIDEO_INFO_FPS_N (&self->in_video);
+    gint d = GST_VIDEO_INFO_FPS_D (&self->in_video);
+    duration = n > 0 ? gst_util_uint64_scale_int (GST_SECOND, d, n) : 0;
+  }
+  ret = run_library (self, in, TRUE, duration);
+  gst_video_frame_unmap (&frame);
+  return ret;
+}
+
+static GstFlowReturn
+gst_r128norm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstR128Norm *self = GST_R128NORM (trans);
+
+  if (self->settings_error)
+    return GST_FLOW_ERROR;
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
+    return GST_FLOW_OK;
+  if (!self->norm || !self->process)
+    return GST_FLOW_NOT_NEGOTIATED;
+  return self->process (self, buf, buf);
+}
+
+static GstFlowReturn
+gst_r128norm_transform (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  GstR128Norm *self = GST_R128NORM (trans);
+
+  if (self->settings_error)
+    return GST_FLOW_ERROR;
+  if (!self->norm || !self->process)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (GST_BUFFER_FLAG_IS_SET (inbuf, GST_BUFFER_FLAG_GAP)) {
+    /* a gap stays silence in the output format, and stays a gap */
+    GstMapInfo map;
+    if (gst_buffer_map (outbuf, &map, GST_MAP_WRITE)) {
+      memset (map.data, 0, map.size);
+      gst_buffer_unmap (outbuf, &map);
+    }
+    GST_BUFFER_FLAG_SET (outbuf, GST_BUFFER_FLAG_GAP);
+    return GST_FLOW_OK;
+  }
+  return self->process (self, inbuf, outbuf);
+}
+
+/* ---- plugin -------------------------------------------------------- */
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  return GST_ELEMENT_REGISTER (r128norm, plugin);
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, r128norm,
+    "Normalization of audio and video with running statistics",
+    plugin_init, VERSION, "LGPL", PACKAGE_NAME, PACKAGE_ORIGIN)
