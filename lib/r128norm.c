@@ -55,6 +55,7 @@ struct r128norm_state {
 
   r128norm_config config;     /* gamma and beta point at the arrays below */
   double *gamma, *beta;       /* expanded to one value per channel */
+  double *max_gain;           /* expanded; 0 = unlimited */
 
   double *running_mean, *running_var; /* normalized units */
   unsigned char *seen;                /* channel has a running value */
@@ -157,6 +158,7 @@ r128norm_create (unsigned channels, int *error)
   st->channels = channels;
   st->gamma = calloc (channels, sizeof *st->gamma);
   st->beta = calloc (channels, sizeof *st->beta);
+  st->max_gain = calloc (channels, sizeof *st->max_gain);
   st->running_mean = calloc (channels, sizeof *st->running_mean);
   st->running_var = calloc (channels, sizeof *st->running_var);
   st->seen = calloc (channels, sizeof *st->seen);
@@ -169,7 +171,8 @@ r128norm_create (unsigned channels, int *error)
   st->norm_var = calloc (channels, sizeof *st->norm_var);
   st->diag = calloc (channels, sizeof *st->diag);
   st->reports = calloc (channels, sizeof *st->reports);
-  if (!st->gamma || !st->beta || !st->running_mean || !st->running_var
+  if (!st->gamma || !st->beta || !st->max_gain || !st->running_mean
+      || !st->running_var
       || !st->seen || !st->acc || !st->clip || !st->affine || !st->batch
       || !st->group_batch || !st->norm_mean || !st->norm_var || !st->diag
       || !st->reports) {
@@ -187,6 +190,8 @@ r128norm_create (unsigned channels, int *error)
   st->config.n_gamma = channels;
   st->config.beta = st->beta;
   st->config.n_beta = channels;
+  st->config.max_gain = st->max_gain;
+  st->config.n_max_gain = channels;
   st->kernel_choice = R128NORM_KERNELS_AUTO;
   r128norm_set_formats (st, R128NORM_FORMAT_F32, R128NORM_FORMAT_F32);
 
@@ -206,6 +211,7 @@ r128norm_destroy (r128norm_state **st)
   s = *st;
   free (s->gamma);
   free (s->beta);
+  free (s->max_gain);
   free (s->running_mean);
   free (s->running_var);
   free (s->seen);
@@ -321,6 +327,7 @@ int
 r128norm_set_config (r128norm_state *st, const r128norm_config *cfg)
 {
   const r128norm_config *old;
+  unsigned c;
 
   if (!st || !cfg)
     return R128NORM_ERROR_INVALID_ARGUMENT;
@@ -337,8 +344,12 @@ r128norm_set_config (r128norm_state *st, const r128norm_config *cfg)
           && st->channels % cfg->groups != 0))
     return R128NORM_ERROR_INVALID_GROUPS;
   if (!valid_array (cfg->gamma, cfg->n_gamma, st->channels)
-      || !valid_array (cfg->beta, cfg->n_beta, st->channels))
+      || !valid_array (cfg->beta, cfg->n_beta, st->channels)
+      || !valid_array (cfg->max_gain, cfg->n_max_gain, st->channels))
     return R128NORM_ERROR_INVALID_CHANNELS;
+  for (c = 0; c < cfg->n_max_gain; c++)
+    if (cfg->max_gain[c] < 0.0)
+      return R128NORM_ERROR_INVALID_ARGUMENT;
 
   old = &st->config;
   if (old->variant == cfg->variant && old->groups == cfg->groups
@@ -349,17 +360,23 @@ r128norm_set_config (r128norm_state *st, const r128norm_config *cfg)
       && old->min_samples == cfg->min_samples
       && !old->diagnostics == !cfg->diagnostics
       && same_expanded (st->gamma, cfg->gamma, cfg->n_gamma, st->channels, 1.0)
-      && same_expanded (st->beta, cfg->beta, cfg->n_beta, st->channels, 0.0))
+      && same_expanded (st->beta, cfg->beta, cfg->n_beta, st->channels, 0.0)
+      && same_expanded (st->max_gain, cfg->max_gain, cfg->n_max_gain,
+          st->channels, 0.0))
     return R128NORM_ERROR_NO_CHANGE;
 
   /* copy the arrays first: cfg may point into them */
   expand_array (st->gamma, cfg->gamma, cfg->n_gamma, st->channels, 1.0);
   expand_array (st->beta, cfg->beta, cfg->n_beta, st->channels, 0.0);
+  expand_array (st->max_gain, cfg->max_gain, cfg->n_max_gain, st->channels,
+      0.0);
   st->config = *cfg;
   st->config.gamma = st->gamma;
   st->config.n_gamma = st->channels;
   st->config.beta = st->beta;
   st->config.n_beta = st->channels;
+  st->config.max_gain = st->max_gain;
+  st->config.n_max_gain = st->channels;
   return R128NORM_SUCCESS;
 }
 
@@ -621,22 +638,26 @@ setup_sums (r128norm_state *st, const r128norm_channel *in)
     r128norm_clip *clip = &st->clip[c];
     memset (&st->acc[c], 0, sizeof st->acc[c]);
     memset (clip, 0, sizeof *clip);
-    if (st->seen[c]) {
+    if (st->seen[c] && k > 0.0) {
       double mean = raw_from_normalized (fi, st->running_mean[c]);
-      clip->shift = fi->is_float ? mean : 0.0;
-      if (k > 0.0) {
-        double spread = k * sqrt (st->running_var[c]) / fi->scale;
-        clip->active = 1;
-        clip->lo = clamp (mean - spread, -DBL_MAX, DBL_MAX);
-        clip->hi = clamp (mean + spread, -DBL_MAX, DBL_MAX);
-        if (!fi->is_float) {
-          /* integer x < ilo exactly when x < lo; x > ihi when x > hi */
-          clip->ilo = (int64_t) clamp (ceil (clip->lo), -4e18, 4e18);
-          clip->ihi = (int64_t) clamp (floor (clip->hi), -4e18, 4e18);
-        }
+      double spread = k * sqrt (st->running_var[c]) / fi->scale;
+      clip->active = 1;
+      clip->lo = clamp (mean - spread, -DBL_MAX, DBL_MAX);
+      clip->hi = clamp (mean + spread, -DBL_MAX, DBL_MAX);
+      if (!fi->is_float) {
+        /* integer x < ilo exactly when x < lo; x > ihi when x > hi */
+        clip->ilo = (int64_t) clamp (ceil (clip->lo), -4e18, 4e18);
+        clip->ihi = (int64_t) clamp (floor (clip->hi), -4e18, 4e18);
       }
-    } else if (fi->is_float) {
+    }
+    if (fi->is_float) {
+      /* Shift by a sample that enters the statistics, not by the running
+       * mean: (x1 - mean)^2 <= n * var for any sample x1, so the sums of
+       * x - x1 lose at most a factor n to cancellation, while the running
+       * mean can be arbitrarily far from this buffer's data. */
       clip->shift = first_finite (st->in_format, &in[c]);
+      if (clip->active)
+        clip->shift = clamp (clip->shift, clip->lo, clip->hi);
     }
   }
 }
@@ -670,13 +691,16 @@ setup_affine (r128norm_state *st, double strength)
     double mean = st->norm_mean[c];
     double denom = st->norm_var[c] + st->config.epsilon;
     double inv = denom > 0.0 ? 1.0 / sqrt (denom) : 0.0;
-    double s = strength, k, target, cr, a, b;
+    double s = strength, gain, k, target, cr, a, b;
 
     if (!isfinite (inv))
       inv = 0.0;
-    /* out = x + s * (y - x) with y = gamma * (x - mean) * inv + beta, all
-     * linear in x: out = k * (x - mean) + target */
-    k = 1.0 - s + s * st->gamma[c] * inv;
+    gain = st->gamma[c] * inv;
+    if (st->max_gain[c] > 0.0 && fabs (gain) > st->max_gain[c])
+      gain = copysign (st->max_gain[c], gain);
+    /* out = x + s * (y - x) with y = gain * (x - mean) + beta, all linear
+     * in x: out = k * (x - mean) + target */
+    k = 1.0 - s + s * gain;
     target = mean + s * (st->beta[c] - mean);
     cr = raw_from_normalized (fi, mean);
     if (!fi->is_float)
@@ -848,7 +872,8 @@ update_running (r128norm_state *st, double momentum, int only_unseen)
 }
 
 static void
-fill_reports (r128norm_state *st, int summed, const uint64_t *non_finite)
+fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
+    const uint64_t *non_finite)
 {
   unsigned c;
 
@@ -857,7 +882,9 @@ fill_reports (r128norm_state *st, int summed, const uint64_t *non_finite)
     const diag_acc *d = &st->diag[c];
 
     memset (rep, 0, sizeof *rep);
-    rep->samples = summed ? st->acc[c].n : 0;
+    /* without sums (frozen), the apply pass counted the non-finite ones */
+    rep->samples = summed ? st->acc[c].n
+        : (uint64_t) (in[c].width * in[c].height) - non_finite[c];
     rep->non_finite = summed ? st->acc[c].non_finite : non_finite[c];
     rep->mean = st->batch[c].mean;
     rep->var = moments_var (&st->batch[c]);
@@ -959,7 +986,7 @@ r128norm_process (r128norm_state *st, const r128norm_channel *in,
     else
       update_running (st, momentum, 0);
   }
-  fill_reports (st, summed, non_finite);
+  fill_reports (st, in, summed, non_finite);
   st->elapsed += duration;
   return R128NORM_SUCCESS;
 }

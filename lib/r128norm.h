@@ -101,6 +101,11 @@ typedef struct r128norm_config {
   unsigned n_gamma;           /**< 0, 1 (all channels) or the channel count */
   const double *beta;         /**< NULL: all 0; else n_beta values */
   unsigned n_beta;            /**< 0, 1 or the channel count */
+  const double *max_gain;     /**< NULL: unlimited; else n_max_gain values: the
+                                   largest |gamma / sqrt(var + eps)| a channel may
+                                   use, 0 = unlimited (keeps chroma from being
+                                   inflated) */
+  unsigned n_max_gain;        /**< 0, 1 or the channel count */
   int diagnostics;            /**< 0: if set, each call also fills the channel reports */
 } r128norm_config;
 
