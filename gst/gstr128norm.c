@@ -153,6 +153,7 @@ struct _GstR128Norm
   r128norm_state *norm;
   r128norm_channel *in_channels, *out_channels;
   gdouble *default_gamma, *default_beta;
+  gdouble *default_max_gain;    /* YUV chroma: never inflated (docs/element.md) */
   gboolean settings_error;      /* the last snapshot was refused */
   GstFlowReturn (*process) (GstR128Norm * self, GstBuffer * in,
       GstBuffer * out);
@@ -264,6 +265,7 @@ static GstFlowReturn gst_r128norm_transform_ip (GstBaseTransform * trans,
 static GstFlowReturn gst_r128norm_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
 static void gst_r128norm_reset (GstR128Norm * self);
+static void post_diagnostics (GstR128Norm * self);
 
 /* ---- class --------------------------------------------------------- */
 
@@ -447,6 +449,7 @@ free_stream_state (GstR128Norm * self)
   g_clear_pointer (&self->out_channels, g_free);
   g_clear_pointer (&self->default_gamma, g_free);
   g_clear_pointer (&self->default_beta, g_free);
+  g_clear_pointer (&self->default_max_gain, g_free);
   g_clear_pointer (&self->diagnostics, g_free);
   self->channels = 0;
   self->family = FAMILY_NONE;
@@ -745,6 +748,8 @@ apply_settings (GstR128Norm * self)
   } else {
     cfg.gamma = self->default_gamma;
     cfg.n_gamma = self->channels;
+    cfg.max_gain = self->default_max_gain;
+    cfg.n_max_gain = self->channels;
   }
   if (self->beta->len > 0) {
     cfg.beta = (const double *) self->beta->data;
@@ -997,6 +1002,7 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     self->out_channels = g_new0 (r128norm_channel, channels);
     self->default_gamma = g_new (gdouble, channels);
     self->default_beta = g_new (gdouble, channels);
+    self->default_max_gain = g_new (gdouble, channels);
     self->diagnostics = g_new0 (ChannelDiagnostics, channels);
     GST_OBJECT_LOCK (self);
     g_array_set_size (self->published_mean, channels);
@@ -1007,6 +1013,10 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   for (c = 0; c < channels; c++) {
     self->default_gamma[c] = default_gamma;
     self->default_beta[c] = default_beta;
+    /* YUV chroma is recentred on neutral grey, and its spread is at most
+     * kept, never inflated: a grey picture must not turn garish */
+    self->default_max_gain[c] = c > 0 && family == FAMILY_VIDEO
+        && GST_VIDEO_INFO_IS_YUV (&self->in_video) ? 1.0 : 0.0;
   }
   self->family = family;
   self->process = family == FAMILY_AUDIO ? process_audio : process_video;
@@ -1280,6 +1290,9 @@ gst_r128norm_sink_event (GstBaseTransform * trans, GstEvent * event)
       if (path)
         save_stats_file (self, path);
       g_free (path);
+      /* the last, partial interval is reported too */
+      if (self->norm && GST_CLOCK_TIME_IS_VALID (self->diag_start))
+        post_diagnostics (self);
       break;
     }
     case GST_EVENT_STREAM_START:{
