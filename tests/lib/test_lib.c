@@ -66,7 +66,8 @@ random_dims (rng_t *rng, int C, dims_t *d)
 
 static void
 random_config (rng_t *rng, int C, int vcase, r128norm_stats_mode stats,
-    const dims_t *d, r128norm_config *cfg, double *gamma, double *beta)
+    const dims_t *d, r128norm_config *cfg, double *gamma, double *beta,
+    double *max_gain)
 {
   size_t max_n = 0;
   int c;
@@ -146,6 +147,12 @@ random_config (rng_t *rng, int C, int vcase, r128norm_stats_mode stats,
     cfg->clip_sigma = 0.5 + 2.5 * rng_uniform (rng);
   if (rng_int (rng, 0, 3) == 0)
     cfg->diagnostics = 1;
+  if (rng_int (rng, 0, 6) == 0) {
+    cfg->n_max_gain = rng_int (rng, 0, 1) ? 1 : (unsigned) C;
+    for (c = 0; c < (int) cfg->n_max_gain; c++)
+      max_gain[c] = rng_int (rng, 0, 4) ? 0.5 + 20.0 * rng_uniform (rng) : 0.0;
+    cfg->max_gain = max_gain;
+  }
   switch (rng_int (rng, 0, 2)) {
     case 0:
       break;                    /* NULL: gamma 1, beta 0 */
@@ -177,6 +184,107 @@ typedef struct {
   unsigned long cases, buffers, samples;
 } totals;
 
+/* The diagnostic fields of a report against the reference: histogram of
+ * z = (x - norm_mean) / sqrt(norm_var + eps) in 16 bins over [-4, 4] with
+ * open outer bins, saturation of integer output, and the output moments.
+ * A sample within 1e-9 of a bin edge (or of the saturation bound) may
+ * land on either side; such samples are counted as ambiguous. */
+static void
+check_diagnostics (const r128norm_report *rep, const ref_t *ref,
+    const ref_result *res, int c, const double *x, size_t n, int out_fmt,
+    const r128norm_channel *oc)
+{
+  const tfmt *fo = &tfmts[out_fmt];
+  uint64_t hist[R128NORM_HISTOGRAM_BINS] = { 0 }, total = 0;
+  size_t ambiguous = 0, sat_sure = 0, sat_maybe = 0, i, k, r, cnt = 0;
+  double den = res->norm_var[c] + ref->epsilon, diff = 0.0;
+  double osum = 0.0, osq = 0.0, omean, ovar, q = 0.0, maxabs = 0.0;
+  int b;
+
+  for (i = 0; i < n; i++) {
+    double z, pos, raw, y;
+    if (!isfinite (x[i]))
+      continue;
+    z = den > 0.0 ? (x[i] - res->norm_mean[c]) / sqrt (den) : 0.0;
+    pos = (z + 4.0) * 2.0;
+    if (fabs (pos - nearbyint (pos)) < 1e-9 * (1.0 + fabs (pos))
+        && pos > 0.5 && pos < 15.5)
+      ambiguous++;
+    b = pos < 0.0 ? 0 : pos >= 16.0 ? 15 : (int) floor (pos);
+    if (b > 15)
+      b = 15;
+    hist[b]++;
+    if (!fo->is_float) {
+      /* the value before rounding, from the reference output */
+      double gain = den > 0.0 ? ref->gamma[c] / sqrt (den) : 0.0;
+      if (ref->max_gain[c] > 0.0 && fabs (gain) > ref->max_gain[c])
+        gain = gain < 0.0 ? -ref->max_gain[c] : ref->max_gain[c];
+      y = x[i] + res->strength * (gain * (x[i] - res->norm_mean[c])
+          + ref->beta[c] - x[i]);
+      raw = y * fo->full + fo->zero;
+      if (raw < fo->min - 1e-6 * fmax (1.0, fabs (raw))
+          || raw > fo->max + 1e-6 * fmax (1.0, fabs (raw)))
+        sat_sure++;
+      else if (raw < fo->min + 1e-6 * fmax (1.0, fabs (raw))
+          || raw > fo->max - 1e-6 * fmax (1.0, fabs (raw)))
+        sat_maybe++;
+    }
+  }
+  for (b = 0; b < R128NORM_HISTOGRAM_BINS; b++) {
+    diff += fabs ((double) rep->histogram[b] - (double) hist[b]);
+    total += rep->histogram[b];
+  }
+  CHECK (total == res->finite[c], "channel %d: histogram holds %llu "
+      "samples, %zu finite", c, (unsigned long long) total, res->finite[c]);
+  CHECK (diff <= 2.0 * (double) ambiguous, "channel %d: histogram differs "
+      "from the reference in %g counts (%zu samples on bin edges); "
+      "bin 0 %llu/%llu, 8 %llu/%llu, 15 %llu/%llu", c, diff, ambiguous,
+      (unsigned long long) rep->histogram[0], (unsigned long long) hist[0],
+      (unsigned long long) rep->histogram[8], (unsigned long long) hist[8],
+      (unsigned long long) rep->histogram[15], (unsigned long long) hist[15]);
+  CHECK (rep->saturated >= sat_sure && rep->saturated <= sat_sure + sat_maybe,
+      "channel %d: saturated %llu, reference %zu (+%zu on the bound)", c,
+      (unsigned long long) rep->saturated, sat_sure, sat_maybe);
+
+  /* output moments: of the output actually written, finite inputs only.
+   * The library computes them from its own double-precision outputs, which
+   * may differ from the stored ones by the output quantum q. */
+  for (r = 0, k = 0; r < oc->height; r++)
+    for (i = 0; i < oc->width; i++, k++) {
+      double o;
+      if (!isfinite (x[k]))
+        continue;
+      o = to_normalized (out_fmt, load_sample (out_fmt, sample_ptr (oc, r, i)));
+      osum += o;
+      cnt++;
+      maxabs = fmax (maxabs, fabs (o));
+    }
+  if (cnt == 0)
+    return;
+  omean = osum / (double) cnt;
+  for (r = 0, k = 0; r < oc->height; r++)
+    for (i = 0; i < oc->width; i++, k++)
+      if (isfinite (x[k])) {
+        double o = to_normalized (out_fmt,
+            load_sample (out_fmt, sample_ptr (oc, r, i))) - omean;
+        osq += o * o;
+      }
+  ovar = osq / (double) cnt;
+  if (!fo->is_float)
+    q = 1.0 / fo->full;
+  else if (out_fmt == R128NORM_FORMAT_F16)
+    q = half_ulp (maxabs) + 1e-5 * fmax (1.0, maxabs);
+  else
+    q = 1e-5 * fmax (1.0, maxabs);
+  CHECK (isfinite (rep->out_mean) && fabs (rep->out_mean - omean)
+      <= q + 1e-6 * fabs (omean) + 1e-12, "channel %d: out_mean %.17g, "
+      "output %.17g (q %g)", c, rep->out_mean, omean, q);
+  CHECK (isfinite (rep->out_var) && fabs (rep->out_var - ovar)
+      <= 2.0 * q * sqrt (ovar) + q * q + 1e-6 * ovar + 1e-12,
+      "channel %d: out_var %.17g, output %.17g (q %g)", c, rep->out_var,
+      ovar, q);
+}
+
 static void
 run_case (rng_t *rng, int kern, int in_fmt, int out_fmt, int vcase,
     r128norm_stats_mode stats, int in_place, totals *tot)
@@ -184,7 +292,7 @@ run_case (rng_t *rng, int kern, int in_fmt, int out_fmt, int vcase,
   const size_t isz = tfmts[in_fmt].size, osz = tfmts[out_fmt].size;
   unsigned long failures_before = test_failures;
   r128norm_config cfg;
-  double gamma[MAXC], beta[MAXC];
+  double gamma[MAXC], beta[MAXC], max_gain[MAXC];
   double *x[MAXC], *y[MAXC];
   size_t n[MAXC];
   chan_dist dist[MAXC];
@@ -197,7 +305,7 @@ run_case (rng_t *rng, int kern, int in_fmt, int out_fmt, int vcase,
   int C = random_channels (rng), c, nbuf, reset_at, seeded, b, err;
 
   random_dims (rng, C, &dims);
-  random_config (rng, C, vcase, stats, &dims, &cfg, gamma, beta);
+  random_config (rng, C, vcase, stats, &dims, &cfg, gamma, beta, max_gain);
   layout_build (rng, pick_layout (rng, &dims), &dims, isz, &in);
   if (!in_place)
     layout_build (rng, pick_layout (rng, &dims), &dims, osz, &out);
@@ -337,6 +445,8 @@ run_case (rng_t *rng, int kern, int in_fmt, int out_fmt, int vcase,
           CHECK (stat_close (rep->var, res.var[c]), "report var %.17g vs "
               "%.17g", rep->var, res.var[c]);
         }
+        check_diagnostics (rep, &ref, &res, c, x[c], n[c], out_fmt,
+            in_place ? &in.ch[c] : &out.ch[c]);
       }
     }
     tot->buffers++;

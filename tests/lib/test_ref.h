@@ -21,6 +21,7 @@ typedef struct {
   r128norm_stats_mode stats;
   double momentum, time_constant, epsilon, strength, warmup, clip_sigma;
   double gamma[MAXC], beta[MAXC]; /* one per channel */
+  double max_gain[MAXC];          /* 0: unlimited */
 
   double rm[MAXC], rv[MAXC];      /* running mean / variance */
   int seen[MAXC];
@@ -71,6 +72,8 @@ ref_init (ref_t *r, int channels, const r128norm_config *cfg)
   for (c = 0; c < channels; c++) {
     r->gamma[c] = cfg->n_gamma == 0 ? 1.0 : cfg->gamma[cfg->n_gamma == 1 ? 0 : c];
     r->beta[c] = cfg->n_beta == 0 ? 0.0 : cfg->beta[cfg->n_beta == 1 ? 0 : c];
+    r->max_gain[c] = cfg->n_max_gain == 0 ? 0.0
+        : cfg->max_gain[cfg->n_max_gain == 1 ? 0 : c];
   }
   ref_reset (r);
 }
@@ -179,12 +182,14 @@ ref_process (ref_t *r, double *const *x, const size_t *n, double duration,
   for (c = 0; c < C; c++) {
     double mean = res->norm_mean[c];
     double den = res->norm_var[c] + r->epsilon;
+    /* var + eps == 0 (constant channel, epsilon 0): output beta */
+    double gain = den > 0.0 ? r->gamma[c] / sqrt (den) : 0.0;
+    if (r->max_gain[c] > 0.0 && fabs (gain) > r->max_gain[c])
+      gain = gain < 0.0 ? -r->max_gain[c] : r->max_gain[c];
     for (i = 0; i < n[c]; i++) {
       double v = x[c][i];
       if (isfinite (v)) {
-        /* var + eps == 0 (constant channel, epsilon 0): output beta */
-        double z = den > 0.0 ? (v - mean) / sqrt (den) : 0.0;
-        double yy = r->gamma[c] * z + r->beta[c];
+        double yy = gain * (v - mean) + r->beta[c];
         y[c][i] = v + s * (yy - v);
       } else {
         y[c][i] = mean + s * (r->beta[c] - mean);
