@@ -1553,6 +1553,11 @@ process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
   if (!gst_audio_buffer_map (&ib, &self->in_audio, in,
           in_place ? GST_MAP_READWRITE : GST_MAP_READ))
     goto map_failed;
+  /* a non-interleaved buffer is only mappable with its GstAudioMeta, and
+   * base transform does not copy it onto the buffer it allocates */
+  if (!in_place && GST_AUDIO_INFO_LAYOUT (&self->out_audio) ==
+      GST_AUDIO_LAYOUT_NON_INTERLEAVED && !gst_buffer_get_audio_meta (out))
+    gst_buffer_add_audio_meta (out, &self->out_audio, ib.n_samples, NULL);
   if (!in_place && !gst_audio_buffer_map (&ob, &self->out_audio, out,
           GST_MAP_WRITE)) {
     gst_audio_buffer_unmap (&ib);
