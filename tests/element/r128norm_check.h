@@ -1,0 +1,651 @@
+/* Shared helpers of the r128norm element tests: sample formats, a plain
+ * float64 reference of SPEC section 3, buffer builders and bus helpers.
+ *
+ * The reference is written from the specification alone; it does not call
+ * the library the element is built on. */
+#ifndef R128NORM_CHECK_H
+#define R128NORM_CHECK_H
+
+#include <math.h>
+#include <string.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/audio/audio.h>
+#include <gst/video/video.h>
+
+#define REF_MAX_CHANNELS 64
+
+/* ---- sample formats ------------------------------------------------ */
+
+typedef enum
+{
+  FMT_U8V,                      /* video u8, v / 255 */
+  FMT_U16V,                     /* video u16 LE, v / 65535 */
+  FMT_U8A,                      /* audio u8, (v - 128) / 128 */
+  FMT_S16,                      /* audio s16 LE, v / 32768 */
+  FMT_S32,                      /* audio s32 LE, v / 2^31 */
+  FMT_F32,
+  FMT_F64
+} TFmt;
+
+static G_GNUC_UNUSED gsize
+tfmt_size (TFmt f)
+{
+  switch (f) {
+    case FMT_U8V:
+    case FMT_U8A:
+      return 1;
+    case FMT_U16V:
+    case FMT_S16:
+      return 2;
+    case FMT_S32:
+    case FMT_F32:
+      return 4;
+    case FMT_F64:
+      return 8;
+  }
+  return 0;
+}
+
+static G_GNUC_UNUSED gboolean
+tfmt_is_float (TFmt f)
+{
+  return f == FMT_F32 || f == FMT_F64;
+}
+
+/* scale, offset, raw min and max of an integer format:
+ * normalized = (raw - offset) / scale */
+static G_GNUC_UNUSED void
+tfmt_int_params (TFmt f, double *scale, double *offset, gint64 * lo,
+    gint64 * hi)
+{
+  switch (f) {
+    case FMT_U8V:
+      *scale = 255.0, *offset = 0.0, *lo = 0, *hi = 255;
+      break;
+    case FMT_U16V:
+      *scale = 65535.0, *offset = 0.0, *lo = 0, *hi = 65535;
+      break;
+    case FMT_U8A:
+      *scale = 128.0, *offset = 128.0, *lo = 0, *hi = 255;
+      break;
+    case FMT_S16:
+      *scale = 32768.0, *offset = 0.0, *lo = -32768, *hi = 32767;
+      break;
+    case FMT_S32:
+      *scale = 2147483648.0, *offset = 0.0, *lo = G_MININT32, *hi =
+          G_MAXINT32;
+      break;
+    default:
+      g_assert_not_reached ();
+  }
+}
+
+static G_GNUC_UNUSED gint64
+tfmt_read_raw (TFmt f, const guint8 * p)
+{
+  switch (f) {
+    case FMT_U8V:
+    case FMT_U8A:
+      return p[0];
+    case FMT_U16V:
+      return GST_READ_UINT16_LE (p);
+    case FMT_S16:
+      return (gint16) GST_READ_UINT16_LE (p);
+    case FMT_S32:
+      return (gint32) GST_READ_UINT32_LE (p);
+    default:
+      g_assert_not_reached ();
+  }
+  return 0;
+}
+
+/* the normalized value of the sample at @p */
+static G_GNUC_UNUSED double
+tfmt_read (TFmt f, const guint8 * p)
+{
+  double scale, offset;
+  gint64 lo, hi;
+
+  if (f == FMT_F32) {
+    gfloat v;
+    memcpy (&v, p, 4);
+    return v;
+  }
+  if (f == FMT_F64) {
+    gdouble v;
+    memcpy (&v, p, 8);
+    return v;
+  }
+  tfmt_int_params (f, &scale, &offset, &lo, &hi);
+  return (tfmt_read_raw (f, p) - offset) / scale;
+}
+
+/* the raw integer an exact normalized value @y must become: rounded to
+ * nearest and saturated */
+static G_GNUC_UNUSED gint64
+tfmt_expect_raw (TFmt f, double y)
+{
+  double scale, offset, r;
+  gint64 lo, hi;
+
+  tfmt_int_params (f, &scale, &offset, &lo, &hi);
+  r = floor (y * scale + offset + 0.5);
+  if (r < (double) lo)
+    return lo;
+  if (r > (double) hi)
+    return hi;
+  return (gint64) r;
+}
+
+/* Stores normalized @x at @p (integers rounded and saturated) and returns
+ * the value actually stored, in normalized units. */
+static G_GNUC_UNUSED double
+tfmt_write (TFmt f, guint8 * p, double x)
+{
+  gint64 raw;
+
+  switch (f) {
+    case FMT_F32:{
+      gfloat v = (gfloat) x;
+      memcpy (p, &v, 4);
+      break;
+    }
+    case FMT_F64:
+      memcpy (p, &x, 8);
+      break;
+    case FMT_U8V:
+    case FMT_U8A:
+      p[0] = (guint8) tfmt_expect_raw (f, x);
+      break;
+    case FMT_U16V:
+    case FMT_S16:
+      raw = tfmt_expect_raw (f, x);
+      GST_WRITE_UINT16_LE (p, (guint16) raw);
+      break;
+    case FMT_S32:
+      raw = tfmt_expect_raw (f, x);
+      GST_WRITE_UINT32_LE (p, (guint32) raw);
+      break;
+  }
+  return tfmt_read (f, p);
+}
+
+/* Whether the output sample at @p matches the exact reference @y: integer
+ * output within 1 LSB of the rounded, saturated value, float output within
+ * 1e-5 relative (plus 1e-7 absolute, the float32 resolution near 0). */
+static G_GNUC_UNUSED gboolean
+tfmt_matches (TFmt f, const guint8 * p, double y, gchar ** why)
+{
+  if (tfmt_is_float (f)) {
+    double v = tfmt_read (f, p);
+    if (!(fabs (v - y) <= 1e-5 * fabs (y) + 1e-7)) {
+      *why = g_strdup_printf ("got %.9g, expected %.9g", v, y);
+      return FALSE;
+    }
+  } else {
+    gint64 v = tfmt_read_raw (f, p), e = tfmt_expect_raw (f, y);
+    if (ABS (v - e) > 1) {
+      *why = g_strdup_printf ("got raw %" G_GINT64_FORMAT ", expected %"
+          G_GINT64_FORMAT " (%.9g normalized)", v, e, y);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+#define assert_sample(f, p, y, ...) G_STMT_START {                      \
+  gchar *why_ = NULL;                                                   \
+  if (!tfmt_matches ((f), (p), (y), &why_)) {                           \
+    gchar *where_ = g_strdup_printf (__VA_ARGS__);                      \
+    fail ("%s: %s", where_, why_);                                      \
+  }                                                                     \
+} G_STMT_END
+
+/* ---- float64 reference of SPEC section 3 --------------------------- */
+
+enum
+{ REF_PER_CHANNEL, REF_LAYER, REF_GROUP, REF_AUTO };
+enum
+{ REF_FRAME, REF_RUNNING, REF_FROZEN };
+
+typedef struct
+{
+  guint channels;
+  /* settings */
+  int variant, stats;
+  guint groups, min_samples;
+  double momentum, epsilon, strength, clip_sigma;
+  double time_constant, warmup;   /* seconds */
+  double gamma[REF_MAX_CHANNELS], beta[REF_MAX_CHANNELS];
+  double max_gain[REF_MAX_CHANNELS];    /* 0: unlimited (YUV chroma: 1) */
+  /* state */
+  gboolean seen;
+  double elapsed;
+  double rmean[REF_MAX_CHANNELS], rvar[REF_MAX_CHANNELS];
+  /* what the last buffer was normalized with, and its statistics */
+  double nmean[REF_MAX_CHANNELS], nvar[REF_MAX_CHANNELS];
+  double bmean[REF_MAX_CHANNELS], bvar[REF_MAX_CHANNELS];
+  guint64 bn[REF_MAX_CHANNELS];
+} Ref;
+
+/* SPEC defaults; @gamma and @beta are the format family's defaults */
+static G_GNUC_UNUSED void
+ref_init (Ref * r, guint channels, double gamma, double beta)
+{
+  guint c;
+
+  memset (r, 0, sizeof *r);
+  g_assert (channels <= REF_MAX_CHANNELS);
+  r->channels = channels;
+  r->variant = REF_PER_CHANNEL;
+  r->stats = REF_RUNNING;
+  r->groups = 1;
+  r->min_samples = 16;
+  r->momentum = 0.95;
+  r->epsilon = 1e-5;
+  r->strength = 1.0;
+  for (c = 0; c < channels; c++) {
+    r->gamma[c] = gamma;
+    r->beta[c] = beta;
+  }
+}
+
+static G_GNUC_UNUSED void
+ref_set_running (Ref * r, const double *mean, const double *var)
+{
+  memcpy (r->rmean, mean, r->channels * sizeof (double));
+  memcpy (r->rvar, var, r->channels * sizeof (double));
+  r->seen = TRUE;
+}
+
+/* Normalizes one buffer: @x[c] holds @n[c] normalized samples of channel
+ * c, @y[c] receives the exact outputs.  @duration in seconds. */
+static G_GNUC_UNUSED void
+ref_process (Ref * r, double *const *x, const gsize * n, double **y,
+    double duration)
+{
+  guint C = r->channels, c, d, size;
+  double lo[REF_MAX_CHANNELS], hi[REF_MAX_CHANNELS];
+  double gmean[REF_MAX_CHANNELS], gvar[REF_MAX_CHANNELS];
+  guint64 gn[REF_MAX_CHANNELS];
+  int variant = r->variant;
+  double strength = r->strength, m = r->momentum;
+  gsize i;
+
+  /* clip bounds from the running values */
+  for (c = 0; c < C; c++) {
+    lo[c] = -INFINITY;
+    hi[c] = INFINITY;
+    if (r->seen && r->clip_sigma > 0) {
+      lo[c] = r->rmean[c] - r->clip_sigma * sqrt (r->rvar[c]);
+      hi[c] = r->rmean[c] + r->clip_sigma * sqrt (r->rvar[c]);
+    }
+  }
+  /* per-channel batch statistics of the finite (clipped) samples */
+  for (c = 0; c < C; c++) {
+    double s = 0, s2 = 0, mean;
+    guint64 k = 0;
+    for (i = 0; i < n[c]; i++)
+      if (isfinite (x[c][i])) {
+        s += CLAMP (x[c][i], lo[c], hi[c]);
+        k++;
+      }
+    mean = k ? s / k : 0.0;
+    for (i = 0; i < n[c]; i++)
+      if (isfinite (x[c][i])) {
+        double v = CLAMP (x[c][i], lo[c], hi[c]) - mean;
+        s2 += v * v;
+      }
+    r->bn[c] = k;
+    r->bmean[c] = mean;
+    r->bvar[c] = k ? s2 / k : 0.0;
+  }
+  if (variant == REF_AUTO) {
+    variant = REF_PER_CHANNEL;
+    for (c = 0; c < C; c++)
+      if (n[c] < r->min_samples)
+        variant = REF_LAYER;
+  }
+  size = variant == REF_PER_CHANNEL ? 1 : variant == REF_LAYER ? C
+      : C / r->groups;
+  /* pooled statistics of each group */
+  for (c = 0; c < C; c += size) {
+    double s = 0, s2 = 0, mean;
+    guint64 k = 0;
+    for (d = c; d < c + size; d++) {
+      s += r->bmean[d] * r->bn[d];
+      k += r->bn[d];
+    }
+    mean = k ? s / k : 0.0;
+    for (d = c; d < c + size; d++) {
+      double dm = r->bmean[d] - mean;
+      s2 += r->bvar[d] * r->bn[d] + dm * dm * r->bn[d];
+    }
+    for (d = c; d < c + size; d++) {
+      gn[d] = k;
+      gmean[d] = mean;
+      gvar[d] = k ? s2 / k : 0.0;
+    }
+  }
+  /* what to normalize with */
+  for (c = 0; c < C; c++) {
+    if (r->stats == REF_FRAME || !r->seen) {
+      r->nmean[c] = gmean[c];
+      r->nvar[c] = gvar[c];
+    } else {
+      r->nmean[c] = r->rmean[c];
+      r->nvar[c] = r->rvar[c];
+    }
+  }
+  if (r->warmup > 0 && r->elapsed < r->warmup)
+    strength *= r->elapsed / r->warmup;
+  for (c = 0; c < C; c++) {
+    double den = r->nvar[c] + r->epsilon, gamma = r->gamma[c];
+    if (r->max_gain[c] > 0 && den > 0 && fabs (gamma) / sqrt (den) >
+        r->max_gain[c])
+      gamma = (gamma < 0 ? -1 : 1) * r->max_gain[c] * sqrt (den);
+    for (i = 0; i < n[c]; i++) {
+      double v = x[c][i], z;
+      if (!isfinite (v)) {
+        y[c][i] = r->beta[c];
+        continue;
+      }
+      z = den > 0 ? gamma * (v - r->nmean[c]) / sqrt (den)
+          + r->beta[c] : r->beta[c];
+      y[c][i] = v + strength * (z - v);
+    }
+  }
+  /* running update */
+  if (r->time_constant > 0 && duration > 0)
+    m = exp (-duration / r->time_constant);
+  if (r->stats != REF_FROZEN || !r->seen) {
+    for (c = 0; c < C; c++) {
+      if (gn[c] == 0)
+        continue;
+      if (!r->seen) {
+        r->rmean[c] = gmean[c];
+        r->rvar[c] = gvar[c];
+      } else {
+        r->rmean[c] = m * r->rmean[c] + (1 - m) * gmean[c];
+        r->rvar[c] = m * r->rvar[c] + (1 - m) * gvar[c];
+      }
+    }
+    r->seen = TRUE;
+  }
+  r->elapsed += duration;
+}
+
+/* ---- element, properties, bus -------------------------------------- */
+
+/* A new r128norm with properties given as name, value-string pairs
+ * (parsed like gst-launch does), NULL terminated. */
+static G_GNUC_UNUSED GstElement *
+make_element (const gchar * first, ...)
+{
+  GstElement *el = gst_element_factory_make ("r128norm", NULL);
+  const gchar *name;
+  va_list ap;
+
+  fail_unless (el != NULL, "r128norm not found: check GST_PLUGIN_PATH_1_0");
+  va_start (ap, first);
+  for (name = first; name; name = va_arg (ap, const gchar *)) {
+    const gchar *value = va_arg (ap, const gchar *);
+    gst_util_set_object_arg (G_OBJECT (el), name, value);
+  }
+  va_end (ap);
+  return el;
+}
+
+/* A harness around @el (which it takes), @bus attached when not NULL. */
+static G_GNUC_UNUSED GstHarness *
+harness_for (GstElement * el, GstBus * bus)
+{
+  GstHarness *h;
+
+  if (bus)
+    gst_element_set_bus (el, bus);
+  h = gst_harness_new_with_element (el, "sink", "src");
+  gst_object_unref (el);
+  return h;
+}
+
+static G_GNUC_UNUSED guint
+get_doubles (gpointer obj, const gchar * name, double *out, guint max)
+{
+  GValue v = G_VALUE_INIT;
+  guint i, n;
+
+  g_value_init (&v, GST_TYPE_ARRAY);
+  g_object_get_property (G_OBJECT (obj), name, &v);
+  n = gst_value_array_get_size (&v);
+  for (i = 0; i < n && i < max; i++)
+    out[i] = g_value_get_double (gst_value_array_get_value (&v, i));
+  g_value_unset (&v);
+  return n;
+}
+
+static G_GNUC_UNUSED void
+set_doubles (gpointer obj, const gchar * name, const double *in, guint n)
+{
+  GValue v = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&v, GST_TYPE_ARRAY);
+  for (i = 0; i < n; i++) {
+    GValue d = G_VALUE_INIT;
+    g_value_init (&d, G_TYPE_DOUBLE);
+    g_value_set_double (&d, in[i]);
+    gst_value_array_append_and_take_value (&v, &d);
+  }
+  g_object_set_property (G_OBJECT (obj), name, &v);
+  g_value_unset (&v);
+}
+
+static G_GNUC_UNUSED gboolean
+close_to (double a, double b, double rel)
+{
+  return fabs (a - b) <= rel * MAX (fabs (a), fabs (b)) + 1e-12;
+}
+
+/* The running values the element reports equal @mean/@var (1e-9). */
+static G_GNUC_UNUSED void
+assert_running (GstElement * el, const double *mean, const double *var,
+    guint channels)
+{
+  double m[REF_MAX_CHANNELS], v[REF_MAX_CHANNELS];
+  guint c;
+
+  fail_unless_equals_int (get_doubles (el, "running-mean", m,
+          REF_MAX_CHANNELS), channels);
+  fail_unless_equals_int (get_doubles (el, "running-var", v,
+          REF_MAX_CHANNELS), channels);
+  for (c = 0; c < channels; c++) {
+    fail_unless (close_to (m[c], mean[c], 1e-9),
+        "running-mean[%u] = %.12g, expected %.12g", c, m[c], mean[c]);
+    fail_unless (close_to (v[c], var[c], 1e-9),
+        "running-var[%u] = %.12g, expected %.12g", c, v[c], var[c]);
+  }
+}
+
+/* The text of the next error message on @bus, or NULL (caller frees). */
+static G_GNUC_UNUSED gchar *
+pop_error (GstBus * bus)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *text;
+
+  if (!msg)
+    return NULL;
+  gst_message_parse_error (msg, &err, NULL);
+  text = g_strdup (err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  return text;
+}
+
+/* ---- audio buffers ------------------------------------------------- */
+
+typedef struct
+{
+  TFmt fmt;
+  guint channels;
+  gboolean planar;
+  gsize n;                      /* samples per channel */
+  gsize gap;                    /* planar: bytes between planes */
+  gint rate;
+} AudioSpec;
+
+static G_GNUC_UNUSED const gchar *
+tfmt_audio_name (TFmt f)
+{
+  switch (f) {
+    case FMT_U8A:
+      return "U8";
+    case FMT_S16:
+      return "S16LE";
+    case FMT_S32:
+      return "S32LE";
+    case FMT_F32:
+      return "F32LE";
+    case FMT_F64:
+      return "F64LE";
+    default:
+      g_assert_not_reached ();
+  }
+  return NULL;
+}
+
+static G_GNUC_UNUSED gchar *
+audio_caps_str (TFmt f, guint channels, gboolean planar, gint rate)
+{
+  return g_strdup_printf ("audio/x-raw, format=%s, rate=%d, channels=%u, "
+      "layout=%s%s", tfmt_audio_name (f), rate, channels,
+      planar ? "non-interleaved" : "interleaved",
+      channels > 2 || planar ? ", channel-mask=(bitmask)0" : "");
+}
+
+static G_GNUC_UNUSED gsize
+audio_plane_offset (const AudioSpec * s, guint c)
+{
+  return c * (s->n * tfmt_size (s->fmt) + s->gap);
+}
+
+/* A buffer of @s holding @x[c][i] (rounded to the format: @x is updated to
+ * what was stored).  Planar buffers carry a GstAudioMeta; bytes between
+ * planes are 0xA5. */
+static G_GNUC_UNUSED GstBuffer *
+audio_buffer (const AudioSpec * s, double **x)
+{
+  gsize bps = tfmt_size (s->fmt), size, i;
+  GstBuffer *buf;
+  GstMapInfo map;
+  guint c;
+
+  size = s->planar ? audio_plane_offset (s, s->channels) - s->gap
+      : s->n * bps * s->channels;
+  buf = gst_buffer_new_allocate (NULL, size, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  memset (map.data, 0xA5, size);
+  for (c = 0; c < s->channels; c++)
+    for (i = 0; i < s->n; i++) {
+      guint8 *p = s->planar ? map.data + audio_plane_offset (s, c) + i * bps
+          : map.data + (i * s->channels + c) * bps;
+      x[c][i] = tfmt_write (s->fmt, p, x[c][i]);
+    }
+  gst_buffer_unmap (buf, &map);
+  if (s->planar) {
+    GstAudioInfo info;
+    gsize offsets[REF_MAX_CHANNELS];
+    GstCaps *caps;
+    gchar *str = audio_caps_str (s->fmt, s->channels, TRUE, s->rate);
+    caps = gst_caps_from_string (str);
+    fail_unless (gst_audio_info_from_caps (&info, caps));
+    gst_caps_unref (caps);
+    g_free (str);
+    for (c = 0; c < s->channels; c++)
+      offsets[c] = audio_plane_offset (s, c);
+    gst_buffer_add_audio_meta (buf, &info, s->n, offsets);
+  }
+  return buf;
+}
+
+/* Checks every sample of @buf (described by @caps) against @y. */
+static G_GNUC_UNUSED void
+assert_audio (GstBuffer * buf, GstCaps * caps, TFmt fmt, double **y,
+    gsize n, const gchar * what)
+{
+  GstAudioInfo info;
+  GstAudioBuffer ab;
+  gsize bps = tfmt_size (fmt), i;
+  guint c, C;
+  gboolean planar;
+
+  fail_unless (gst_audio_info_from_caps (&info, caps));
+  fail_unless (gst_audio_buffer_map (&ab, &info, buf, GST_MAP_READ));
+  fail_unless_equals_int (ab.n_samples, n);
+  C = GST_AUDIO_INFO_CHANNELS (&info);
+  planar = GST_AUDIO_INFO_LAYOUT (&info) == GST_AUDIO_LAYOUT_NON_INTERLEAVED;
+  for (c = 0; c < C; c++)
+    for (i = 0; i < n; i++) {
+      const guint8 *p = planar ? (guint8 *) ab.planes[c] + i * bps
+          : (guint8 *) ab.planes[0] + (i * C + c) * bps;
+      assert_sample (fmt, p, y[c][i], "%s: channel %u sample %"
+          G_GSIZE_FORMAT, what, c, i);
+    }
+  gst_audio_buffer_unmap (&ab);
+}
+
+/* per-channel sample arrays */
+typedef struct
+{
+  guint channels;
+  gsize n;
+  double *x[REF_MAX_CHANNELS], *y[REF_MAX_CHANNELS];
+  gsize counts[REF_MAX_CHANNELS];
+} Samples;
+
+static G_GNUC_UNUSED void
+samples_init (Samples * s, guint channels, gsize n)
+{
+  guint c;
+
+  s->channels = channels;
+  s->n = n;
+  for (c = 0; c < channels; c++) {
+    s->x[c] = g_new0 (double, n);
+    s->y[c] = g_new0 (double, n);
+    s->counts[c] = n;
+  }
+}
+
+static G_GNUC_UNUSED void
+samples_clear (Samples * s)
+{
+  guint c;
+
+  for (c = 0; c < s->channels; c++) {
+    g_free (s->x[c]);
+    g_free (s->y[c]);
+  }
+}
+
+/* Channel c: a sine plus uniform noise around a channel-specific level,
+ * amplitude @amp (normalized units). */
+static G_GNUC_UNUSED void
+samples_fill (Samples * s, GRand * rand, double amp)
+{
+  guint c;
+  gsize i;
+
+  for (c = 0; c < s->channels; c++) {
+    double level = amp * (0.3 * c - 0.2), a = amp * (1.0 + 0.5 * c);
+    for (i = 0; i < s->n; i++)
+      s->x[c][i] = level + a * (0.6 * sin (0.05 * (c + 1) * i)
+          + 0.4 * g_rand_double_range (rand, -1.0, 1.0));
+  }
+}
+
+#endif /* R128NORM_CHECK_H */
