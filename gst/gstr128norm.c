@@ -925,6 +925,28 @@ audio_sample_format (GstAudioFormat format, r128norm_format * out)
   }
 }
 
+/* Like gst_audio_info_from_caps(), but a stream of more than two channels
+ * without a channel-mask is taken as unpositioned instead of refused: the
+ * statistics do not care where the speakers are. */
+static gboolean
+audio_info_from_caps (GstAudioInfo * info, const GstCaps * caps)
+{
+  GstCaps *unpositioned;
+  gboolean ok;
+
+  if (gst_audio_info_from_caps (info, caps))
+    return TRUE;
+  if (gst_structure_has_field (gst_caps_get_structure (caps, 0),
+          "channel-mask"))
+    return FALSE;
+  unpositioned = gst_caps_copy (caps);
+  gst_caps_set_simple (unpositioned, "channel-mask", GST_TYPE_BITMASK,
+      (guint64) 0, NULL);
+  ok = gst_audio_info_from_caps (info, unpositioned);
+  gst_caps_unref (unpositioned);
+  return ok;
+}
+
 static GstFlowReturn process_audio (GstR128Norm * self, GstBuffer * in,
     GstBuffer * out);
 static GstFlowReturn process_video (GstR128Norm * self, GstBuffer * in,
@@ -952,8 +974,8 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   int err;
 
   if (gst_structure_has_name (s, "audio/x-raw")) {
-    if (!gst_audio_info_from_caps (&self->in_audio, incaps)
-        || !gst_audio_info_from_caps (&self->out_audio, outcaps))
+    if (!audio_info_from_caps (&self->in_audio, incaps)
+        || !audio_info_from_caps (&self->out_audio, outcaps))
       goto invalid_caps;
     if (!audio_sample_format (GST_AUDIO_INFO_FORMAT (&self->in_audio),
             &in_format)
@@ -1052,7 +1074,7 @@ gst_r128norm_get_unit_size (GstBaseTransform * trans, GstCaps * caps,
 
   if (gst_structure_has_name (s, "audio/x-raw")) {
     GstAudioInfo info;
-    if (!gst_audio_info_from_caps (&info, caps))
+    if (!audio_info_from_caps (&info, caps))
       return FALSE;
     *size = GST_AUDIO_INFO_BPF (&info);
     return TRUE;
@@ -1273,9 +1295,8 @@ gst_r128norm_stop (GstBaseTransform * trans)
   g_free (path);
   free_stream_state (self);
   g_clear_pointer (&self->stream_id, g_free);
-  GST_OBJECT_LOCK (self);
-  self->published_valid = FALSE;
-  GST_OBJECT_UNLOCK (self);
+  /* the published running values stay readable after the pipeline stopped:
+   * they are what the stream taught */
   return TRUE;
 }
 
