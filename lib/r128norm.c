@@ -743,7 +743,10 @@ diagnose_row (const r128norm_state *st, unsigned c, const uint8_t *row,
 
     if (!isfinite (x))
       continue;
-    z = ((x - fi->zero) * fi->scale - st->norm_mean[c]) * inv;
+    /* clamped first: an infinite difference times a zero scale
+     * (variance and epsilon 0) would make z NaN and the bin index garbage */
+    z = clamp ((x - fi->zero) * fi->scale - st->norm_mean[c], -DBL_MAX,
+        DBL_MAX) * inv;
     z = clamp ((z + 4.0) * (R128NORM_HISTOGRAM_BINS / 8.0), 0.0,
         R128NORM_HISTOGRAM_BINS - 1);
     bin = (int) z;
