@@ -897,9 +897,14 @@ fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
       rep->saturated = d->saturated;
       if (d->n > 0) {
         double mean = d->sum / (double) d->n;
-        rep->out_mean = d->shift + mean;
-        rep->out_var = clamp (d->sumsq / (double) d->n - mean * mean, 0.0,
-            STAT_LIMIT);
+        double var = d->sumsq / (double) d->n - mean * mean;
+        /* F64 outputs near DBL_MAX overflow these sums (Inf - Inf): clamp
+         * like the input statistics, never NaN */
+        mean += d->shift;
+        rep->out_mean = isnan (mean) ? 0.0
+            : clamp (mean, -STAT_LIMIT, STAT_LIMIT);
+        rep->out_var = isnan (var) ? STAT_LIMIT
+            : clamp (var, 0.0, STAT_LIMIT);
       }
       memcpy (rep->histogram, d->histogram, sizeof rep->histogram);
     }
