@@ -6,69 +6,6 @@ static const TFmt audio_formats[] = { FMT_F32, FMT_F64, FMT_S16, FMT_S32,
   FMT_U8A
 };
 
-/* Pushes @n_buffers buffers of @s through @h, checks each output against
- * @ref, and returns nothing: any mismatch fails.  Planar gaps must stay
- * untouched.  @out_fmt/@out_caps describe what leaves the element.
- * Returns how many reference outputs lie outside [-1, 1]. */
-static guint
-run_audio (GstHarness * h, Ref * ref, const AudioSpec * s, TFmt out_fmt,
-    const gchar * out_caps_str, guint n_buffers, double amp, gboolean
-    expect_in_place)
-{
-  GRand *rand = g_rand_new_with_seed (1234 + s->fmt);
-  GstCaps *out_caps = gst_caps_from_string (out_caps_str);
-  Samples smp;
-  guint b, c, outside = 0;
-  gsize i;
-
-  samples_init (&smp, s->channels, s->n);
-  for (b = 0; b < n_buffers; b++) {
-    GstBuffer *in, *out;
-    gchar *what;
-    double dur = (double) s->n / s->rate;
-
-    samples_fill (&smp, rand, amp);
-    in = audio_buffer (s, smp.x);
-    GST_BUFFER_PTS (in) = gst_util_uint64_scale (b * s->n, GST_SECOND,
-        s->rate);
-    GST_BUFFER_DURATION (in) = gst_util_uint64_scale (s->n, GST_SECOND,
-        s->rate);
-    ref_process (ref, smp.x, smp.counts, smp.y, dur);
-    for (c = 0; c < s->channels; c++)
-      for (i = 0; i < s->n; i++)
-        outside += fabs (smp.y[c][i]) > 1.0;
-
-    out = gst_harness_push_and_pull (h, in);
-    fail_unless (out != NULL);
-    if (expect_in_place)
-      fail_unless (out == in, "not processed in place");
-    else
-      fail_unless (out != in, "a converting element returned its input");
-    what = g_strdup_printf ("%s %s -> %s, buffer %u",
-        tfmt_audio_name (s->fmt), s->planar ? "planar" : "interleaved",
-        tfmt_audio_name (out_fmt), b);
-    assert_audio (out, out_caps, out_fmt, smp.y, s->n, what);
-
-    if (s->planar && expect_in_place && s->gap > 0) {
-      GstMapInfo map;
-      fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
-      for (c = 0; c + 1 < s->channels; c++)
-        for (i = 0; i < s->gap; i++)
-          fail_unless_equals_int (map.data[audio_plane_offset (s, c) +
-                  s->n * tfmt_size (s->fmt) + i], 0xA5);
-      gst_buffer_unmap (out, &map);
-    }
-    g_free (what);
-    gst_buffer_unref (out);
-  }
-  assert_running (h->element, ref->rmean, ref->rvar,
-      s->channels);
-  samples_clear (&smp);
-  gst_caps_unref (out_caps);
-  g_rand_free (rand);
-  return outside;
-}
-
 /* Every format and layout, in place, default settings: the first buffer
  * is normalized with its own statistics, the next ones with the running
  * values (momentum 0.95), gamma 0.1 and beta 0. */
