@@ -745,10 +745,10 @@ r128norm_orc_apply_u8 (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRI
     }
     /* 19: addl */
     var54.i = ((orc_uint32)var53.i) + ((orc_uint32)var41.i);
-    /* 20: convlw */
-    var55.i = var54.i;
-    /* 21: convwb */
-    var42 = var55.i;
+    /* 20: convssslw */
+    var55.i = ORC_CLAMP_SW(var54.i);
+    /* 21: convsuswb */
+    var42 = ORC_CLAMP_UB(var55.i);
     /* 22: storeb */
     ptr0[i] = var42;
   }
@@ -896,10 +896,10 @@ _backup_r128norm_orc_apply_u8 (OrcExecutor * ORC_RESTRICT ex)
     }
     /* 19: addl */
     var54.i = ((orc_uint32)var53.i) + ((orc_uint32)var41.i);
-    /* 20: convlw */
-    var55.i = var54.i;
-    /* 21: convwb */
-    var42 = var55.i;
+    /* 20: convssslw */
+    var55.i = ORC_CLAMP_SW(var54.i);
+    /* 21: convsuswb */
+    var42 = ORC_CLAMP_UB(var55.i);
     /* 22: storeb */
     ptr0[i] = var42;
   }
@@ -927,7 +927,7 @@ r128norm_orc_apply_u8 (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRI
         20, 2, 20, 4, 150, 32, 4, 154, 33, 32, 211, 33, 33, 201, 33, 33, 
         24, 202, 33, 33, 25, 200, 33, 33, 26, 205, 33, 33, 27, 206, 33, 33, 
         28, 201, 33, 33, 27, 200, 33, 33, 16, 210, 33, 33, 103, 33, 33, 29, 
-        163, 32, 33, 157, 0, 32, 2, 0, 
+        165, 32, 33, 160, 0, 32, 2, 0, 
       };
       p = orc_program_new_from_static_bytecode (bc);
       orc_program_set_backup_function (p, _backup_r128norm_orc_apply_u8);
@@ -959,8 +959,8 @@ r128norm_orc_apply_u8 (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRI
       orc_program_append_2 (p, "addf", 0, ORC_VAR_T2, ORC_VAR_T2, ORC_VAR_C1, ORC_VAR_D1);
       orc_program_append_2 (p, "convfl", 0, ORC_VAR_T2, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_D1);
       orc_program_append_2 (p, "addl", 0, ORC_VAR_T2, ORC_VAR_T2, ORC_VAR_P6, ORC_VAR_D1);
-      orc_program_append_2 (p, "convlw", 0, ORC_VAR_T1, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_D1);
-      orc_program_append_2 (p, "convwb", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convssslw", 0, ORC_VAR_T1, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convsuswb", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
 #endif
 
       orc_program_compile (p);
@@ -1145,8 +1145,8 @@ r128norm_orc_apply_s16 (orc_int16 * ORC_RESTRICT d1, const orc_int16 * ORC_RESTR
     }
     /* 18: addl */
     var52.i = ((orc_uint32)var51.i) + ((orc_uint32)var40.i);
-    /* 19: convlw */
-    var41.i = var52.i;
+    /* 19: convssslw */
+    var41.i = ORC_CLAMP_SW(var52.i);
     /* 20: storew */
     ptr0[i] = var41;
   }
@@ -1290,8 +1290,8 @@ _backup_r128norm_orc_apply_s16 (OrcExecutor * ORC_RESTRICT ex)
     }
     /* 18: addl */
     var52.i = ((orc_uint32)var51.i) + ((orc_uint32)var40.i);
-    /* 19: convlw */
-    var41.i = var52.i;
+    /* 19: convssslw */
+    var41.i = ORC_CLAMP_SW(var52.i);
     /* 20: storew */
     ptr0[i] = var41;
   }
@@ -1318,7 +1318,7 @@ r128norm_orc_apply_s16 (orc_int16 * ORC_RESTRICT d1, const orc_int16 * ORC_RESTR
         4, 0, 0, 0, 63, 17, 4, 17, 4, 17, 4, 17, 4, 17, 4, 16, 
         4, 20, 4, 153, 32, 4, 211, 32, 32, 201, 32, 32, 24, 202, 32, 32, 
         25, 200, 32, 32, 26, 205, 32, 32, 27, 206, 32, 32, 28, 201, 32, 32, 
-        27, 200, 32, 32, 16, 210, 32, 32, 103, 32, 32, 29, 163, 0, 32, 2, 
+        27, 200, 32, 32, 16, 210, 32, 32, 103, 32, 32, 29, 165, 0, 32, 2, 
         0, 
       };
       p = orc_program_new_from_static_bytecode (bc);
@@ -1349,7 +1349,7 @@ r128norm_orc_apply_s16 (orc_int16 * ORC_RESTRICT d1, const orc_int16 * ORC_RESTR
       orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_C1, ORC_VAR_D1);
       orc_program_append_2 (p, "convfl", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
       orc_program_append_2 (p, "addl", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_P6, ORC_VAR_D1);
-      orc_program_append_2 (p, "convlw", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convssslw", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
 #endif
 
       orc_program_compile (p);
@@ -1534,8 +1534,8 @@ r128norm_orc_apply_u16 (orc_uint16 * ORC_RESTRICT d1, const orc_uint16 * ORC_RES
     }
     /* 18: addl */
     var52.i = ((orc_uint32)var51.i) + ((orc_uint32)var40.i);
-    /* 19: convlw */
-    var41.i = var52.i;
+    /* 19: convsuslw */
+    var41.i = ORC_CLAMP_UW(var52.i);
     /* 20: storew */
     ptr0[i] = var41;
   }
@@ -1679,8 +1679,8 @@ _backup_r128norm_orc_apply_u16 (OrcExecutor * ORC_RESTRICT ex)
     }
     /* 18: addl */
     var52.i = ((orc_uint32)var51.i) + ((orc_uint32)var40.i);
-    /* 19: convlw */
-    var41.i = var52.i;
+    /* 19: convsuslw */
+    var41.i = ORC_CLAMP_UW(var52.i);
     /* 20: storew */
     ptr0[i] = var41;
   }
@@ -1707,7 +1707,7 @@ r128norm_orc_apply_u16 (orc_uint16 * ORC_RESTRICT d1, const orc_uint16 * ORC_RES
         4, 0, 0, 0, 63, 17, 4, 17, 4, 17, 4, 17, 4, 17, 4, 16, 
         4, 20, 4, 154, 32, 4, 211, 32, 32, 201, 32, 32, 24, 202, 32, 32, 
         25, 200, 32, 32, 26, 205, 32, 32, 27, 206, 32, 32, 28, 201, 32, 32, 
-        27, 200, 32, 32, 16, 210, 32, 32, 103, 32, 32, 29, 163, 0, 32, 2, 
+        27, 200, 32, 32, 16, 210, 32, 32, 103, 32, 32, 29, 166, 0, 32, 2, 
         0, 
       };
       p = orc_program_new_from_static_bytecode (bc);
@@ -1738,7 +1738,7 @@ r128norm_orc_apply_u16 (orc_uint16 * ORC_RESTRICT d1, const orc_uint16 * ORC_RES
       orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_C1, ORC_VAR_D1);
       orc_program_append_2 (p, "convfl", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
       orc_program_append_2 (p, "addl", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_P6, ORC_VAR_D1);
-      orc_program_append_2 (p, "convlw", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convsuslw", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
 #endif
 
       orc_program_compile (p);

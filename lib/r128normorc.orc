@@ -70,7 +70,8 @@ accl a3, l
 # 8/16-bit integer in, same format out: the C kernel's single precision
 # arithmetic step by step, so the results are the same bits:
 #   v = clamp ((x - c) * a + b, lo, hi);  y = (int) (v - lo + 0.5) + ilo
-# convfl truncates, and v - lo + 0.5 >= 0, so truncation rounds.
+# convfl truncates, and v - lo + 0.5 >= 0, so truncation rounds.  y is in
+# range, so the saturating packs (one instruction each) just narrow it.
 .function r128norm_orc_apply_u8
 .dest 1 d1 uint8_t
 .source 1 s1 uint8_t
@@ -94,8 +95,8 @@ subf t, t, lo
 addf t, t, 0.5
 convfl t, t
 addl t, t, ilo
-convlw w, t
-convwb d1, w
+convssslw w, t
+convsuswb d1, w
 
 .function r128norm_orc_apply_s16
 .dest 2 d1 int16_t
@@ -118,7 +119,7 @@ subf t, t, lo
 addf t, t, 0.5
 convfl t, t
 addl t, t, ilo
-convlw d1, t
+convssslw d1, t
 
 .function r128norm_orc_apply_u16
 .dest 2 d1 uint16_t
@@ -141,7 +142,7 @@ subf t, t, lo
 addf t, t, 0.5
 convfl t, t
 addl t, t, ilo
-convlw d1, t
+convsuslw d1, t
 
 # 8/16-bit integer in, float out, in single precision as in C.
 .function r128norm_orc_apply_u8_f32
