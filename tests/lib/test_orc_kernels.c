@@ -13,12 +13,16 @@
  *   statistics:     exactly equal; the non-finite count exactly equal
  *
  * Run under ORC_CODE=backup and ORC_CODE=emulate as well (meson does).
- * Usage: test_orc_kernels [seed].  Exits 77 (skip) without ORC. */
+ * Usage: test_orc_kernels [seed].  Exits 77 (skip) without ORC.
+ *
+ * test_orc_kernels --bench [runs] times each ORC kernel against its C
+ * kernel on a 1920x1080 plane, row by row and as one row (docs/orc.md). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "r128norm_kernels.h"
 
@@ -454,6 +458,117 @@ test_untouched (r128norm_format in, r128norm_format out)
   printf ("%s: %s\n", o.apply_contig == c.apply_contig ? "ok" : "FAIL", what);
 }
 
+/* ---- benchmark ------------------------------------------------------- */
+
+#define BENCH_W 1920
+#define BENCH_H 1080
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* Median milliseconds of one 1080p frame through one kernel, called per
+ * row (rows == BENCH_H) or once for the whole plane (rows == 1). */
+static double
+bench_one (const r128norm_kernel_set *k, int stats, const uint8_t *src,
+    uint8_t *dst, size_t in_size, size_t out_size, size_t rows,
+    const r128norm_affine *p, int runs)
+{
+  double t[101];
+  size_t w = (size_t) BENCH_W * BENCH_H / rows, r;
+  int i;
+
+  for (i = -2; i < runs; i++) {
+    r128norm_clip clip;
+    r128norm_acc acc;
+    double t0;
+    memset (&clip, 0, sizeof clip);
+    memset (&acc, 0, sizeof acc);
+    t0 = now ();
+    for (r = 0; r < rows; r++) {
+      if (stats)
+        k->stats_contig (src + r * w * in_size, w, &clip, &acc);
+      else
+        k->apply_contig (src + r * w * in_size, dst + r * w * out_size, w, p);
+    }
+    if (i >= 0)
+      t[i] = (now () - t0) * 1e3;
+  }
+  qsort (t, (size_t) runs, sizeof t[0], cmp_double);
+  return t[runs / 2];
+}
+
+static void
+bench_pair (r128norm_format in, r128norm_format out, int stats, int runs)
+{
+  const format_info *fi = &formats[in], *fo = &formats[out];
+  r128norm_kernel_set c, o;
+  r128norm_affine p;
+  size_t rows[2] = { BENCH_H, 1 };
+  char name[40];
+  int j;
+
+  r128norm_kernels_c (in, out, &c);
+  o = c;
+  r128norm_kernels_orc (in, out, &o);
+  fill (in, in_buf, (size_t) BENCH_W * BENCH_H, 0);
+  make_affine (in, out, 0, &p);
+  if (stats)
+    snprintf (name, sizeof name, "stats %s", fi->name);
+  else
+    snprintf (name, sizeof name, "apply %s->%s", fi->name, fo->name);
+  for (j = 0; j < 2; j++) {
+    double tc = bench_one (&c, stats, in_buf, orc_out, fi->size, fo->size,
+        rows[j], &p, runs);
+    double to = bench_one (&o, stats, in_buf, orc_out, fi->size, fo->size,
+        rows[j], &p, runs);
+    printf ("| %-14s | %-10s | %8.3f | %8.3f | %5.2f |\n", name,
+        rows[j] == 1 ? "one row" : "1080 rows", tc, to, tc / to);
+  }
+}
+
+static int
+bench (int runs)
+{
+  size_t bytes = (size_t) BENCH_W * BENCH_H * 4 + PAD;
+
+  if (runs < 1 || runs > 101)
+    runs = 21;
+  in_buf = malloc (bytes);
+  orc_out = malloc (bytes);
+  if (!in_buf || !orc_out)
+    return 99;
+  printf ("1920x1080 samples, median of %d runs, ms per frame "
+      "(ORC_CODE=%s)\n\n", runs, getenv ("ORC_CODE") ? getenv ("ORC_CODE")
+      : "(unset)");
+  printf ("| kernel         | calls      |     C ms |   ORC ms | C/ORC |\n");
+  printf ("|----------------|------------|----------|----------|-------|\n");
+  bench_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, 1, runs);
+  bench_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, 1, runs);
+  bench_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16, 1, runs);
+  bench_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, 0, runs);
+  bench_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, 0, runs);
+  bench_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16, 0, runs);
+  bench_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, 0, runs);
+  bench_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_F32, 0, runs);
+  bench_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F32, 0, runs);
+  bench_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, 0, runs);
+  free (in_buf);
+  free (orc_out);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -461,6 +576,14 @@ main (int argc, char **argv)
   const char *code = getenv ("ORC_CODE");
 
   setvbuf (stdout, NULL, _IOLBF, 0);
+  if (argc > 1 && !strcmp (argv[1], "--bench")) {
+    if (!r128norm_kernels_orc (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8,
+            &probe)) {
+      printf ("built without ORC\n");
+      return 77;
+    }
+    return bench (argc > 2 ? atoi (argv[2]) : 21);
+  }
   if (argc > 1)
     rng_state = strtoull (argv[1], NULL, 0) | 1;
   printf ("seed 0x%llx, ORC_CODE=%s\n", (unsigned long long) rng_state,
