@@ -500,7 +500,8 @@ acc_to_moments (const format_info *fi, const r128norm_acc *acc,
     uint64_t n_in = acc->n - acc->n_lo - acc->n_hi;
     if (n_in > 0) {
       /* M2 = (n * sumsq - sum^2) / n, with an exact numerator whenever it
-       * fits 128 bits (always for buffers below 2^40 samples) */
+       * fits 128 bits (always below 2^40 samples of up to 16 bits, and
+       * below 2^33 samples of 32 bits) */
       unsigned __int128 abs_sum = acc->sum < 0
           ? (unsigned __int128) (-(acc->sum + 1)) + 1
           : (unsigned __int128) acc->sum;
@@ -695,7 +696,9 @@ setup_affine (r128norm_state *st, double strength)
 
     if (!isfinite (inv))
       inv = 0.0;
-    gain = st->gamma[c] * inv;
+    /* a huge gamma over a tiny variance must not overflow into Inf,
+     * which would meet a zero later and become NaN */
+    gain = clamp (st->gamma[c] * inv, -STAT_LIMIT, STAT_LIMIT);
     if (st->max_gain[c] > 0.0 && fabs (gain) > st->max_gain[c])
       gain = copysign (st->max_gain[c], gain);
     /* out = x + s * (y - x) with y = gain * (x - mean) + beta, all linear

@@ -120,8 +120,11 @@ typedef struct r128norm_channel {
   size_t height;    /**< rows */
 } r128norm_channel;
 
-/** What one call did to one channel (filled when config.diagnostics is set;
- *  the counters are always filled).  Values in normalized units. */
+/** What one call did to one channel.  `non_finite` is always filled;
+ *  `samples`, `mean` and `var` whenever the buffer's statistics were
+ *  gathered (every mode but frozen with running values, unless diagnostics
+ *  are on); the rest only when config.diagnostics is set.  Values in
+ *  normalized units. */
 typedef struct r128norm_report {
   uint64_t samples;    /**< finite input samples */
   uint64_t non_finite; /**< NaN/Inf input samples (output as the normalized mean) */
