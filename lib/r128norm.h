@@ -120,14 +120,15 @@ typedef struct r128norm_channel {
   size_t height;    /**< rows */
 } r128norm_channel;
 
-/** What one call did to one channel.  `non_finite` is always filled;
- *  `samples`, `mean` and `var` whenever the buffer's statistics were
- *  gathered (every mode but frozen with running values, unless diagnostics
- *  are on); the rest only when config.diagnostics is set.  Values in
- *  normalized units. */
+/** What one call did to one channel.  `samples`, `non_finite`,
+ *  `norm_mean` and `norm_var` are always filled; `mean` and `var` whenever
+ *  the buffer's statistics were gathered (every mode but frozen with
+ *  running values, unless diagnostics are on; else 0 and 1); `saturated`,
+ *  `out_mean`, `out_var` and `histogram` only when config.diagnostics is
+ *  set.  Values in normalized units. */
 typedef struct r128norm_report {
   uint64_t samples;    /**< finite input samples */
-  uint64_t non_finite; /**< NaN/Inf input samples (output as the normalized mean) */
+  uint64_t non_finite; /**< NaN/Inf input samples (output as mean + strength * (beta - mean): beta at strength 1) */
   uint64_t saturated;  /**< integer output samples clamped to the format's range */
   double mean, var;    /**< input statistics of this channel in this buffer (biased) */
   double norm_mean, norm_var; /**< the statistics the buffer was normalized with */
