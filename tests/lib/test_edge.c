@@ -593,6 +593,57 @@ test_exact_integers (void)
   }
 }
 
+/* Rows longer than the C kernels' 2^24-sample chunks and far beyond the
+ * 65536 samples after which a 32-bit sum of 8-bit squares can wrap: one
+ * data set per format, both kernel sets. */
+static void
+test_exact_large (void)
+{
+  static const int fmts[3] = { R128NORM_FORMAT_U8, R128NORM_FORMAT_U16,
+    R128NORM_FORMAT_S32 };
+  const size_t n = ((size_t) 1 << 24) + 5;
+  rng_t rng = { 4242 };
+  int f, k;
+
+  for (f = 0; f < 3; f++) {
+    const int fmt = fmts[f];
+    const tfmt *fi = &tfmts[fmt];
+    uint8_t *buf = malloc (n * fi->size);
+    int64_t *v = malloc (n * sizeof *v);
+    double mean, var, rm, rv;
+    r128norm_channel ch = contiguous (buf, fmt, n);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+      /* mostly near the top of the range: the largest squares */
+      uint64_t r = rng_u64 (&rng);
+      int64_t x = (r & 7) ? (int64_t) fi->max - (int64_t) ((r >> 8) & 15)
+          : (int64_t) fi->min + (int64_t) ((r >> 8) & 15);
+      v[i] = x;
+      store_sample (fmt, buf + i * fi->size, (double) x);
+    }
+    exact_moments (v, n, fi->zero, fi->full, &mean, &var);
+    for (k = 0; k < 2; k++) {
+      r128norm_state *st;
+      kern = k;
+      st = make_state (1, fmt, fmt, NULL);
+      /* the first buffer: summed completely before anything is written */
+      CHECK (r128norm_process (st, &ch, &ch, 0.0) == R128NORM_SUCCESS, "process");
+      r128norm_get_running (st, &rm, &rv, 1);
+      CHECK (fabs (rm - mean) <= 1e-15 * fabs (mean) && fabs (rv - var) <= 1e-15 * var,
+          "%s, %zu samples, kernels %s: running mean %.17g var %.17g, exact "
+          "%.17g %.17g", fi->name, n, test_kernel_names[k], rm, rv, mean, var);
+      r128norm_destroy (&st);
+      /* the output overwrote the input: restore it */
+      for (i = 0; i < n; i++)
+        store_sample (fmt, buf + i * fi->size, (double) v[i]);
+    }
+    free (buf);
+    free (v);
+  }
+  kern = 0;
+}
+
 /* ---- warmup, time_constant and momentum by value ---------------------- */
 
 static void
@@ -922,5 +973,6 @@ main (void)
     test_sequences ();
     test_errors ();
   }
+  test_exact_large ();
   return test_finish ("test_edge");
 }
