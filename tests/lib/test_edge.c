@@ -252,7 +252,7 @@ test_sizes (void)
   for (fmt = 0; fmt < R128NORM_N_FORMATS; fmt++)
     for (mode = 0; mode < 3; mode++) {
       const tfmt *f = &tfmts[fmt];
-      uint8_t one[8], two[2][8];
+      uint8_t one[8], two[2][16];
       double rm[2], rv[2], v1, v2, seed_m[2] = { 0.25, 0.5 }, seed_v[2] = { 2.0, 3.0 };
       r128norm_channel ch[2];
       r128norm_config cfg;
