@@ -4,9 +4,9 @@
  *
  * Each wrapper hands ORC its row in chunks, since ORC counts samples in an
  * int and sums in 32-bit accumulators.  What ORC does not do (clipped
- * statistics, rows not aligned to their sample size) goes to the C kernel
- * of the same format, looked up where it is needed, so this file keeps no
- * state. */
+ * statistics, rows not aligned to their sample size) and rows too short
+ * to repay an ORC call go to the C kernel of the same format, looked up
+ * where it is needed, so this file keeps no state. */
 #include "r128norm_kernels.h"
 
 #ifdef HAVE_ORC
@@ -22,6 +22,10 @@
 /* Samples per ORC apply call: fits an int, and the non-finite count of
  * the float kernel fits its accumulator. */
 #define APPLY_CHUNK ((size_t) 1 << 24)
+
+/* Shorter rows go to C: an ORC call costs about 20-40 ns before its first
+ * sample, as much as C needs for 16-32 samples (docs/orc.md). */
+#define MIN_SAMPLES ((size_t) 32)
 
 #define IS_ALIGNED(ptr, size) (((uintptr_t) (ptr)) % (size) == 0)
 
@@ -53,7 +57,7 @@ stats_u8 (const void *in, size_t n, const r128norm_clip *clip,
 {
   const uint8_t *s = in;
 
-  if (clip->active) {
+  if (clip->active || n < MIN_SAMPLES) {
     stats_c (R128NORM_FORMAT_U8, in, n, clip, acc);
     return;
   }
@@ -76,7 +80,7 @@ stats_s16 (const void *in, size_t n, const r128norm_clip *clip,
 {
   const int16_t *s = in;
 
-  if (clip->active || !IS_ALIGNED (in, 2)) {
+  if (clip->active || n < MIN_SAMPLES || !IS_ALIGNED (in, 2)) {
     stats_c (R128NORM_FORMAT_S16, in, n, clip, acc);
     return;
   }
@@ -100,7 +104,7 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
 {
   const uint16_t *s = in;
 
-  if (clip->active || !IS_ALIGNED (in, 2)) {
+  if (clip->active || n < MIN_SAMPLES || !IS_ALIGNED (in, 2)) {
     stats_c (R128NORM_FORMAT_U16, in, n, clip, acc);
     return;
   }
@@ -127,7 +131,8 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
   {                                                                       \
     const IN_T *s = in;                                                   \
     OUT_T *d = out;                                                       \
-    if (!IS_ALIGNED (in, sizeof (IN_T)) || !IS_ALIGNED (out, sizeof (OUT_T))) \
+    if (n < MIN_SAMPLES || !IS_ALIGNED (in, sizeof (IN_T))              \
+        || !IS_ALIGNED (out, sizeof (OUT_T)))                             \
       return apply_c (FORMAT, FORMAT, in, out, n, p);                     \
     while (n > 0) {                                                       \
       size_t len = n < APPLY_CHUNK ? n : APPLY_CHUNK;                     \
@@ -148,7 +153,8 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
   {                                                                       \
     const IN_T *s = in;                                                   \
     float *d = out;                                                       \
-    if (!IS_ALIGNED (in, sizeof (IN_T)) || !IS_ALIGNED (out, 4))          \
+    if (n < MIN_SAMPLES || !IS_ALIGNED (in, sizeof (IN_T))              \
+        || !IS_ALIGNED (out, 4))                                          \
       return apply_c (FORMAT, R128NORM_FORMAT_F32, in, out, n, p);        \
     while (n > 0) {                                                       \
       size_t len = n < APPLY_CHUNK ? n : APPLY_CHUNK;                     \
@@ -176,7 +182,7 @@ apply_f32 (const void *in, void *out, size_t n, const r128norm_affine *p)
   float *d = out;
   uint64_t non_finite = 0;
 
-  if (!IS_ALIGNED (in, 4) || !IS_ALIGNED (out, 4))
+  if (n < MIN_SAMPLES || !IS_ALIGNED (in, 4) || !IS_ALIGNED (out, 4))
     return apply_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, in, out, n, p);
   while (n > 0) {
     size_t len = n < APPLY_CHUNK ? n : APPLY_CHUNK;

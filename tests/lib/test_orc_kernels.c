@@ -16,7 +16,8 @@
  * Usage: test_orc_kernels [seed].  Exits 77 (skip) without ORC.
  *
  * test_orc_kernels --bench [runs] times each ORC kernel against its C
- * kernel on a 1920x1080 plane, row by row and as one row (docs/orc.md). */
+ * kernel on a 1920x1080 plane, row by row and as one row, and on short
+ * rows (docs/orc.md). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -144,8 +145,8 @@ store (r128norm_format f, uint8_t *p, double v)
 /* ---- test data ------------------------------------------------------- */
 
 static const size_t lengths[] = {
-  0, 1, 2, 7, 15, 16, 17, 1000, 1920, 32767, 32768, 32769, 65536, 65537,
-  100003, 200000
+  0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 35, 63, 1000, 1920, 32767, 32768,
+  32769, 65536, 65537, 100003, 200000
 };
 #define N_LENGTHS (sizeof lengths / sizeof lengths[0])
 #define MAX_LEN 200000
@@ -538,6 +539,59 @@ bench_pair (r128norm_format in, r128norm_format out, int stats, int runs)
   }
 }
 
+/* Median nanoseconds per call on short rows, where the cost of an ORC call
+ * matters (the wrappers send rows under 32 samples to C). */
+static void
+bench_short (r128norm_format in, r128norm_format out, int stats, int runs)
+{
+  static const size_t widths[] = { 32, 64, 256 };
+  const format_info *fi = &formats[in], *fo = &formats[out];
+  r128norm_kernel_set k[2];
+  r128norm_affine p;
+  char name[40];
+  size_t wi;
+
+  r128norm_kernels_c (in, out, &k[0]);
+  k[1] = k[0];
+  r128norm_kernels_orc (in, out, &k[1]);
+  fill (in, in_buf, 4096, 0);
+  make_affine (in, out, 0, &p);
+  if (stats)
+    snprintf (name, sizeof name, "stats %s", fi->name);
+  else
+    snprintf (name, sizeof name, "apply %s->%s", fi->name, fo->name);
+  printf ("| %-14s |", name);
+  for (wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+    double ns[2];
+    int j;
+    for (j = 0; j < 2; j++) {
+      double t[101];
+      int i, calls = 20000;
+      for (i = -2; i < runs; i++) {
+        r128norm_clip clip;
+        r128norm_acc acc;
+        double t0;
+        int q;
+        memset (&clip, 0, sizeof clip);
+        memset (&acc, 0, sizeof acc);
+        t0 = now ();
+        for (q = 0; q < calls; q++) {
+          if (stats)
+            k[j].stats_contig (in_buf, widths[wi], &clip, &acc);
+          else
+            k[j].apply_contig (in_buf, orc_out, widths[wi], &p);
+        }
+        if (i >= 0)
+          t[i] = (now () - t0) * 1e9 / calls;
+      }
+      qsort (t, (size_t) runs, sizeof t[0], cmp_double);
+      ns[j] = t[runs / 2];
+    }
+    printf (" %6.0f | %6.0f |", ns[0], ns[1]);
+  }
+  printf ("\n");
+}
+
 static int
 bench (int runs)
 {
@@ -564,6 +618,16 @@ bench (int runs)
   bench_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_F32, 0, runs);
   bench_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F32, 0, runs);
   bench_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, 0, runs);
+
+  printf ("\nshort rows, ns per call\n\n");
+  printf ("| kernel         |  32: C |    ORC |  64: C |    ORC | 256: C |    ORC |\n");
+  printf ("|----------------|--------|--------|--------|--------|--------|--------|\n");
+  bench_short (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, 1, runs);
+  bench_short (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, 1, runs);
+  bench_short (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, 0, runs);
+  bench_short (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, 0, runs);
+  bench_short (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, 0, runs);
+  bench_short (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, 0, runs);
   free (in_buf);
   free (orc_out);
   return 0;
