@@ -161,6 +161,7 @@ struct _GstR128Norm
 
   /* stats-file state */
   gboolean stats_file_bad;      /* unreadable or mismatched: never overwrite */
+  gboolean seed_from_file;      /* the seeds were loaded from stats-file */
 
   /* diagnostics over the current interval */
   ChannelDiagnostics *diagnostics;
@@ -561,12 +562,14 @@ gst_r128norm_set_property (GObject * object, guint prop_id,
       self->min_samples = g_value_get_uint (value);
       break;
     case PROP_RUNNING_MEAN:
+      self->seed_from_file = FALSE;
       if (array_from_value (self->seed_mean, value))
         self->seed_pending = TRUE;
       else
         GST_WARNING_OBJECT (self, "running-mean: values must be numbers");
       break;
     case PROP_RUNNING_VAR:
+      self->seed_from_file = FALSE;
       if (array_from_value (self->seed_var, value))
         self->seed_pending = TRUE;
       else
@@ -769,8 +772,19 @@ apply_settings (GstR128Norm * self)
     if (!check_array ("running-mean", self->seed_mean, self->channels, FALSE,
             &message)
         || !check_array ("running-var", self->seed_var, self->channels, FALSE,
-            &message))
+            &message)) {
+      if (self->seed_from_file) {
+        /* the file is the setting at fault: name it, and never save over
+         * it */
+        g_free (message);
+        message = g_strdup_printf ("stats-file '%s' has statistics for %u "
+            "channels, but the stream has %u channels; it will not be "
+            "overwritten", self->stats_file, self->seed_mean->len,
+            self->channels);
+        self->stats_file_bad = TRUE;
+      }
       goto refused;
+    }
   }
 
   err = r128norm_set_config (self->norm, &cfg);
@@ -1186,6 +1200,7 @@ load_stats_file (GstR128Norm * self, const gchar * path)
   g_array_set_size (self->seed_var, 0);
   g_array_append_vals (self->seed_var, var, n_var);
   self->seed_pending = TRUE;
+  self->seed_from_file = TRUE;
   self->settings_changed = TRUE;
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "loaded running statistics for %d channels from "
