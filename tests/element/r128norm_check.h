@@ -660,7 +660,8 @@ run_audio_shaped (GstHarness * h, Ref * ref, const AudioSpec * s,
     TFmt out_fmt, const gchar * out_caps_str, guint n_buffers, double amp,
     gboolean expect_in_place, void (*shape) (Samples * smp, guint buffer))
 {
-  GRand *rand = g_rand_new_with_seed (1234 + s->fmt);
+  static guint calls = 0;        /* new data at every call */
+  GRand *rand = g_rand_new_with_seed (1234 + s->fmt + 977 * calls++);
   GstCaps *out_caps = gst_caps_from_string (out_caps_str);
   Samples smp;
   guint b, c, outside = 0;
