@@ -416,13 +416,16 @@ GST_START_TEST (test_stats_file_malformed)
 GST_END_TEST;
 
 /* A valid file for 3 channels on a 2-channel stream: an error that names
- * the file, and the file is still the same after buffers, EOS and stop. */
+ * the file, and the file is still the same after buffers (once running-mean
+ * and running-var are given), EOS and stop. */
 GST_START_TEST (test_stats_file_wrong_channels)
 {
   static const gchar contents[] = "[r128norm]\nversion=1\nchannels=3\n"
       "mean=0.1;0.2;0.3\nvar=0.01;0.02;0.03\n";
+  static const double good_mean[2] = { 0.0, 0.1 }, good_var[2] = { 1, 2 };
   gchar *path = tmp_path ("cam.stats"), *text, *after, *caps = f32_caps (2);
   GstBus *bus = gst_bus_new ();
+  double m[4];
   GstHarness *h;
   GstFlowReturn ret;
 
@@ -441,6 +444,16 @@ GST_START_TEST (test_stats_file_wrong_channels)
       "'%s' does not name the stats-file", text);
   fail_unless (strstr (text, "3") && strstr (text, "2"),
       "'%s' does not say 3 and 2", text);
+  /* statistics given by property let the stream flow and learn: still,
+   * the bad file is not replaced at EOS or stop */
+  set_doubles (h->element, "running-mean", good_mean, 2);
+  set_doubles (h->element, "running-var", good_var, 2);
+  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
+          (caps)));
+  fail_unless_equals_int (gst_harness_push (h, loud_buffer (2, 0)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (get_doubles (h->element, "running-mean", m, 4), 2);
+  fail_if (m[0] == good_mean[0], "nothing was learned");
   gst_harness_push_event (h, gst_event_new_eos ());
   gst_harness_teardown (h);
   fail_unless (g_file_get_contents (path, &after, NULL, NULL));
