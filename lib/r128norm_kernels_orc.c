@@ -23,9 +23,11 @@
  * the float kernel fits its accumulator. */
 #define APPLY_CHUNK ((size_t) 1 << 24)
 
-/* Shorter rows go to C: an ORC call costs about 20-40 ns before its first
- * sample, as much as C needs for 16-32 samples (docs/orc.md). */
+/* Shorter rows go to C, where an ORC call (some 10-40 ns before its first
+ * sample) would not pay: ORC saves 0.5-1 ns per sample on integers, only
+ * about 0.35 ns on F32 (docs/orc.md). */
 #define MIN_SAMPLES ((size_t) 32)
+#define MIN_SAMPLES_F32 ((size_t) 128)
 
 #define IS_ALIGNED(ptr, size) (((uintptr_t) (ptr)) % (size) == 0)
 
@@ -182,7 +184,7 @@ apply_f32 (const void *in, void *out, size_t n, const r128norm_affine *p)
   float *d = out;
   uint64_t non_finite = 0;
 
-  if (n < MIN_SAMPLES || !IS_ALIGNED (in, 4) || !IS_ALIGNED (out, 4))
+  if (n < MIN_SAMPLES_F32 || !IS_ALIGNED (in, 4) || !IS_ALIGNED (out, 4))
     return apply_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, in, out, n, p);
   while (n > 0) {
     size_t len = n < APPLY_CHUNK ? n : APPLY_CHUNK;

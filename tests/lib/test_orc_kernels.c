@@ -145,8 +145,8 @@ store (r128norm_format f, uint8_t *p, double v)
 /* ---- test data ------------------------------------------------------- */
 
 static const size_t lengths[] = {
-  0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 35, 63, 1000, 1920, 32767, 32768,
-  32769, 65536, 65537, 100003, 200000
+  0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 35, 63, 127, 128, 129, 131, 1000,
+  1920, 32767, 32768, 32769, 65536, 65537, 100003, 200000
 };
 #define N_LENGTHS (sizeof lengths / sizeof lengths[0])
 #define MAX_LEN 200000
@@ -540,11 +540,12 @@ bench_pair (r128norm_format in, r128norm_format out, int stats, int runs)
 }
 
 /* Median nanoseconds per call on short rows, where the cost of an ORC call
- * matters (the wrappers send rows under 32 samples to C). */
+ * matters (the wrappers send rows under 32 samples, F32 rows under 128,
+ * to C). */
 static void
 bench_short (r128norm_format in, r128norm_format out, int stats, int runs)
 {
-  static const size_t widths[] = { 32, 64, 256 };
+  static const size_t widths[] = { 32, 128, 512 };
   const format_info *fi = &formats[in], *fo = &formats[out];
   r128norm_kernel_set k[2];
   r128norm_affine p;
@@ -620,7 +621,7 @@ bench (int runs)
   bench_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, 0, runs);
 
   printf ("\nshort rows, ns per call\n\n");
-  printf ("| kernel         |  32: C |    ORC |  64: C |    ORC | 256: C |    ORC |\n");
+  printf ("| kernel         |  32: C |    ORC | 128: C |    ORC | 512: C |    ORC |\n");
   printf ("|----------------|--------|--------|--------|--------|--------|--------|\n");
   bench_short (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, 1, runs);
   bench_short (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, 1, runs);
