@@ -1,6 +1,8 @@
 /* r128norm element: every property's specification (type, default, range,
  * flags), enum nicks, and each property's effect on the output against the
  * float64 reference. */
+#include <gst/controller/controller.h>
+
 #include "r128norm_check.h"
 
 /* ---- specifications ------------------------------------------------ */
@@ -550,6 +552,38 @@ GST_START_TEST (test_change_while_playing)
 
 GST_END_TEST;
 
+/* strength under a GstController: each buffer uses the value at its
+ * timestamp (before_transform syncs the controlled properties) */
+GST_START_TEST (test_controlled_strength)
+{
+  AudioSpec s = { FMT_F32, 2, FALSE, 480, 0, 48000 };
+  gchar *caps = audio_caps_str (FMT_F32, 2, FALSE, 48000);
+  GstHarness *h = harness_for (make_element (NULL), NULL);
+  GstControlSource *cs = gst_interpolation_control_source_new ();
+  GstTimedValueControlSource *tvcs = GST_TIMED_VALUE_CONTROL_SOURCE (cs);
+  Ref ref;
+
+  g_object_set (cs, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  gst_timed_value_control_source_set (tvcs, 0, 0.0);
+  gst_timed_value_control_source_set (tvcs, 40 * GST_MSECOND, 1.0);
+  fail_unless (gst_object_add_control_binding (GST_OBJECT (h->element),
+          gst_direct_control_binding_new (GST_OBJECT (h->element), "strength",
+              cs)));
+  gst_harness_set_caps_str (h, caps, caps);
+  ref_init (&ref, 2, 0.1, 0.0);
+  /* run_audio stamps buffer b at b * 10 ms */
+  for (guint b = 0; b < 6; b++) {
+    ref.strength = MIN (1.0, b * 0.25);
+    s.first = b;
+    run_audio (h, &ref, &s, FMT_F32, caps, 1, 0.05, TRUE);
+  }
+  gst_object_unref (cs);
+  gst_harness_teardown (h);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_props_suite (void)
 {
@@ -574,6 +608,7 @@ r128norm_props_suite (void)
   tcase_add_test (tc, test_running_seed);
   tcase_add_test (tc, test_running_write_while_playing);
   tcase_add_test (tc, test_change_while_playing);
+  tcase_add_test (tc, test_controlled_strength);
   return s;
 }
 

@@ -271,6 +271,51 @@ GST_START_TEST (test_reset_signal)
 
 GST_END_TEST;
 
+/* A new stream (STREAM_START with another stream-id) starts from the
+ * seeds the user gave, or from nothing. */
+static void
+new_stream (GstHarness * h, guint channels)
+{
+  gchar *caps = f32_caps (channels);
+
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_stream_start ("another-stream")));
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_caps (gst_caps_from_string (caps))));
+  push_time_segment (h);
+  g_free (caps);
+}
+
+GST_START_TEST (test_new_stream)
+{
+  static const double mean[2] = { 0.05, -0.05 }, var[2] = { 0.01, 0.02 };
+  GstHarness *h = f32_harness (make_element (NULL), NULL, 2);
+  GstElement *el;
+  Ref ref;
+
+  ref_init (&ref, 2, 0.1, 0.0);
+  push_f32 (h, &ref, 3);
+  new_stream (h, 2);
+  ref_init (&ref, 2, 0.1, 0.0);
+  push_f32 (h, &ref, 2);
+  gst_harness_teardown (h);
+
+  el = make_element (NULL);
+  set_doubles (el, "running-mean", mean, 2);
+  set_doubles (el, "running-var", var, 2);
+  h = f32_harness (el, NULL, 2);
+  ref_init (&ref, 2, 0.1, 0.0);
+  ref_set_running (&ref, mean, var);
+  push_f32 (h, &ref, 3);
+  new_stream (h, 2);
+  ref_init (&ref, 2, 0.1, 0.0);
+  ref_set_running (&ref, mean, var);
+  push_f32 (h, &ref, 2);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* ---- stats-file ---------------------------------------------------- */
 
 static gchar *
@@ -672,6 +717,7 @@ r128norm_state_suite (void)
   tcase_add_test (tc, test_flush_keeps_statistics);
   tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_reset_signal);
+  tcase_add_test (tc, test_new_stream);
   tcase_add_test (tc, test_stats_file_roundtrip);
   tcase_add_test (tc, test_stats_file_malformed);
   tcase_add_test (tc, test_stats_file_wrong_channels);

@@ -496,6 +496,7 @@ typedef struct
   gsize n;                      /* samples per channel */
   gsize gap;                    /* planar: bytes between planes */
   gint rate;
+  guint first;                  /* run_audio: index of the first buffer (PTS) */
 } AudioSpec;
 
 static G_GNUC_UNUSED const gchar *
@@ -677,8 +678,8 @@ run_audio_shaped (GstHarness * h, Ref * ref, const AudioSpec * s,
     if (shape)
       shape (&smp, b);
     in = audio_buffer (s, smp.x);
-    GST_BUFFER_PTS (in) = gst_util_uint64_scale (b * s->n, GST_SECOND,
-        s->rate);
+    GST_BUFFER_PTS (in) = gst_util_uint64_scale ((s->first + b) * s->n,
+        GST_SECOND, s->rate);
     GST_BUFFER_DURATION (in) = gst_util_uint64_scale (s->n, GST_SECOND,
         s->rate);
     ref_process (ref, smp.x, smp.counts, smp.y, dur);
