@@ -94,7 +94,13 @@ static guint gst_r128norm_signals[LAST_SIGNAL];
   "ABGR, RGBx, BGRx, xRGB, xBGR, RGBP, BGRP, I420, YV12, NV12, NV21, " \
   "Y444, Y42B }"
 
-#define ALL_CAPS AUDIO_CAPS "; " GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)
+/* NNStreamer's convention: one tensor, types and dimensions (innermost
+ * first, e.g. 3:640:480:1 for an interleaved 640x480 RGB frame) */
+#define TENSOR_CAPS "other/tensors, format = (string) static, " \
+  "num_tensors = (int) 1, framerate = (fraction) [ 0/1, MAX ]"
+
+#define ALL_CAPS AUDIO_CAPS "; " GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS) "; " \
+  TENSOR_CAPS
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
@@ -110,11 +116,30 @@ typedef struct
   guint64 histogram[R128NORM_HISTOGRAM_BINS];
 } ChannelDiagnostics;
 
+#define MAX_TENSOR_RANK 16
+
+/* Where the channels of a tensor are: channel c starts at c * channel_offset
+ * bytes, its samples are `step` bytes apart in rows of `width`, and `height`
+ * rows are `stride` bytes apart. */
+typedef struct
+{
+  r128norm_format in_format, out_format;
+  guint channels;
+  gsize in_size, out_size;      /* bytes of one frame */
+  gint fps_n, fps_d;
+  struct
+  {
+    gsize channel_offset, step, width, height, stride;
+  } in, out;
+} TensorGeometry;
+
 typedef enum
 {
   FAMILY_NONE,
   FAMILY_AUDIO,
-  FAMILY_VIDEO
+  FAMILY_VIDEO,
+  FAMILY_TENSOR,                /* other/tensors in and out */
+  FAMILY_VIDEO_TO_TENSOR        /* video in, other/tensors float out */
 } StreamFamily;
 
 struct _GstR128Norm
@@ -155,6 +180,8 @@ struct _GstR128Norm
   gdouble *default_gamma, *default_beta;
   gdouble *default_max_gain;    /* YUV chroma: never inflated (docs/element.md) */
   gboolean settings_error;      /* the last snapshot was refused */
+  gboolean caps_error_posted;   /* the negotiation error was explained once */
+  TensorGeometry tensor;        /* FAMILY_TENSOR, FAMILY_VIDEO_TO_TENSOR */
   GstFlowReturn (*process) (GstR128Norm * self, GstBuffer * in,
       GstBuffer * out);
   gchar *stream_id;
@@ -856,6 +883,284 @@ format_value_contains (const GValue * value, const gchar * format)
 
 static const gchar *integer_audio_formats[] = { "S16LE", "S32LE", "U8" };
 
+/* ---- tensors ------------------------------------------------------- */
+
+typedef struct
+{
+  const gchar *name;
+  r128norm_format format;
+} TensorType;
+
+static const TensorType tensor_types[] = {
+  {"uint8", R128NORM_FORMAT_U8},
+  {"int16", R128NORM_FORMAT_S16},
+  {"uint16", R128NORM_FORMAT_U16},
+  {"float16", R128NORM_FORMAT_F16},
+  {"float32", R128NORM_FORMAT_F32},
+};
+
+static const gchar *tensor_float_types[] = { "float32", "float16" };
+static const gchar *tensor_all_types[] = { "uint8", "int16", "uint16",
+  "float16", "float32"
+};
+
+/* Video that can leave as a tensor: RGB (alpha and padding dropped) and
+ * gray; YUV cannot, its chroma planes have fewer samples than a tensor row. */
+static const gchar *tensor_rgb_formats[] = { "RGB", "BGR", "RGBA", "BGRA",
+  "ARGB", "ABGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBP", "BGRP"
+};
+static const gchar *tensor_gray_formats[] = { "GRAY8", "GRAY16_LE" };
+
+static gboolean
+tensor_format_from_name (const gchar * name, r128norm_format * format)
+{
+  guint i;
+
+  for (i = 0; name && i < G_N_ELEMENTS (tensor_types); i++) {
+    if (strcmp (name, tensor_types[i].name) == 0) {
+      *format = tensor_types[i].format;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* "3:640:480:1" (innermost first) into @dims; one tensor only. */
+static gboolean
+parse_tensor_dimensions (const gchar * text, guint64 * dims, guint * rank)
+{
+  gchar **parts;
+  guint n;
+  gboolean ok = TRUE;
+
+  if (!text || strchr (text, ','))
+    return FALSE;
+  parts = g_strsplit (text, ":", -1);
+  n = g_strv_length (parts);
+  if (n == 0 || n > MAX_TENSOR_RANK)
+    ok = FALSE;
+  for (guint i = 0; ok && i < n; i++)
+    ok = g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 1,
+        G_MAXUINT32, &dims[i], NULL);
+  g_strfreev (parts);
+  *rank = n;
+  return ok;
+}
+
+static gchar *
+video_tensor_dimensions (guint channels, gint width, gint height,
+    GstR128NormTensorLayout layout)
+{
+  if (layout == GST_R128NORM_TENSOR_LAYOUT_CHW)
+    return g_strdup_printf ("%d:%d:%u:1", width, height, channels);
+  return g_strdup_printf ("%u:%d:%d:1", channels, width, height);
+}
+
+/* Where the channels of a tensor of @dims are.  hwc: the channel is the
+ * innermost dimension; chw: the third (or the outermost of a smaller
+ * rank), with any outer dimensions (a batch) as rows. */
+static gboolean
+tensor_layout_geometry (const guint64 * dims, guint rank,
+    GstR128NormTensorLayout layout, gsize sample_size, guint * channels,
+    gsize * channel_offset, gsize * step, gsize * width, gsize * height,
+    gsize * stride)
+{
+  guint64 inner = 1, outer = 1, c;
+  guint axis, i;
+
+  axis = layout == GST_R128NORM_TENSOR_LAYOUT_HWC ? 0 : MIN (2, rank - 1);
+  for (i = 0; i < rank; i++) {
+    if (i < axis)
+      inner *= dims[i];
+    else if (i > axis)
+      outer *= dims[i];
+    if (inner > G_MAXUINT32 || outer > G_MAXUINT32)
+      return FALSE;
+  }
+  c = dims[axis];
+  if (c == 0 || c > R128NORM_MAX_CHANNELS || inner * outer * c > G_MAXUINT32)
+    return FALSE;
+  *channels = c;
+  if (layout == GST_R128NORM_TENSOR_LAYOUT_HWC) {
+    *channel_offset = sample_size;
+    *step = c * sample_size;
+    *width = outer;
+    *height = 1;
+    *stride = 0;
+  } else {
+    *channel_offset = inner * sample_size;
+    *step = sample_size;
+    *width = inner;
+    *height = outer;
+    *stride = c * inner * sample_size;
+  }
+  return TRUE;
+}
+
+static gboolean
+tensor_info_from_structure (const GstStructure * s, r128norm_format * format,
+    guint64 * dims, guint * rank)
+{
+  const gchar *format_name = gst_structure_get_string (s, "format");
+  gint n_tensors = 1;
+
+  if (format_name && strcmp (format_name, "static") != 0)
+    return FALSE;
+  if (gst_structure_get_int (s, "num_tensors", &n_tensors) && n_tensors != 1)
+    return FALSE;
+  return tensor_format_from_name (gst_structure_get_string (s, "types"),
+      format)
+      && parse_tensor_dimensions (gst_structure_get_string (s,
+          "dimensions"), dims, rank);
+}
+
+static GstR128NormTensorLayout
+get_tensor_layout (GstR128Norm * self)
+{
+  GstR128NormTensorLayout layout;
+
+  GST_OBJECT_LOCK (self);
+  layout = self->tensor_layout;
+  GST_OBJECT_UNLOCK (self);
+  return layout;
+}
+
+static void
+set_string_list (GstStructure * s, const gchar * field,
+    const gchar ** values, guint n)
+{
+  GValue list = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&list, GST_TYPE_LIST);
+  for (i = 0; i < n; i++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_static_string (&v, values[i]);
+    gst_value_list_append_and_take_value (&list, &v);
+  }
+  gst_structure_take_value (s, field, &list);
+}
+
+static gboolean
+value_contains_any (const GValue * value, const gchar ** names, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    if (format_value_contains (value, names[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static GstStructure *
+new_tensor_structure (const GstStructure * from)
+{
+  GstStructure *t = gst_structure_new ("other/tensors",
+      "format", G_TYPE_STRING, "static", "num_tensors", G_TYPE_INT, 1, NULL);
+  const GValue *framerate = gst_structure_get_value (from, "framerate");
+
+  if (framerate)
+    gst_structure_set_value (t, "framerate", framerate);
+  return t;
+}
+
+/* The float tensors a video structure can become. */
+static GstCaps *
+tensors_from_video (const GstStructure * video, GstR128NormTensorLayout layout)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  const GValue *format = gst_structure_get_value (video, "format");
+  gint width, height;
+  gboolean sized = gst_structure_get_int (video, "width", &width)
+      && gst_structure_get_int (video, "height", &height);
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    guint channels = i == 0 ? 3 : 1;
+    const gchar **names = channels == 3 ? tensor_rgb_formats
+        : tensor_gray_formats;
+    guint n = channels == 3 ? G_N_ELEMENTS (tensor_rgb_formats)
+        : G_N_ELEMENTS (tensor_gray_formats);
+    GstStructure *t;
+
+    if (!value_contains_any (format, names, n))
+      continue;
+    t = new_tensor_structure (video);
+    set_string_list (t, "types", tensor_float_types,
+        G_N_ELEMENTS (tensor_float_types));
+    if (sized) {
+      gchar *dims = video_tensor_dimensions (channels, width, height, layout);
+      gst_structure_set (t, "dimensions", G_TYPE_STRING, dims, NULL);
+      g_free (dims);
+    }
+    caps = gst_caps_merge_structure (caps, t);
+  }
+  return caps;
+}
+
+/* The video a float tensor structure can be made from. */
+static GstCaps *
+video_from_tensors (const GstStructure * tensors,
+    GstR128NormTensorLayout layout)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  const GValue *types = gst_structure_get_value (tensors, "types");
+  const gchar *text = gst_structure_get_string (tensors, "dimensions");
+  guint64 dims[MAX_TENSOR_RANK];
+  guint rank = 0, i;
+  gboolean sized = text && parse_tensor_dimensions (text, dims, &rank);
+
+  if (!value_contains_any (types, tensor_float_types,
+          G_N_ELEMENTS (tensor_float_types)))
+    return caps;
+  if (sized) {
+    guint64 w, h, c;
+    if (rank < 3)
+      return caps;
+    for (i = 3; i < rank; i++)
+      if (dims[i] != 1)
+        return caps;
+    c = layout == GST_R128NORM_TENSOR_LAYOUT_HWC ? dims[0] : dims[2];
+    w = layout == GST_R128NORM_TENSOR_LAYOUT_HWC ? dims[1] : dims[0];
+    h = layout == GST_R128NORM_TENSOR_LAYOUT_HWC ? dims[2] : dims[1];
+    if ((c != 1 && c != 3) || w > G_MAXINT || h > G_MAXINT)
+      return caps;
+    dims[0] = c;
+    dims[1] = w;
+    dims[2] = h;
+  }
+  for (i = 0; i < 2; i++) {
+    guint channels = i == 0 ? 3 : 1;
+    GstStructure *v;
+    const GValue *framerate;
+
+    if (sized && dims[0] != channels)
+      continue;
+    v = gst_structure_new_empty ("video/x-raw");
+    if (channels == 3)
+      set_string_list (v, "format", tensor_rgb_formats,
+          G_N_ELEMENTS (tensor_rgb_formats));
+    else
+      set_string_list (v, "format", tensor_gray_formats,
+          G_N_ELEMENTS (tensor_gray_formats));
+    if (sized)
+      gst_structure_set (v, "width", G_TYPE_INT, (gint) dims[1], "height",
+          G_TYPE_INT, (gint) dims[2], NULL);
+    else
+      gst_structure_set (v, "width", GST_TYPE_INT_RANGE, 1, G_MAXINT,
+          "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL);
+    framerate = gst_structure_get_value (tensors, "framerate");
+    if (framerate)
+      gst_structure_set_value (v, "framerate", framerate);
+    else
+      gst_structure_set (v, "framerate", GST_TYPE_FRACTION_RANGE, 0, 1,
+          G_MAXINT, 1, NULL);
+    caps = gst_caps_merge_structure (caps, v);
+  }
+  return caps;
+}
+
 /* Identity first (in place is preferred), then the conversions: integer
  * audio in may leave as F32LE. */
 static GstCaps *
@@ -873,6 +1178,31 @@ gst_r128norm_transform_caps (GstBaseTransform * trans,
 
     result = gst_caps_merge_structure_full (result, gst_structure_copy (s),
         f ? gst_caps_features_copy (f) : NULL);
+    if (gst_structure_has_name (s, "video/x-raw")) {
+      if (direction == GST_PAD_SINK)
+        converted = gst_caps_merge (converted, tensors_from_video (s,
+                get_tensor_layout (GST_R128NORM (trans))));
+      continue;
+    }
+    if (gst_structure_has_name (s, "other/tensors")) {
+      GstStructure *c = gst_structure_copy (s);
+      if (direction == GST_PAD_SINK) {
+        /* any type may leave as float32 or float16 */
+        set_string_list (c, "types", tensor_float_types,
+            G_N_ELEMENTS (tensor_float_types));
+        converted = gst_caps_merge_structure (converted, c);
+      } else if (value_contains_any (gst_structure_get_value (s, "types"),
+              tensor_float_types, G_N_ELEMENTS (tensor_float_types))) {
+        set_string_list (c, "types", tensor_all_types,
+            G_N_ELEMENTS (tensor_all_types));
+        converted = gst_caps_merge_structure (converted, c);
+        converted = gst_caps_merge (converted, video_from_tensors (s,
+                get_tensor_layout (GST_R128NORM (trans))));
+      } else {
+        gst_structure_free (c);
+      }
+      continue;
+    }
     if (!gst_structure_has_name (s, "audio/x-raw"))
       continue;
 
@@ -965,6 +1295,90 @@ static GstFlowReturn process_audio (GstR128Norm * self, GstBuffer * in,
     GstBuffer * out);
 static GstFlowReturn process_video (GstR128Norm * self, GstBuffer * in,
     GstBuffer * out);
+static GstFlowReturn process_tensor (GstR128Norm * self, GstBuffer * in,
+    GstBuffer * out);
+static GstFlowReturn process_video_to_tensor (GstR128Norm * self,
+    GstBuffer * in, GstBuffer * out);
+
+/* Fills one side of @g from tensor caps; FALSE unless the caps describe one
+ * static tensor of a supported type. */
+static gboolean
+tensor_side_from_caps (const GstStructure * s, GstR128NormTensorLayout layout,
+    r128norm_format * format, guint * channels, gsize * size,
+    guint64 * dims, guint * rank, gsize * offset, gsize * step,
+    gsize * width, gsize * height, gsize * stride)
+{
+  gsize sample_size;
+
+  if (!tensor_info_from_structure (s, format, dims, rank))
+    return FALSE;
+  sample_size = r128norm_format_size (*format);
+  if (!tensor_layout_geometry (dims, *rank, layout, sample_size, channels,
+          offset, step, width, height, stride))
+    return FALSE;
+  *size = (gsize) * channels * *width * *height * sample_size;
+  return TRUE;
+}
+
+/* Geometry of other/tensors in and out (same dimensions; the type may widen
+ * to float32 or float16). */
+static gboolean
+tensor_geometry_from_caps (TensorGeometry * g, const GstStructure * in,
+    const GstStructure * out, GstR128NormTensorLayout layout)
+{
+  guint64 in_dims[MAX_TENSOR_RANK], out_dims[MAX_TENSOR_RANK];
+  guint in_rank, out_rank, out_channels;
+
+  if (!tensor_side_from_caps (in, layout, &g->in_format, &g->channels,
+          &g->in_size, in_dims, &in_rank, &g->in.channel_offset, &g->in.step,
+          &g->in.width, &g->in.height, &g->in.stride)
+      || !tensor_side_from_caps (out, layout, &g->out_format, &out_channels,
+          &g->out_size, out_dims, &out_rank, &g->out.channel_offset,
+          &g->out.step, &g->out.width, &g->out.height, &g->out.stride))
+    return FALSE;
+  if (in_rank != out_rank
+      || memcmp (in_dims, out_dims, in_rank * sizeof in_dims[0]) != 0)
+    return FALSE;
+  if (!gst_structure_get_fraction (in, "framerate", &g->fps_n, &g->fps_d))
+    g->fps_n = 0;
+  return TRUE;
+}
+
+/* Geometry of the tensor that video of @info becomes. */
+static gboolean
+video_tensor_geometry_from_caps (TensorGeometry * g, const GstVideoInfo * info,
+    const GstStructure * out, GstR128NormTensorLayout layout)
+{
+  guint64 dims[MAX_TENSOR_RANK], expected[MAX_TENSOR_RANK];
+  guint rank, expected_rank, channels;
+  gchar *text;
+  gboolean same;
+
+  if (!tensor_side_from_caps (out, layout, &g->out_format, &channels,
+          &g->out_size, dims, &rank, &g->out.channel_offset, &g->out.step,
+          &g->out.width, &g->out.height, &g->out.stride))
+    return FALSE;
+  if (g->out_format != R128NORM_FORMAT_F32
+      && g->out_format != R128NORM_FORMAT_F16)
+    return FALSE;
+  text = video_tensor_dimensions (channels, GST_VIDEO_INFO_WIDTH (info),
+      GST_VIDEO_INFO_HEIGHT (info), layout);
+  same = parse_tensor_dimensions (text, expected, &expected_rank)
+      && expected_rank == rank
+      && memcmp (dims, expected, rank * sizeof dims[0]) == 0;
+  g_free (text);
+  if (!same)
+    return FALSE;
+  /* described row by row like the frame: row r of a channel starts r
+   * tensor rows (width samples, step bytes apart) after its first sample */
+  g->out.width = GST_VIDEO_INFO_WIDTH (info);
+  g->out.height = GST_VIDEO_INFO_HEIGHT (info);
+  g->out.stride = g->out.step * g->out.width;
+  g->channels = channels;
+  g->fps_n = GST_VIDEO_INFO_FPS_N (info);
+  g->fps_d = GST_VIDEO_INFO_FPS_D (info);
+  return TRUE;
+}
 
 /* Statistics channels of a video format: its colour components, never
  * alpha (the last component of formats that have one) nor padding. */
@@ -987,7 +1401,36 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   gdouble default_gamma, default_beta;
   int err;
 
-  if (gst_structure_has_name (s, "audio/x-raw")) {
+  if (gst_structure_has_name (s, "other/tensors")) {
+    if (!tensor_geometry_from_caps (&self->tensor, s,
+            gst_caps_get_structure (outcaps, 0), get_tensor_layout (self)))
+      goto invalid_caps;
+    family = FAMILY_TENSOR;
+    channels = self->tensor.channels;
+    in_format = self->tensor.in_format;
+    out_format = self->tensor.out_format;
+    default_gamma = 1.0;
+    default_beta = 0.0;
+  } else if (gst_structure_has_name (gst_caps_get_structure (outcaps, 0),
+          "other/tensors")) {
+    if (!gst_video_info_from_caps (&self->in_video, incaps)
+        || !(GST_VIDEO_FORMAT_INFO_IS_RGB (self->in_video.finfo)
+            || GST_VIDEO_FORMAT_INFO_IS_GRAY (self->in_video.finfo)))
+      goto invalid_caps;
+    if (!video_tensor_geometry_from_caps (&self->tensor, &self->in_video,
+            gst_caps_get_structure (outcaps, 0), get_tensor_layout (self))
+        || self->tensor.channels != video_statistics_channels (&self->in_video))
+      goto invalid_caps;
+    family = FAMILY_VIDEO_TO_TENSOR;
+    channels = self->tensor.channels;
+    in_format =
+        GST_VIDEO_INFO_FORMAT (&self->in_video) == GST_VIDEO_FORMAT_GRAY16_LE
+        ? R128NORM_FORMAT_U16 : R128NORM_FORMAT_U8;
+    out_format = self->tensor.out_format;
+    self->tensor.in_format = in_format;
+    default_gamma = 1.0;
+    default_beta = 0.0;
+  } else if (gst_structure_has_name (s, "audio/x-raw")) {
     if (!audio_info_from_caps (&self->in_audio, incaps)
         || !audio_info_from_caps (&self->out_audio, outcaps))
       goto invalid_caps;
@@ -1055,7 +1498,20 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
         && GST_VIDEO_INFO_IS_YUV (&self->in_video) ? 1.0 : 0.0;
   }
   self->family = family;
-  self->process = family == FAMILY_AUDIO ? process_audio : process_video;
+  switch (family) {
+    case FAMILY_AUDIO:
+      self->process = process_audio;
+      break;
+    case FAMILY_VIDEO:
+      self->process = process_video;
+      break;
+    case FAMILY_TENSOR:
+      self->process = process_tensor;
+      break;
+    default:
+      self->process = process_video_to_tensor;
+      break;
+  }
 
   err = r128norm_set_formats (self->norm, in_format, out_format);
   if (err != R128NORM_SUCCESS)
@@ -1086,7 +1542,17 @@ gst_r128norm_get_unit_size (GstBaseTransform * trans, GstCaps * caps,
 {
   GstStructure *s = gst_caps_get_structure (caps, 0);
 
-  if (gst_structure_has_name (s, "audio/x-raw")) {
+  if (gst_structure_has_name (s, "other/tensors")) {
+    r128norm_format format;
+    guint64 dims[MAX_TENSOR_RANK];
+    guint rank, i;
+    if (!tensor_info_from_structure (s, &format, dims, &rank))
+      return FALSE;
+    *size = r128norm_format_size (format);
+    for (i = 0; i < rank; i++)
+      *size *= dims[i];
+    return TRUE;
+  } else if (gst_structure_has_name (s, "audio/x-raw")) {
     GstAudioInfo info;
     if (!audio_info_from_caps (&info, caps))
       return FALSE;
@@ -1293,6 +1759,7 @@ gst_r128norm_start (GstBaseTransform * trans)
   gboolean ok = TRUE;
 
   self->stats_file_bad = FALSE;
+  self->caps_error_posted = FALSE;
   if (path)
     ok = load_stats_file (self, path);
   g_free (path);
@@ -1350,6 +1817,29 @@ gst_r128norm_sink_event (GstBaseTransform * trans, GstEvent * event)
       g_free (self->stream_id);
       self->stream_id = g_strdup (id);
       break;
+    }
+    case GST_EVENT_CAPS:{
+      GstCaps *caps, *peer;
+      gboolean ok;
+
+      gst_event_parse_caps (event, &caps);
+      gst_caps_ref (caps);
+      ok = GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+      if (!ok && !self->settings_error && !self->caps_error_posted) {
+        self->caps_error_posted = TRUE;
+        /* say what r128norm can do, not only that it could not */
+        peer = gst_pad_peer_query_caps (GST_BASE_TRANSFORM_SRC_PAD (trans),
+            NULL);
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("r128norm cannot turn "
+                "%" GST_PTR_FORMAT " into anything downstream accepts. It "
+                "outputs its input format; F32LE from integer audio; and "
+                "other/tensors float32 or float16 (tensor-layout hwc or chw) "
+                "from other/tensors and from RGB or gray video (not YUV).",
+                caps), ("downstream accepts %" GST_PTR_FORMAT, peer));
+        gst_caps_unref (peer);
+      }
+      gst_caps_unref (caps);
+      return ok;
     }
     default:
       break;
@@ -1654,6 +2144,113 @@ process_video (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
     duration = n > 0 ? gst_util_uint64_scale_int (GST_SECOND, d, n) : 0;
   }
   ret = run_library (self, in, TRUE, duration);
+  gst_video_frame_unmap (&frame);
+  return ret;
+}
+
+static GstClockTime
+frame_duration (GstBuffer * buffer, gint fps_n, gint fps_d)
+{
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    return GST_BUFFER_DURATION (buffer);
+  return fps_n > 0 ? gst_util_uint64_scale_int (GST_SECOND, fps_d, fps_n) : 0;
+}
+
+static void
+describe_tensor (guint8 * base, gsize offset, gsize step, gsize width,
+    gsize height, gsize stride, r128norm_channel * ch, guint channels)
+{
+  guint c;
+
+  for (c = 0; c < channels; c++) {
+    ch[c].data = base + c * offset;
+    ch[c].step = step;
+    ch[c].stride = stride;
+    ch[c].width = width;
+    ch[c].height = height;
+  }
+}
+
+static GstFlowReturn
+tensor_size_error (GstR128Norm * self, gsize size, gsize expected)
+{
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("a tensor buffer of %"
+          G_GSIZE_FORMAT " bytes, but the caps describe %" G_GSIZE_FORMAT
+          " bytes", size, expected), (NULL));
+  return GST_FLOW_ERROR;
+}
+
+static GstFlowReturn
+process_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
+{
+  const TensorGeometry *g = &self->tensor;
+  gboolean in_place = in == out;
+  GstMapInfo im, om;
+  GstFlowReturn ret;
+
+  if (!gst_buffer_map (in, &im, in_place ? GST_MAP_READWRITE : GST_MAP_READ))
+    return tensor_size_error (self, 0, g->in_size);
+  if (im.size < g->in_size) {
+    gst_buffer_unmap (in, &im);
+    return tensor_size_error (self, im.size, g->in_size);
+  }
+  describe_tensor (im.data, g->in.channel_offset, g->in.step, g->in.width,
+      g->in.height, g->in.stride, self->in_channels, self->channels);
+  if (!in_place) {
+    if (!gst_buffer_map (out, &om, GST_MAP_WRITE)) {
+      gst_buffer_unmap (in, &im);
+      return tensor_size_error (self, 0, g->out_size);
+    }
+    if (om.size < g->out_size) {
+      gst_buffer_unmap (out, &om);
+      gst_buffer_unmap (in, &im);
+      return tensor_size_error (self, om.size, g->out_size);
+    }
+    describe_tensor (om.data, g->out.channel_offset, g->out.step,
+        g->out.width, g->out.height, g->out.stride, self->out_channels,
+        self->channels);
+  }
+  ret = run_library (self, in, in_place,
+      frame_duration (in, g->fps_n, g->fps_d));
+  if (!in_place)
+    gst_buffer_unmap (out, &om);
+  gst_buffer_unmap (in, &im);
+  return ret;
+}
+
+/* Video in, float tensor out, in one pass: the library reads the frame's
+ * colour components and writes them, normalized, in the tensor's layout. */
+static GstFlowReturn
+process_video_to_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
+{
+  const TensorGeometry *g = &self->tensor;
+  GstVideoFrame frame;
+  GstMapInfo om;
+  GstFlowReturn ret;
+
+  if (!gst_video_frame_map (&frame, &self->in_video, in, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("could not map a video frame "
+            "of %" G_GSIZE_FORMAT " bytes", gst_buffer_get_size (in)),
+        (NULL));
+    return GST_FLOW_ERROR;
+  }
+  if (!gst_buffer_map (out, &om, GST_MAP_WRITE)) {
+    gst_video_frame_unmap (&frame);
+    return tensor_size_error (self, 0, g->out_size);
+  }
+  if (om.size < g->out_size) {
+    gsize size = om.size;
+    gst_buffer_unmap (out, &om);
+    gst_video_frame_unmap (&frame);
+    return tensor_size_error (self, size, g->out_size);
+  }
+  describe_video (&frame, self->in_channels, self->channels);
+  describe_tensor (om.data, g->out.channel_offset, g->out.step,
+      g->out.width, g->out.height, g->out.stride, self->out_channels,
+      self->channels);
+  ret = run_library (self, in, FALSE,
+      frame_duration (in, g->fps_n, g->fps_d));
+  gst_buffer_unmap (out, &om);
   gst_video_frame_unmap (&frame);
   return ret;
 }
