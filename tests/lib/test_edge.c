@@ -745,6 +745,106 @@ test_sequences (void)
   }
 }
 
+/* ---- diagnostics by value ------------------------------------------------ */
+
+static void
+test_diagnostics (void)
+{
+  /* frozen at mean 0, variance 1, epsilon 0: z is the sample itself */
+  {
+    static const double xs[12] = { -5.0, -4.0, -3.9, -0.1, 0.0, 0.4, 0.5,
+      3.99, 4.0, 100.0, NAN, -INFINITY };
+    static const int bins[12] = { 0, 0, 0, 7, 8, 8, 9, 15, 15, 15, -1, -1 };
+    uint64_t want[R128NORM_HISTOGRAM_BINS] = { 0 };
+    double buf[12], m = 0.0, v = 1.0;
+    r128norm_config cfg;
+    r128norm_state *st;
+    r128norm_channel ch = contiguous (buf, R128NORM_FORMAT_F64, 12);
+    const r128norm_report *r;
+    int i;
+    r128norm_config_init (&cfg);
+    cfg.stats = R128NORM_STATS_FROZEN;
+    cfg.epsilon = 0.0;
+    cfg.diagnostics = 1;
+    st = make_state (1, R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, &cfg);
+    CHECK (r128norm_set_running (st, &m, &v, 1) == R128NORM_SUCCESS, "seed");
+    memcpy (buf, xs, sizeof buf);
+    CHECK (r128norm_process (st, &ch, NULL, 0.0) == R128NORM_SUCCESS, "process");
+    r = r128norm_get_report (st, 0);
+    for (i = 0; i < 12; i++)
+      if (bins[i] >= 0)
+        want[bins[i]]++;
+    for (i = 0; i < R128NORM_HISTOGRAM_BINS; i++)
+      CHECK (r->histogram[i] == want[i], "histogram bin %d: %llu, expected %llu",
+          i, (unsigned long long) r->histogram[i], (unsigned long long) want[i]);
+    CHECK (r->samples == 10 && r->non_finite == 2 && r->saturated == 0,
+        "counters %llu %llu %llu", (unsigned long long) r->samples,
+        (unsigned long long) r->non_finite, (unsigned long long) r->saturated);
+    CHECK (r->norm_mean == 0.0 && r->norm_var == 1.0, "norm %g %g", r->norm_mean,
+        r->norm_var);
+    {
+      /* y = x: the output moments are the input's (finite samples) */
+      double sum = 0.0, sq = 0.0, mean;
+      for (i = 0; i < 10; i++)
+        sum += xs[i];
+      mean = sum / 10.0;
+      for (i = 0; i < 10; i++)
+        sq += (xs[i] - mean) * (xs[i] - mean);
+      CHECK (stat_close (r->mean, mean) && stat_close (r->var, sq / 10.0),
+          "input moments %.17g %.17g, expected %.17g %.17g", r->mean, r->var,
+          mean, sq / 10.0);
+      CHECK (stat_close (r->out_mean, mean) && stat_close (r->out_var, sq / 10.0),
+          "output moments %.17g %.17g, expected %.17g %.17g", r->out_mean,
+          r->out_var, mean, sq / 10.0);
+    }
+    r128norm_destroy (&st);
+  }
+
+  /* U8: every value once, frozen at mean 0.5 variance 0.01, beta 0.5:
+   * out = (x - 0.5) / 0.1 + 0.5 saturates below 114.75 and above 140.25 */
+  {
+    uint8_t buf[256], out[256];
+    double m = 0.5, v = 0.01, beta = 0.5, sum = 0.0, sq = 0.0, mean;
+    r128norm_config cfg;
+    r128norm_state *st;
+    r128norm_channel ch = contiguous (buf, R128NORM_FORMAT_U8, 256);
+    r128norm_channel oc = contiguous (out, R128NORM_FORMAT_U8, 256);
+    const r128norm_report *r;
+    int i;
+    r128norm_config_init (&cfg);
+    cfg.stats = R128NORM_STATS_FROZEN;
+    cfg.epsilon = 0.0;
+    cfg.beta = &beta;
+    cfg.n_beta = 1;
+    cfg.diagnostics = 1;
+    st = make_state (1, R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, &cfg);
+    CHECK (r128norm_set_running (st, &m, &v, 1) == R128NORM_SUCCESS, "seed");
+    for (i = 0; i < 256; i++)
+      buf[i] = (uint8_t) i;
+    CHECK (r128norm_process (st, &ch, &oc, 0.0) == R128NORM_SUCCESS, "process");
+    r = r128norm_get_report (st, 0);
+    CHECK (r->saturated == 230, "saturated %llu, expected 115 + 115",
+        (unsigned long long) r->saturated);
+    for (i = 0; i < 256; i++) {
+      double want = fmin (fmax (nearbyint (((i / 255.0 - 0.5) / 0.1 + 0.5) * 255.0),
+              0.0), 255.0);
+      CHECK (fabs (out[i] - want) <= 1.0, "u8 %d -> %d, expected %g", i, out[i], want);
+      sum += out[i] / 255.0;
+    }
+    mean = sum / 256.0;
+    for (i = 0; i < 256; i++)
+      sq += (out[i] / 255.0 - mean) * (out[i] / 255.0 - mean);
+    /* every unsaturated output here is an exact tie (10 i - 1147.5): the
+     * kernels round half up, the diagnostics (recomputed in double) to
+     * even, so the moments agree to one LSB, as the outputs do */
+    CHECK (fabs (r->out_mean - mean) <= 1.0 / 255.0
+        && fabs (r->out_var - sq / 256.0) <= 2.0 / 255.0 * sqrt (sq / 256.0) + 1e-4,
+        "u8 output moments %.17g %.17g, expected %.17g %.17g", r->out_mean,
+        r->out_var, mean, sq / 256.0);
+    r128norm_destroy (&st);
+  }
+}
+
 /* ---- errors --------------------------------------------------------------- */
 
 static void
@@ -971,6 +1071,7 @@ main (void)
     test_extremes ();
     test_exact_integers ();
     test_sequences ();
+    test_diagnostics ();
     test_errors ();
   }
   test_exact_large ();
