@@ -103,6 +103,36 @@ GST_START_TEST (test_audio_planar_meta_offsets)
 
 GST_END_TEST;
 
+/* 64 channels (the most the caps allow), positioned by an empty mask, and
+ * 6 channels without any channel-mask (unpositioned). */
+GST_START_TEST (test_audio_many_channels)
+{
+  AudioSpec s64 = { FMT_S16, 64, FALSE, 64, 0, 8000 };
+  AudioSpec s6 = { FMT_F32, 6, TRUE, 100, 8, 8000 };
+  gchar *caps = audio_caps_str (FMT_S16, 64, FALSE, 8000);
+  gchar *plain = g_strdup ("audio/x-raw, format=F32LE, rate=8000, "
+      "channels=6, layout=non-interleaved");
+  gchar *masked = audio_caps_str (FMT_F32, 6, TRUE, 8000);
+  GstHarness *h = harness_for (make_element (NULL), NULL);
+  Ref ref;
+
+  gst_harness_set_caps_str (h, caps, caps);
+  ref_init (&ref, 64, 0.1, 0.0);
+  run_audio (h, &ref, &s64, FMT_S16, caps, 2, 0.05, TRUE);
+  gst_harness_teardown (h);
+
+  h = harness_for (make_element (NULL), NULL);
+  gst_harness_set_caps_str (h, plain, plain);
+  ref_init (&ref, 6, 0.1, 0.0);
+  run_audio (h, &ref, &s6, FMT_F32, masked, 2, 0.05, TRUE);
+  gst_harness_teardown (h);
+  g_free (caps);
+  g_free (plain);
+  g_free (masked);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_audio_suite (void)
 {
@@ -114,6 +144,7 @@ r128norm_audio_suite (void)
   tcase_add_test (tc, test_audio_saturation);
   tcase_add_test (tc, test_audio_convert_to_f32);
   tcase_add_test (tc, test_audio_planar_meta_offsets);
+  tcase_add_test (tc, test_audio_many_channels);
   return s;
 }
 

@@ -185,6 +185,14 @@ run_messages (GstHarness * h, GstBus * bus, Ref * ref, TFmt fmt, double amp,
     GST_BUFFER_DURATION (in) = 10 * GST_MSECOND;
     ref_process (ref, smp.x, smp.counts, smp.y, 0.010);
     out = gst_harness_push_and_pull (h, in);
+    {
+      gchar *caps = audio_caps_str (fmt, 2, FALSE, RATE);
+      GstCaps *c = gst_caps_from_string (caps);
+      /* NaN and Inf come out as beta, like the reference */
+      assert_audio (out, c, fmt, smp.y, N, "message run");
+      gst_caps_unref (c);
+      g_free (caps);
+    }
     gather (&iv, ref, fmt, smp.x, smp.y, out);
     gst_buffer_unref (out);
 
@@ -306,6 +314,72 @@ GST_START_TEST (test_messages_off)
 
 GST_END_TEST;
 
+/* Video at 30 fps stamped like videotestsrc (durations of 33333333 and
+ * 33333334 ns): interval 100 ms gives one message per 3 frames; the
+ * histogram of each channel counts that channel's pixels (I420 chroma
+ * planes are a quarter of the picture). */
+GST_START_TEST (test_messages_video)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = harness_for (make_element ("post-messages", "true",
+          NULL), bus);
+  GstVideoInfo info;
+  GstMessage *msg;
+  guint f, c, b;
+  GRand *rand = g_rand_new_with_seed (17);
+  static const guint64 pixels[3] = { 16 * 8 * 3, 8 * 4 * 3, 8 * 4 * 3 };
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 16, 8);
+  GST_VIDEO_INFO_FPS_N (&info) = 30;
+  gst_harness_set_caps (h, gst_video_info_to_caps (&info),
+      gst_video_info_to_caps (&info));
+  for (f = 0; f < 9; f++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL,
+        GST_VIDEO_INFO_SIZE (&info), NULL);
+    GstMapInfo map;
+    gsize i;
+
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    for (i = 0; i < map.size; i++)
+      map.data[i] = g_rand_int_range (rand, 40, 200);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale (f, GST_SECOND, 30);
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (f + 1, GST_SECOND,
+        30) - GST_BUFFER_PTS (buf);
+    gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+    msg = pop_r128norm (bus);
+    if (f % 3 != 2) {
+      fail_unless (msg == NULL, "a message after frame %u", f);
+      continue;
+    }
+    fail_unless (msg != NULL, "no message after frame %u", f);
+    {
+      const GstStructure *s = gst_message_get_structure (msg);
+      const GValue *hist = gst_structure_get_value (s, "histogram");
+      fail_unless_equals_uint64 (get_u64 (s, "timestamp"),
+          gst_util_uint64_scale (f - 2, GST_SECOND, 30));
+      fail_unless_equals_uint64 (get_u64 (s, "duration"), 100 * GST_MSECOND);
+      fail_unless_equals_int (gst_value_array_get_size (hist), 3);
+      for (c = 0; c < 3; c++) {
+        const GValue *bins = gst_value_array_get_value (hist, c);
+        guint64 total = 0;
+        for (b = 0; b < 16; b++)
+          total += g_value_get_uint64 (gst_value_array_get_value (bins, b));
+        fail_unless_equals_uint64 (total, pixels[c]);
+        /* uniform input in [40, 200): mean 119.5 / 255 */
+        fail_unless (fabs (array_double (s, "mean", c, 3) - 119.5 / 255) <
+            0.02, "mean[%u] = %g", c, array_double (s, "mean", c, 3));
+      }
+    }
+    gst_message_unref (msg);
+  }
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_messages_suite (void)
 {
@@ -316,6 +390,7 @@ r128norm_messages_suite (void)
   tcase_add_test (tc, test_messages_f32);
   tcase_add_test (tc, test_messages_s16_saturated);
   tcase_add_test (tc, test_messages_off);
+  tcase_add_test (tc, test_messages_video);
   return s;
 }
 

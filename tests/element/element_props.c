@@ -301,6 +301,19 @@ GST_START_TEST (test_gamma_beta)
 
 GST_END_TEST;
 
+/* channel 1 constant in the first buffers, channel 0 constant always */
+static void
+make_constant (Samples * smp, guint buffer)
+{
+  gsize i;
+
+  for (i = 0; i < smp->n; i++) {
+    smp->x[0][i] = 0.25;
+    if (buffer < 2)
+      smp->x[1][i] = -0.125;
+  }
+}
+
 GST_START_TEST (test_epsilon)
 {
   Ref ref;
@@ -311,6 +324,20 @@ GST_START_TEST (test_epsilon)
   ref_init (&ref, 2, 0.1, 0.0);
   ref.epsilon = 0.0;
   check_f32 (make_element ("epsilon", "0", NULL), &ref, 256, 2, NULL);
+  /* a constant channel is normalized with epsilon alone; with epsilon 0
+   * it comes out as beta, never NaN */
+  ref_init (&ref, 2, 0.1, 0.05);
+  check_f32 (make_element ("beta", "<0.05>", NULL), &ref, 256, 4,
+      make_constant);
+  ref_init (&ref, 2, 0.1, 0.05);
+  ref.epsilon = 0.0;
+  check_f32 (make_element ("beta", "<0.05>", "epsilon", "0", NULL), &ref,
+      256, 4, make_constant);
+  ref_init (&ref, 2, 0.1, 0.05);
+  ref.epsilon = 0.0;
+  ref.stats = REF_FRAME;
+  check_f32 (make_element ("beta", "<0.05>", "epsilon", "0", "stats",
+          "frame", NULL), &ref, 256, 3, make_constant);
 }
 
 GST_END_TEST;

@@ -325,6 +325,47 @@ GST_START_TEST (test_video_yuv_chroma_not_inflated)
 
 GST_END_TEST;
 
+/* A frame the element may not write to (someone else holds it) is copied,
+ * its own GstVideoMeta layout included, and left as it was. */
+GST_START_TEST (test_video_shared_buffer)
+{
+  VLayout l;
+  Ref ref;
+  GstHarness *h = harness_for (make_element (NULL), NULL);
+  GRand *rand = g_rand_new_with_seed (23);
+  GstBuffer *in, *out;
+  guint8 *bytes;
+  Samples smp;
+
+  vlayout_init (&l, GST_VIDEO_FORMAT_NV12, 9, 5, TRUE);
+  gst_harness_set_caps (h, gst_video_info_to_caps (&l.info),
+      gst_video_info_to_caps (&l.info));
+  samples_init (&smp, l.channels, l.size);
+  ref_init (&ref, l.channels, 0.2, 0.5);
+  ref.max_gain[1] = ref.max_gain[2] = 1.0;
+  in = video_buffer (&l, rand, &smp, &bytes);
+  ref_process (&ref, smp.x, smp.counts, smp.y, 1.0 / 30);
+  gst_buffer_ref (in);
+  out = gst_harness_push_and_pull (h, in);
+  fail_if (out == in);
+  {
+    GstMapInfo map;
+    gst_buffer_map (in, &map, GST_MAP_READ);
+    fail_unless (memcmp (map.data, bytes, l.size) == 0,
+        "a shared frame was written to");
+    gst_buffer_unmap (in, &map);
+  }
+  assert_video (&l, out, &smp, bytes, "shared NV12 frame");
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+  g_free (bytes);
+  samples_clear (&smp);
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_video_suite (void)
 {
@@ -336,6 +377,7 @@ r128norm_video_suite (void)
   tcase_add_test (tc, test_video_rgb_row_padding);
   tcase_add_test (tc, test_video_yuv_explicit_gamma);
   tcase_add_test (tc, test_video_yuv_chroma_not_inflated);
+  tcase_add_test (tc, test_video_shared_buffer);
   return s;
 }
 
