@@ -251,8 +251,8 @@ is_subnormal_input (r128norm_format f, const uint8_t *p)
   return x != 0.0 && fabs (x) < FLT_MIN;
 }
 
-/* Compares n ORC outputs at orc_p with the C ones; returns the worst integer LSB
- * difference, or -1 on a float mismatch. */
+/* Compares n ORC outputs at orc_p with the C ones; returns the worst
+ * integer LSB difference, or -1 on a float mismatch. */
 static double
 compare_out (r128norm_format in, r128norm_format out, const uint8_t *in_p,
     const uint8_t *orc_p, size_t n, size_t *inexact)
@@ -320,7 +320,8 @@ test_apply (r128norm_format in, r128norm_format out)
         /* misalign by whole samples (ORC's own head/tail) and, now and
          * then, by one byte (the C fallback) */
         size_t shift = below (4) * fi->size + (below (8) == 0);
-        size_t oshift = in_place ? shift : below (4) * fo->size + (below (8) == 0);
+        size_t oshift = in_place ? shift
+            : below (4) * fo->size + (below (8) == 0);
         uint8_t *src = in_buf + shift, *dst = orc_out + oshift;
         uint64_t nf_c, nf_o;
         size_t inexact, i;
@@ -448,15 +449,17 @@ test_untouched (r128norm_format in, r128norm_format out)
 {
   r128norm_kernel_set c, o;
   char what[200];
+  int ok;
 
   r128norm_kernels_c (in, out, &c);
   o = c;
   r128norm_kernels_orc (in, out, &o);
   snprintf (what, sizeof what, "%s->%s keeps the C apply and strided kernels",
       formats[in].name, formats[out].name);
-  check (o.apply_contig == c.apply_contig && o.apply == c.apply
-      && o.stats == c.stats, what);
-  printf ("%s: %s\n", o.apply_contig == c.apply_contig ? "ok" : "FAIL", what);
+  ok = o.apply_contig == c.apply_contig && o.apply == c.apply
+      && o.stats == c.stats;
+  check (ok, what);
+  printf ("%s: %s\n", ok ? "ok" : "FAIL", what);
 }
 
 /* ---- benchmark ------------------------------------------------------- */
@@ -621,8 +624,10 @@ bench (int runs)
   bench_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, 0, runs);
 
   printf ("\nshort rows, ns per call\n\n");
-  printf ("| kernel         |  32: C |    ORC | 128: C |    ORC | 512: C |    ORC |\n");
-  printf ("|----------------|--------|--------|--------|--------|--------|--------|\n");
+  printf ("| kernel         |  32: C |    ORC | 128: C |    ORC "
+      "| 512: C |    ORC |\n");
+  printf ("|----------------|--------|--------|--------|--------"
+      "|--------|--------|\n");
   bench_short (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, 1, runs);
   bench_short (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, 1, runs);
   bench_short (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, 0, runs);
