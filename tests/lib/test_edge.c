@@ -1063,6 +1063,7 @@ test_errors (void)
 int
 main (void)
 {
+  printf ("random data: fixed seeds 99 (exact integers) and 4242 (2^24+5 rows)\n");
   for (kern = 0; kern < 2; kern++) {
     printf ("kernels %s\n", test_kernel_names[kern]);
     test_non_finite ();
