@@ -641,7 +641,11 @@ setup_sums (r128norm_state *st, const r128norm_channel *in)
     memset (clip, 0, sizeof *clip);
     if (st->seen[c] && k > 0.0) {
       double mean = raw_from_normalized (fi, st->running_mean[c]);
-      double spread = k * sqrt (st->running_var[c]) / fi->scale;
+      /* sigma as the normalization sees it: with var + epsilon, a constant
+       * start (black frames, silence) cannot pin every later sample to the
+       * mean forever */
+      double spread = k * sqrt (st->running_var[c] + st->config.epsilon)
+          / fi->scale;
       clip->active = 1;
       clip->lo = clamp (mean - spread, -DBL_MAX, DBL_MAX);
       clip->hi = clamp (mean + spread, -DBL_MAX, DBL_MAX);

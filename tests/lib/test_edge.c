@@ -743,6 +743,28 @@ test_sequences (void)
     }
     r128norm_destroy (&st);
   }
+
+  /* clip_sigma's sigma is sqrt(var + epsilon): after a constant start
+   * (running var 0) the bounds are +- k sqrt(eps), not pinned to the mean */
+  {
+    double z = 0.0, zero_var = 0.0, data[2] = { 10.0, -10.0 };
+    r128norm_channel ch2 = { buf, sizeof (double), 0, 2, 1 };
+    r128norm_config_init (&cfg);
+    cfg.stats = R128NORM_STATS_RUNNING;
+    cfg.clip_sigma = 2.0;
+    cfg.momentum = 0.0;
+    cfg.epsilon = 0.01;         /* sigma 0.1: bounds +- 0.2 */
+    st = make_state (1, R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, &cfg);
+    CHECK (r128norm_set_running (st, &z, &zero_var, 1) == R128NORM_SUCCESS,
+        "seed");
+    memcpy (buf, data, sizeof data);
+    CHECK (r128norm_process (st, &ch2, NULL, 0.0) == R128NORM_SUCCESS,
+        "process");
+    r128norm_get_running (st, &rm, &rv, 1);
+    CHECK (stat_close (rm, 0.0) && stat_close (rv, 0.04), "clip after a "
+        "constant start: running %.17g %.17g, expected 0 and 0.04", rm, rv);
+    r128norm_destroy (&st);
+  }
 }
 
 /* ---- diagnostics by value ------------------------------------------------ */

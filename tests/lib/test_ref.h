@@ -140,8 +140,8 @@ ref_process (ref_t *r, double *const *x, const size_t *n, double duration,
   /* clip_sigma: clamp to running mean +- k sigma before the statistics */
   for (c = 0; c < C; c++) {
     if (r->clip_sigma > 0.0 && r->seen[c]) {
-      lo[c] = r->rm[c] - r->clip_sigma * sqrt (r->rv[c]);
-      hi[c] = r->rm[c] + r->clip_sigma * sqrt (r->rv[c]);
+      lo[c] = r->rm[c] - r->clip_sigma * sqrt (r->rv[c] + r->epsilon);
+      hi[c] = r->rm[c] + r->clip_sigma * sqrt (r->rv[c] + r->epsilon);
     } else {
       lo[c] = -INFINITY;
       hi[c] = INFINITY;
