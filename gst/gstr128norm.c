@@ -1578,7 +1578,14 @@ gst_r128norm_transform_size (GstBaseTransform * trans,
       || !gst_r128norm_get_unit_size (trans, othercaps, &other_unit)
       || unit == 0)
     return FALSE;
-  *othersize = size / unit * other_unit;
+  /* an audio buffer holds any number of frames; a video frame or a tensor
+   * is one unit whatever its size (a GstVideoMeta may give it larger
+   * strides or gaps between planes) */
+  if (gst_structure_has_name (gst_caps_get_structure (caps, 0),
+          "audio/x-raw"))
+    *othersize = size / unit * other_unit;
+  else
+    *othersize = other_unit;
   return TRUE;
 }
 
