@@ -26,8 +26,51 @@ typedef enum
   FMT_S16,                      /* audio s16 LE, v / 32768 */
   FMT_S32,                      /* audio s32 LE, v / 2^31 */
   FMT_F32,
-  FMT_F64
+  FMT_F64,
+  FMT_F16                       /* IEEE half (tensors) */
 } TFmt;
+
+/* IEEE half <-> double, written from the format's definition */
+static G_GNUC_UNUSED double
+half_to_double (guint16 h)
+{
+  int e = (h >> 10) & 31, m = h & 1023;
+  double v;
+
+  if (e == 0)
+    v = ldexp (m, -24);
+  else if (e == 31)
+    v = m ? NAN : INFINITY;
+  else
+    v = ldexp (1024 + m, e - 25);
+  return h & 0x8000 ? -v : v;
+}
+
+/* rounded to nearest, ties to even */
+static G_GNUC_UNUSED guint16
+double_to_half (double x)
+{
+  guint16 sign = signbit (x) ? 0x8000 : 0;
+  double a = fabs (x), m;
+  int e;
+
+  if (isnan (x))
+    return 0x7e00;
+  if (a >= 65520.0)
+    return sign | 0x7c00;
+  if (a < ldexp (1, -14))
+    return sign | (guint16) nearbyint (ldexp (a, 24));      /* may reach the
+                                                             * smallest normal */
+  e = ilogb (a);
+  m = nearbyint (ldexp (a, 10 - e));     /* 1024 .. 2048 */
+  if (m == 2048) {
+    m = 1024;
+    e++;
+  }
+  if (e > 15)
+    return sign | 0x7c00;
+  return sign | (guint16) ((e + 15) << 10) | (guint16) (m - 1024);
+}
 
 static G_GNUC_UNUSED gsize
 tfmt_size (TFmt f)
@@ -38,6 +81,7 @@ tfmt_size (TFmt f)
       return 1;
     case FMT_U16V:
     case FMT_S16:
+    case FMT_F16:
       return 2;
     case FMT_S32:
     case FMT_F32:
@@ -51,7 +95,7 @@ tfmt_size (TFmt f)
 static G_GNUC_UNUSED gboolean
 tfmt_is_float (TFmt f)
 {
-  return f == FMT_F32 || f == FMT_F64;
+  return f == FMT_F32 || f == FMT_F64 || f == FMT_F16;
 }
 
 /* scale, offset, raw min and max of an integer format:
@@ -118,6 +162,8 @@ tfmt_read (TFmt f, const guint8 * p)
     memcpy (&v, p, 8);
     return v;
   }
+  if (f == FMT_F16)
+    return half_to_double (GST_READ_UINT16_LE (p));
   tfmt_int_params (f, &scale, &offset, &lo, &hi);
   return (tfmt_read_raw (f, p) - offset) / scale;
 }
@@ -155,6 +201,9 @@ tfmt_write (TFmt f, guint8 * p, double x)
     case FMT_F64:
       memcpy (p, &x, 8);
       break;
+    case FMT_F16:
+      GST_WRITE_UINT16_LE (p, double_to_half (x));
+      break;
     case FMT_U8V:
     case FMT_U8A:
       p[0] = (guint8) tfmt_expect_raw (f, x);
@@ -178,7 +227,15 @@ tfmt_write (TFmt f, guint8 * p, double x)
 static G_GNUC_UNUSED gboolean
 tfmt_matches (TFmt f, const guint8 * p, double y, gchar ** why)
 {
-  if (tfmt_is_float (f)) {
+  if (f == FMT_F16) {
+    /* rounded once from the exact value: within half a step of half */
+    double v = tfmt_read (f, p), a = fabs (y);
+    double step = ldexp (1, (a < ldexp (1, -14) ? -14 : ilogb (a)) - 10);
+    if (!(fabs (v - y) <= 0.5 * step * (1 + 1e-9))) {
+      *why = g_strdup_printf ("got half %.9g, expected %.9g", v, y);
+      return FALSE;
+    }
+  } else if (tfmt_is_float (f)) {
     double v = tfmt_read (f, p);
     if (!(fabs (v - y) <= 1e-5 * fabs (y) + 1e-7)) {
       *why = g_strdup_printf ("got %.9g, expected %.9g", v, y);
@@ -279,8 +336,10 @@ ref_process (Ref * r, double *const *x, const gsize * n, double **y,
     lo[c] = -INFINITY;
     hi[c] = INFINITY;
     if (r->seen && r->clip_sigma > 0) {
-      lo[c] = r->rmean[c] - r->clip_sigma * sqrt (r->rvar[c]);
-      hi[c] = r->rmean[c] + r->clip_sigma * sqrt (r->rvar[c]);
+      /* k standard deviations, epsilon included (lib/ since 7ce782e), so
+       * a constant start cannot pin the statistics for ever */
+      lo[c] = r->rmean[c] - r->clip_sigma * sqrt (r->rvar[c] + r->epsilon);
+      hi[c] = r->rmean[c] + r->clip_sigma * sqrt (r->rvar[c] + r->epsilon);
     }
   }
   /* per-channel batch statistics of the finite (clipped) samples */
@@ -647,6 +706,122 @@ samples_fill (Samples * s, GRand * rand, double amp)
       s->x[c][i] = level + a * (0.6 * sin (0.05 * (c + 1) * i)
           + 0.4 * g_rand_double_range (rand, -1.0, 1.0));
   }
+}
+
+/* ---- video frames ------------------------------------------------- */
+
+/* Where every component of a frame lives in the buffer: GStreamer's
+ * default layout or one with larger strides and gaps between planes. */
+typedef struct
+{
+  GstVideoInfo info;
+  gsize offset[GST_VIDEO_MAX_PLANES];
+  gint stride[GST_VIDEO_MAX_PLANES];
+  gsize size;
+  gboolean meta;
+  guint channels;               /* statistics channels: colour components */
+  TFmt fmt;
+} VLayout;
+
+static G_GNUC_UNUSED void
+vlayout_init (VLayout * l, GstVideoFormat format, gint w, gint h,
+    gboolean custom)
+{
+  const GstVideoFormatInfo *finfo;
+  guint p, c;
+
+  fail_unless (gst_video_info_set_format (&l->info, format, w, h));
+  GST_VIDEO_INFO_FPS_N (&l->info) = 30;
+  GST_VIDEO_INFO_FPS_D (&l->info) = 1;
+  finfo = l->info.finfo;
+  l->channels = GST_VIDEO_INFO_N_COMPONENTS (&l->info)
+      - (GST_VIDEO_INFO_HAS_ALPHA (&l->info) ? 1 : 0);
+  l->fmt = format == GST_VIDEO_FORMAT_GRAY16_LE ? FMT_U16V : FMT_U8V;
+  l->meta = custom;
+  if (!custom) {
+    for (p = 0; p < GST_VIDEO_INFO_N_PLANES (&l->info); p++) {
+      l->offset[p] = GST_VIDEO_INFO_PLANE_OFFSET (&l->info, p);
+      l->stride[p] = GST_VIDEO_INFO_PLANE_STRIDE (&l->info, p);
+    }
+    l->size = GST_VIDEO_INFO_SIZE (&l->info);
+    return;
+  }
+  /* planes in reverse order, strides 40 bytes longer than needed, gaps */
+  l->size = 56;
+  for (p = GST_VIDEO_INFO_N_PLANES (&l->info); p-- > 0;) {
+    gint rows = h;
+    for (c = 0; c < GST_VIDEO_INFO_N_COMPONENTS (&l->info); c++)
+      if (GST_VIDEO_FORMAT_INFO_PLANE (finfo, c) == p)
+        rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, c, h);
+    l->stride[p] = GST_ROUND_UP_8 (GST_VIDEO_INFO_PLANE_STRIDE (&l->info,
+            p)) + 40;
+    l->offset[p] = l->size;
+    l->size += (gsize) l->stride[p] * rows + 72;
+  }
+}
+
+static G_GNUC_UNUSED gsize
+vlayout_addr (const VLayout * l, guint c, gint x, gint y)
+{
+  const GstVideoFormatInfo *finfo = l->info.finfo;
+  guint p = GST_VIDEO_FORMAT_INFO_PLANE (finfo, c);
+
+  return l->offset[p] + (gsize) y * l->stride[p]
+      + (gsize) x * GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, c)
+      + GST_VIDEO_FORMAT_INFO_POFFSET (finfo, c);
+}
+
+static G_GNUC_UNUSED gint
+comp_w (const VLayout * l, guint c)
+{
+  return GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (l->info.finfo, c,
+      GST_VIDEO_INFO_WIDTH (&l->info));
+}
+
+static G_GNUC_UNUSED gint
+comp_h (const VLayout * l, guint c)
+{
+  return GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (l->info.finfo, c,
+      GST_VIDEO_INFO_HEIGHT (&l->info));
+}
+
+/* A frame: colour components hold channel-specific levels and spreads,
+ * every other byte (alpha, x, row ends, gaps) random.  @smp receives the
+ * normalized colour samples, @bytes a copy of the whole buffer. */
+static G_GNUC_UNUSED GstBuffer *
+video_buffer (const VLayout * l, GRand * rand, Samples * smp,
+    guint8 ** bytes)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, l->size, NULL);
+  GstMapInfo map;
+  gsize i, bps = tfmt_size (l->fmt);
+  guint c;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < l->size; i++)
+    map.data[i] = g_rand_int_range (rand, 0, 256);
+  for (c = 0; c < l->channels; c++) {
+    gint x, y, w = comp_w (l, c), h = comp_h (l, c);
+    double level = 0.15 + 0.25 * c, spread = 0.1 + 0.1 * c;
+    smp->counts[c] = (gsize) w * h;
+    i = 0;
+    for (y = 0; y < h; y++)
+      for (x = 0; x < w; x++, i++) {
+        double v = level + spread * g_rand_double (rand);
+        if (l->fmt == FMT_U8V && bps == 1)
+          v = floor (v * 255.0) / 255.0;
+        smp->x[c][i] = tfmt_write (l->fmt, map.data + vlayout_addr (l, c,
+                x, y), v);
+      }
+  }
+  *bytes = g_memdup2 (map.data, l->size);
+  gst_buffer_unmap (buf, &map);
+  if (l->meta)
+    gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
+        GST_VIDEO_INFO_FORMAT (&l->info), GST_VIDEO_INFO_WIDTH (&l->info),
+        GST_VIDEO_INFO_HEIGHT (&l->info), GST_VIDEO_INFO_N_PLANES (&l->info),
+        (gsize *) l->offset, (gint *) l->stride);
+  return buf;
 }
 
 /* ---- running audio through the element ----------------------------- */
