@@ -396,6 +396,22 @@ GST_START_TEST (test_stats_file_roundtrip)
   assert_running (h->element, mean, var, 2);
   gst_harness_teardown (h);
 
+  /* the file wins over running-mean/running-var set before start */
+  el = make_element ("stats", "frozen", "stats-file", path, NULL);
+  m[0] += 0.5;                  /* other values than the file's */
+  v[1] *= 4;
+  set_doubles (el, "running-mean", m, 2);
+  set_doubles (el, "running-var", v, 2);
+  h = f32_harness (el, NULL, 2);
+  ref_init (&ref, 2, 0.1, 0.0);
+  ref.stats = REF_FROZEN;
+  ref_set_running (&ref, mean, var);
+  push_f32 (h, &ref, 1);
+  /* and the learned values stay readable after the element stopped */
+  gst_element_set_state (h->element, GST_STATE_NULL);
+  assert_running (h->element, mean, var, 2);
+  gst_harness_teardown (h);
+
   /* stopping without EOS saves too */
   h = f32_harness (make_element ("stats-file", path2, NULL), NULL, 1);
   ref_init (&ref, 1, 0.1, 0.0);
@@ -549,7 +565,12 @@ GST_START_TEST (test_bad_settings)
   static const gchar *const mean[] = { "running-mean", "2 values", "3",
     NULL
   };
+  static const gchar *const neg_var[] = { "running-var", "-0.5", ">= 0",
+    NULL
+  };
   static const double two[2] = { 0.0, 0.1 };
+  static const double three[3] = { 0.0, 0.1, 0.2 };
+  static const double bad_var[3] = { 0.1, -0.5, 0.2 };
   GstElement *el;
 
   check_refused (make_element ("variant", "group", "groups", "2", NULL),
@@ -559,6 +580,10 @@ GST_START_TEST (test_bad_settings)
   el = make_element (NULL);
   set_doubles (el, "running-mean", two, 2);
   check_refused (el, mean);
+  el = make_element (NULL);
+  set_doubles (el, "running-mean", three, 3);
+  set_doubles (el, "running-var", bad_var, 3);
+  check_refused (el, neg_var);
 }
 
 GST_END_TEST;
@@ -658,6 +683,11 @@ change_properties (gpointer data)
     gst_util_set_object_arg (G_OBJECT (ch->el), "gamma", ch->changes % 3 ?
         gamma : "<0.5>");
     get_doubles (ch->el, "running-mean", m, 8);
+    get_doubles (ch->el, "running-var", m, 8);
+    gst_util_set_object_arg (G_OBJECT (ch->el), "variant",
+        ch->changes % 2 ? "layer" : "per-channel");
+    gst_util_set_object_arg (G_OBJECT (ch->el), "stats",
+        ch->changes % 5 ? "running" : "frame");
     g_free (gamma);
     ch->changes++;
     g_thread_yield ();
