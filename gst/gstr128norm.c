@@ -2033,7 +2033,10 @@ gather_diagnostics (GstR128Norm * self, GstBuffer * buffer,
       d->histogram[b] += r->histogram[b];
   }
   self->diag_duration += duration;
-  if (duration == 0 || self->diag_duration >= interval)
+  /* post when the interval ends nearer to the end of this buffer than to
+   * the end of the next: frames of 1/30 s (33333333 ns from the framerate)
+   * make 100 ms in 3 frames, 1 ns short, not in 4 */
+  if (duration == 0 || self->diag_duration + duration / 2 >= interval)
     post_diagnostics (self);
 }
 
