@@ -316,6 +316,31 @@ GST_START_TEST (test_new_stream)
 
 GST_END_TEST;
 
+/* An empty audio buffer passes and teaches nothing (no NaN from 0/0). */
+GST_START_TEST (test_empty_buffer)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = f32_harness (make_element ("post-messages", "true",
+          "stats", "frame", NULL), bus, 2);
+  GstBuffer *out;
+  Ref ref;
+
+  ref_init (&ref, 2, 0.1, 0.0);
+  ref.stats = REF_FRAME;
+  push_f32 (h, &ref, 2);
+  out = gst_harness_push_and_pull (h, gst_buffer_new ());
+  fail_unless (out != NULL);
+  fail_unless_equals_int (gst_buffer_get_size (out), 0);
+  gst_buffer_unref (out);
+  assert_running (h->element, ref.rmean, ref.rvar, 2);
+  fail_if (pop_error (bus) != NULL);
+  push_f32 (h, &ref, 1);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 /* ---- stats-file ---------------------------------------------------- */
 
 static gchar *
@@ -748,6 +773,7 @@ r128norm_state_suite (void)
   tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_reset_signal);
   tcase_add_test (tc, test_new_stream);
+  tcase_add_test (tc, test_empty_buffer);
   tcase_add_test (tc, test_stats_file_roundtrip);
   tcase_add_test (tc, test_stats_file_malformed);
   tcase_add_test (tc, test_stats_file_wrong_channels);
