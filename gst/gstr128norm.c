@@ -185,6 +185,8 @@ struct _GstR128Norm
   GstFlowReturn (*process) (GstR128Norm * self, GstBuffer * in,
       GstBuffer * out);
   gchar *stream_id;
+  GstBufferPool *out_pool;      /* converting with no pool from downstream */
+  gsize out_pool_size;
 
   /* stats-file state */
   gboolean stats_file_bad;      /* unreadable or mismatched: never overwrite */
@@ -293,6 +295,8 @@ static GstFlowReturn gst_r128norm_transform_ip (GstBaseTransform * trans,
 static GstFlowReturn gst_r128norm_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
 static void gst_r128norm_reset (GstR128Norm * self);
+static GstFlowReturn gst_r128norm_prepare_output_buffer (GstBaseTransform *
+    trans, GstBuffer * input, GstBuffer ** outbuf);
 static void post_diagnostics (GstR128Norm * self);
 
 /* ---- class --------------------------------------------------------- */
@@ -435,6 +439,8 @@ gst_r128norm_class_init (GstR128NormClass * klass)
       GST_DEBUG_FUNCPTR (gst_r128norm_before_transform);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_r128norm_transform_ip);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_r128norm_transform);
+  trans_class->prepare_output_buffer =
+      GST_DEBUG_FUNCPTR (gst_r128norm_prepare_output_buffer);
 
   gst_type_mark_as_plugin_api (GST_TYPE_R128NORM_VARIANT, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_R128NORM_STATS, 0);
@@ -470,8 +476,19 @@ gst_r128norm_init (GstR128Norm * self)
 }
 
 static void
+free_out_pool (GstR128Norm * self)
+{
+  if (self->out_pool) {
+    gst_buffer_pool_set_active (self->out_pool, FALSE);
+    gst_clear_object (&self->out_pool);
+  }
+  self->out_pool_size = 0;
+}
+
+static void
 free_stream_state (GstR128Norm * self)
 {
+  free_out_pool (self);
   r128norm_destroy (&self->norm);
   g_clear_pointer (&self->in_channels, g_free);
   g_clear_pointer (&self->out_channels, g_free);
@@ -2263,6 +2280,61 @@ process_video_to_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
   gst_buffer_unmap (out, &om);
   gst_video_frame_unmap (&frame);
   return ret;
+}
+
+/* Converting (integer audio to F32LE, video or tensors to float tensors)
+ * needs a new buffer per input.  When downstream offers no pool, the base
+ * class would allocate every one; a pool of our own, sized for the current
+ * buffers, recycles them instead, so the steady state allocates nothing. */
+static GstFlowReturn
+gst_r128norm_prepare_output_buffer (GstBaseTransform * trans,
+    GstBuffer * input, GstBuffer ** outbuf)
+{
+  GstR128Norm *self = GST_R128NORM (trans);
+  GstBufferPool *downstream;
+  GstCaps *incaps, *outcaps;
+  GstStructure *config;
+  gsize outsize = 0;
+  gboolean ok;
+
+  downstream = gst_base_transform_get_buffer_pool (trans);
+  if (downstream || gst_base_transform_is_in_place (trans)
+      || gst_base_transform_is_passthrough (trans)) {
+    if (downstream)
+      gst_object_unref (downstream);
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer
+        (trans, input, outbuf);
+  }
+
+  incaps = gst_pad_get_current_caps (GST_BASE_TRANSFORM_SINK_PAD (trans));
+  outcaps = gst_pad_get_current_caps (GST_BASE_TRANSFORM_SRC_PAD (trans));
+  ok = incaps && outcaps && gst_r128norm_transform_size (trans, GST_PAD_SINK,
+      incaps, gst_buffer_get_size (input), outcaps, &outsize) && outsize > 0;
+  if (ok && (!self->out_pool || self->out_pool_size != outsize)) {
+    free_out_pool (self);
+    self->out_pool = gst_buffer_pool_new ();
+    config = gst_buffer_pool_get_config (self->out_pool);
+    gst_buffer_pool_config_set_params (config, outcaps, outsize, 2, 0);
+    ok = gst_buffer_pool_set_config (self->out_pool, config)
+        && gst_buffer_pool_set_active (self->out_pool, TRUE);
+    self->out_pool_size = outsize;
+    GST_DEBUG_OBJECT (self, "own output pool of %" G_GSIZE_FORMAT
+        "-byte buffers", outsize);
+  }
+  gst_clear_caps (&incaps);
+  gst_clear_caps (&outcaps);
+  if (!ok || gst_buffer_pool_acquire_buffer (self->out_pool, outbuf,
+          NULL) != GST_FLOW_OK) {
+    free_out_pool (self);
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer
+        (trans, input, outbuf);
+  }
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->copy_metadata (trans, input,
+          *outbuf)) {
+    gst_clear_buffer (outbuf);
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn
