@@ -1646,9 +1646,11 @@ load_stats_file (GstR128Norm * self, const gchar * path)
   }
   version = g_key_file_get_integer (kf, STATS_FILE_GROUP, "version", &error);
   if (error || version != STATS_FILE_VERSION) {
+    gchar *found = g_key_file_get_value (kf, STATS_FILE_GROUP, "version",
+        NULL);
     problem = g_strdup_printf ("has version %s, expected %d",
-        error ? "(missing)" : g_key_file_get_value (kf, STATS_FILE_GROUP,
-            "version", NULL), STATS_FILE_VERSION);
+        found ? found : "(missing)", STATS_FILE_VERSION);
+    g_free (found);
     goto bad;
   }
   channels = g_key_file_get_integer (kf, STATS_FILE_GROUP, "channels",
