@@ -466,6 +466,7 @@ GST_START_TEST (test_stats_file_malformed)
   static const gchar *const bad[][2] = {
     {"this is ] not a key file\n\x01\x02", "stats-file"},
     {"[r128norm]\nversion=2\nchannels=2\nmean=0;0\nvar=1;1\n", "version"},
+    {"[r128norm]\nversion=abc\nchannels=2\nmean=0;0\nvar=1;1\n", "abc"},
     {"[r128norm]\nversion=1\nchannels=2\nmean=0;0\nvar=1\n", "var"},
     {"[r128norm]\nversion=1\nchannels=2\nmean=0;x\nvar=1;1\n", "mean"},
     {"[r128norm]\nversion=1\nchannels=1\nmean=0\nvar=-1\n", "var"},
