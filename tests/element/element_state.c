@@ -220,15 +220,31 @@ GST_START_TEST (test_flush_keeps_statistics)
 
 GST_END_TEST;
 
+static void
+count_warnings (GstDebugCategory * cat, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer data)
+{
+  if (level == GST_LEVEL_WARNING
+      && g_strcmp0 (gst_debug_category_get_name (cat), "r128norm") == 0
+      && strstr (gst_debug_message_get (message), "reset"))
+    g_atomic_int_inc ((gint *) data);
+}
+
 /* New caps with the same channel count keep the statistics (even with
- * another format and rate); another channel count starts afresh. */
+ * another format and rate); another channel count starts afresh, with a
+ * warning in the log. */
 GST_START_TEST (test_caps_change)
 {
   GstHarness *h = f32_harness (make_element (NULL), NULL, 2);
   gchar *caps = audio_caps_str (FMT_S16, 2, FALSE, 44100);
   AudioSpec s16 = { FMT_S16, 2, FALSE, 441, 0, 44100 };
+  gint warnings = 0;
   double m[4];
   Ref ref;
+
+  gst_debug_set_threshold_for_name ("r128norm", GST_LEVEL_WARNING);
+  gst_debug_add_log_function (count_warnings, &warnings, NULL);
 
   ref_init (&ref, 2, 0.1, 0.0);
   push_f32 (h, &ref, 2);
@@ -236,6 +252,7 @@ GST_START_TEST (test_caps_change)
   assert_running (h->element, ref.rmean, ref.rvar, 2);
   run_audio (h, &ref, &s16, FMT_S16, caps, 2, 0.05, TRUE);
   g_free (caps);
+  fail_unless_equals_int (g_atomic_int_get (&warnings), 0);
 
   caps = f32_caps (3);
   gst_harness_set_caps_str (h, caps, caps);
@@ -245,6 +262,8 @@ GST_START_TEST (test_caps_change)
   push_f32 (h, &ref, 2);
   g_free (caps);
   gst_harness_teardown (h);
+  gst_debug_remove_log_function (count_warnings);
+  fail_unless_equals_int (g_atomic_int_get (&warnings), 1);
 }
 
 GST_END_TEST;
