@@ -733,6 +733,14 @@ change_properties (gpointer data)
         ch->changes % 2 ? "layer" : "per-channel");
     gst_util_set_object_arg (G_OBJECT (ch->el), "stats",
         ch->changes % 5 ? "running" : "frame");
+    if (ch->changes % 7 == 0)
+      g_signal_emit_by_name (ch->el, "reset");
+    if (ch->changes % 11 == 0) {
+      static const double seed_mean[2] = { 0.01, -0.01 };
+      static const double seed_var[2] = { 0.04, 0.02 };
+      set_doubles (ch->el, "running-mean", seed_mean, 2);
+      set_doubles (ch->el, "running-var", seed_var, 2);
+    }
     g_free (gamma);
     ch->changes++;
     g_thread_yield ();
