@@ -2077,57 +2077,93 @@ run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
   return GST_FLOW_OK;
 }
 
-static void
-describe_audio (const GstAudioBuffer * ab, r128norm_channel * ch,
-    guint channels)
+/* Where each channel of an audio buffer is.  Non-interleaved planes are
+ * found through the buffer's GstAudioMeta (tightly packed without one).
+ * Done by hand rather than with gst_audio_buffer_map(), which allocates its
+ * plane array for more than 8 channels on every buffer. */
+static gboolean
+describe_audio (GstBuffer * buffer, guint8 * data, gsize size,
+    const GstAudioInfo * info, r128norm_channel * ch, gsize * frames)
 {
-  const GstAudioInfo *info = &ab->info;
-  gint bps = GST_AUDIO_INFO_BPS (info);
-  gboolean interleaved =
-      GST_AUDIO_INFO_LAYOUT (info) == GST_AUDIO_LAYOUT_INTERLEAVED;
-  guint c;
+  gsize bps = GST_AUDIO_INFO_BPS (info), bpf = GST_AUDIO_INFO_BPF (info);
+  guint c, channels = GST_AUDIO_INFO_CHANNELS (info);
 
-  for (c = 0; c < channels; c++) {
-    ch[c].data = interleaved ? (guint8 *) ab->planes[0] + c * bps
-        : ab->planes[c];
-    ch[c].step = interleaved ? (ptrdiff_t) bps * channels : bps;
-    ch[c].stride = 0;
-    ch[c].width = ab->n_samples;
-    ch[c].height = 1;
+  if (bpf == 0)
+    return FALSE;
+  if (GST_AUDIO_INFO_LAYOUT (info) == GST_AUDIO_LAYOUT_INTERLEAVED) {
+    *frames = size / bpf;
+    for (c = 0; c < channels; c++) {
+      ch[c].data = data + c * bps;
+      ch[c].step = bpf;
+      ch[c].stride = 0;
+      ch[c].width = *frames;
+      ch[c].height = 1;
+    }
+  } else {
+    GstAudioMeta *meta = gst_buffer_get_audio_meta (buffer);
+    *frames = meta ? meta->samples : size / bpf;
+    for (c = 0; c < channels; c++) {
+      gsize offset = meta ? meta->offsets[c] : c * *frames * bps;
+      if (offset > size || *frames * bps > size - offset)
+        return FALSE;
+      ch[c].data = data + offset;
+      ch[c].step = bps;
+      ch[c].stride = 0;
+      ch[c].width = *frames;
+      ch[c].height = 1;
+    }
   }
+  return TRUE;
 }
 
 static GstFlowReturn
 process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
 {
-  GstAudioBuffer ib, ob;
+  GstMapInfo im, om;
   gboolean in_place = in == out;
-  GstClockTime duration;
+  gsize frames, out_frames;
   GstFlowReturn ret;
 
-  if (!gst_audio_buffer_map (&ib, &self->in_audio, in,
-          in_place ? GST_MAP_READWRITE : GST_MAP_READ))
+  if (!gst_buffer_map (in, &im, in_place ? GST_MAP_READWRITE : GST_MAP_READ))
     goto map_failed;
-  /* a non-interleaved buffer is only mappable with its GstAudioMeta, and
-   * base transform does not copy it onto the buffer it allocates */
-  if (!in_place && GST_AUDIO_INFO_LAYOUT (&self->out_audio) ==
-      GST_AUDIO_LAYOUT_NON_INTERLEAVED && !gst_buffer_get_audio_meta (out))
-    gst_buffer_add_audio_meta (out, &self->out_audio, ib.n_samples, NULL);
-  if (!in_place && !gst_audio_buffer_map (&ob, &self->out_audio, out,
-          GST_MAP_WRITE)) {
-    gst_audio_buffer_unmap (&ib);
+  if (!describe_audio (in, im.data, im.size, &self->in_audio,
+          self->in_channels, &frames)) {
+    gst_buffer_unmap (in, &im);
     goto map_failed;
   }
-  describe_audio (&ib, self->in_channels, self->channels);
-  if (!in_place)
-    describe_audio (&ob, self->out_channels, self->channels);
-  duration = gst_util_uint64_scale_int (ib.n_samples, GST_SECOND,
-      GST_AUDIO_INFO_RATE (&self->in_audio));
+  if (!in_place) {
+    /* a non-interleaved buffer needs its GstAudioMeta downstream; marked
+     * pooled, it stays on the buffer when the pool recycles it */
+    if (GST_AUDIO_INFO_LAYOUT (&self->out_audio) ==
+        GST_AUDIO_LAYOUT_NON_INTERLEAVED) {
+      GstAudioMeta *meta = gst_buffer_get_audio_meta (out);
+      if (meta && meta->samples != frames) {
+        gst_buffer_remove_meta (out, (GstMeta *) meta);
+        meta = NULL;
+      }
+      if (!meta) {
+        meta = gst_buffer_add_audio_meta (out, &self->out_audio, frames, NULL);
+        if (meta)
+          GST_META_FLAG_SET (meta, GST_META_FLAG_POOLED);
+      }
+    }
+    if (!gst_buffer_map (out, &om, GST_MAP_WRITE)) {
+      gst_buffer_unmap (in, &im);
+      goto map_failed;
+    }
+    if (!describe_audio (out, om.data, om.size, &self->out_audio,
+            self->out_channels, &out_frames) || out_frames != frames) {
+      gst_buffer_unmap (out, &om);
+      gst_buffer_unmap (in, &im);
+      goto map_failed;
+    }
+  }
 
-  ret = run_library (self, in, in_place, duration);
+  ret = run_library (self, in, in_place, gst_util_uint64_scale_int (frames,
+          GST_SECOND, GST_AUDIO_INFO_RATE (&self->in_audio)));
   if (!in_place)
-    gst_audio_buffer_unmap (&ob);
-  gst_audio_buffer_unmap (&ib);
+    gst_buffer_unmap (out, &om);
+  gst_buffer_unmap (in, &im);
   return ret;
 
 map_failed:

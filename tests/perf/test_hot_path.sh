@@ -54,6 +54,12 @@ for el in "r128norm" "r128norm stats=frame" "r128norm stats=frozen" \
   check "allocations, $el, RGBA" "$(per_buffer_extra run_allocs "$el" "$video" "$video_caps")" 0.01
   check "allocations, $el, S16 stereo" "$(per_buffer_extra run_allocs "$el" "$audio" "$audio_caps")" 0.01
 done
+planar="audiotestsrc samplesperbuffer=480 ! audio/x-raw,channels=16,channel-mask=(bitmask)0 ! audioconvert"
+planar_caps="audio/x-raw,layout=non-interleaved,format=S16LE"
+check "allocations, r128norm, 16 planar channels" \
+  "$(per_buffer_extra run_allocs r128norm "$planar" "$planar_caps")" 0.01
+check "allocations, r128norm, 16 planar channels -> F32" \
+  "$(per_buffer_extra run_allocs "r128norm ! audio/x-raw,format=F32LE" "$planar" "$planar_caps")" 0.01
 check "allocations, r128norm, S16 -> F32" \
   "$(per_buffer_extra run_allocs "r128norm ! audio/x-raw,format=F32LE" "$audio" "$audio_caps")" 0.01
 # futex wake-ups between GStreamer's threads vary by a few dozen per run, so
@@ -65,7 +71,7 @@ check "system calls, r128norm, S16 stereo" "$(per_buffer_extra run_syscalls r128
 # memory: peak RSS of 10,000 and of 100,000 buffers
 rss() {
   /usr/bin/time -f "%M" gst-launch-1.0 -q audiotestsrc num-buffers="$1" samplesperbuffer=64 ! \
-    audio/x-raw,format=F32LE,channels=2 ! r128norm post-messages=true interval=1000000 ! \
+    audio/x-raw,format=F32LE,channels=2 ! r128norm post-messages=true interval=50000000 ! \
     fakesink sync=false 2>&1 >/dev/null | tail -1
 }
 r1=$(rss 10000); r2=$(rss 100000)
