@@ -202,11 +202,14 @@ GST_END_TEST;
  * normalized with them, not with its own. */
 GST_START_TEST (test_flush_keeps_statistics)
 {
-  GstHarness *h = f32_harness (make_element (NULL), NULL, 2);
+  GstHarness *h = f32_harness (make_element ("warmup", "60000000", NULL),
+      NULL, 2);
   GstSegment seg;
   Ref ref;
 
+  /* the warmup continues too */
   ref_init (&ref, 2, 0.1, 0.0);
+  ref.warmup = 0.060;
   push_f32 (h, &ref, 3);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
@@ -236,7 +239,8 @@ count_warnings (GstDebugCategory * cat, GstDebugLevel level,
  * warning in the log. */
 GST_START_TEST (test_caps_change)
 {
-  GstHarness *h = f32_harness (make_element (NULL), NULL, 2);
+  GstHarness *h = f32_harness (make_element ("warmup", "40000000", NULL),
+      NULL, 2);
   gchar *caps = audio_caps_str (FMT_S16, 2, FALSE, 44100);
   AudioSpec s16 = { FMT_S16, 2, FALSE, 441, 0, 44100 };
   gint warnings = 0;
@@ -246,7 +250,9 @@ GST_START_TEST (test_caps_change)
   gst_debug_set_threshold_for_name ("r128norm", GST_LEVEL_WARNING);
   gst_debug_add_log_function (count_warnings, &warnings, NULL);
 
+  /* the warmup continues over a caps change, restarts with new channels */
   ref_init (&ref, 2, 0.1, 0.0);
+  ref.warmup = 0.040;
   push_f32 (h, &ref, 2);
   gst_harness_set_caps_str (h, caps, caps);
   assert_running (h->element, ref.rmean, ref.rvar, 2);
@@ -259,6 +265,7 @@ GST_START_TEST (test_caps_change)
   fail_if (get_doubles (h->element, "running-mean", m, 4) == 2,
       "running-mean still reports the old channels");
   ref_init (&ref, 3, 0.1, 0.0);
+  ref.warmup = 0.040;
   push_f32 (h, &ref, 2);
   g_free (caps);
   gst_harness_teardown (h);
