@@ -133,6 +133,50 @@ GST_START_TEST (test_audio_many_channels)
 
 GST_END_TEST;
 
+/* A planar buffer the element may not write to is copied with its
+ * GstAudioMeta (planes apart) and left as it was. */
+GST_START_TEST (test_audio_planar_shared)
+{
+  AudioSpec s = { FMT_S32, 3, TRUE, 200, 40, 48000 };
+  gchar *caps = audio_caps_str (FMT_S32, 3, TRUE, 48000);
+  GstHarness *h = harness_for (make_element (NULL), NULL);
+  GstCaps *c = gst_caps_from_string (caps);
+  GRand *rand = g_rand_new_with_seed (77);
+  GstBuffer *in, *out;
+  GstMapInfo map;
+  guint8 *bytes;
+  Samples smp;
+  Ref ref;
+
+  gst_harness_set_caps_str (h, caps, caps);
+  samples_init (&smp, 3, s.n);
+  samples_fill (&smp, rand, 0.05);
+  in = audio_buffer (&s, smp.x);
+  gst_buffer_map (in, &map, GST_MAP_READ);
+  bytes = g_memdup2 (map.data, map.size);
+  gst_buffer_unmap (in, &map);
+  ref_init (&ref, 3, 0.1, 0.0);
+  ref_process (&ref, smp.x, smp.counts, smp.y, 200.0 / 48000);
+  gst_buffer_ref (in);
+  out = gst_harness_push_and_pull (h, in);
+  fail_if (out == in);
+  assert_audio (out, c, FMT_S32, smp.y, s.n, "shared planar S32");
+  gst_buffer_map (in, &map, GST_MAP_READ);
+  fail_unless (memcmp (map.data, bytes, map.size) == 0,
+      "a shared buffer was written to");
+  gst_buffer_unmap (in, &map);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+  g_free (bytes);
+  samples_clear (&smp);
+  g_rand_free (rand);
+  gst_caps_unref (c);
+  g_free (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_audio_suite (void)
 {
@@ -145,6 +189,7 @@ r128norm_audio_suite (void)
   tcase_add_test (tc, test_audio_convert_to_f32);
   tcase_add_test (tc, test_audio_planar_meta_offsets);
   tcase_add_test (tc, test_audio_many_channels);
+  tcase_add_test (tc, test_audio_planar_shared);
   return s;
 }
 
