@@ -7,7 +7,7 @@
  * after the 20th.  One line per message: stream time, running mean and
  * output stddev of each channel.
  *
- *   embed [BUFFERS]            (default 300 buffers of 10 ms)
+ *   embed [BUFFERS]            (default 300 buffers of 10 ms: 3 s)
  *
  * Build against an installed r128norm plugin with
  *   cc embed.c $(pkg-config --cflags --libs gstreamer-1.0) -o embed
@@ -124,12 +124,12 @@ main (int argc, char **argv)
   int buffers = argc > 1 ? atoi (argv[1]) : 300;
 
   gst_init (&argc, &argv);
-  /* A quiet stereo tone (-32 dBFS RMS), normalized to -20 dBFS RMS.
-   * sync=false runs as fast as possible; a player would sync to the clock. */
+  /* A quiet stereo tone (-32 dBFS RMS), normalized to -20 dBFS RMS, played
+   * in real time (fakesink syncs to the clock, like an audio sink). */
   desc = g_strdup_printf ("audiotestsrc num-buffers=%d samplesperbuffer=480 "
       "volume=0.05 ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! "
       "r128norm name=norm post-messages=true interval=100000000 ! "
-      "fakesink sync=false", buffers);
+      "fakesink sync=true", buffers);
   pipeline = gst_parse_launch (desc, &err);
   g_free (desc);
   if (pipeline == NULL) {
