@@ -8,6 +8,7 @@
 
 #include "r128norm.h"
 #include "r128norm_kernels.h"
+#include "r128norm_simd.h"
 
 /* How a format's raw values map to normalized units:
  * normalized = (raw - zero) * scale, and the range integer output saturates to. */
@@ -52,6 +53,7 @@ struct r128norm_state {
   r128norm_format in_format, out_format;
   r128norm_kernels kernel_choice;
   r128norm_kernel_set kernels;
+  r128norm_packed packed;      /* interleaved u8 channels as one row */
 
   r128norm_config config;     /* gamma and beta point at the arrays below */
   double *gamma, *beta;       /* expanded to one value per channel */
@@ -245,6 +247,13 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
     return R128NORM_ERROR_INVALID_FORMAT;
   if (st->kernel_choice != R128NORM_KERNELS_C)
     r128norm_kernels_orc (in, out, &set);
+  /* AVX2 beats ORC's SSE JIT wherever it has a kernel (docs/performance.md) */
+  if (st->kernel_choice == R128NORM_KERNELS_AUTO
+      || st->kernel_choice == R128NORM_KERNELS_SIMD)
+    r128norm_kernels_x86 (in, out, &set);
+  r128norm_packed_init (&st->packed, in, out,
+      st->kernel_choice == R128NORM_KERNELS_AUTO
+      || st->kernel_choice == R128NORM_KERNELS_SIMD);
   st->kernels = set;
   st->in_format = in;
   st->out_format = out;
@@ -266,7 +275,7 @@ r128norm_set_formats (r128norm_state *st, r128norm_format in,
 int
 r128norm_set_kernels (r128norm_state *st, r128norm_kernels kernels)
 {
-  if (!st || (unsigned) kernels > R128NORM_KERNELS_ORC)
+  if (!st || (unsigned) kernels > R128NORM_KERNELS_SIMD)
     return R128NORM_ERROR_INVALID_ARGUMENT;
   st->kernel_choice = kernels;
   return choose_kernels (st, st->in_format, st->out_format);
@@ -811,6 +820,11 @@ pass (r128norm_state *st, const r128norm_channel *in,
 {
   size_t rows = 0, r;
   unsigned c;
+
+  if (!(apply && st->config.diagnostics)
+      && r128norm_packed_pass (&st->packed, st->channels, in, out, sum,
+          apply, st->clip, st->acc, st->affine))
+    return;                     /* u8 has no non-finite samples */
 
   for (c = 0; c < st->channels; c++)
     if (in[c].width > 0 && in[c].height > rows)

@@ -82,7 +82,10 @@ typedef enum {
 typedef enum {
   R128NORM_KERNELS_AUTO,
   R128NORM_KERNELS_C,   /**< portable C, always available */
-  R128NORM_KERNELS_ORC  /**< ORC where it has a kernel, C for the rest */
+  R128NORM_KERNELS_ORC, /**< ORC where it has a kernel, C for the rest */
+  R128NORM_KERNELS_SIMD /**< hand-vectorized x86 (AVX2, checked at run time)
+                             where it has a kernel, else ORC, else C; AUTO
+                             picks the same */
 } r128norm_kernels;
 
 /** Settings; r128norm_config_init() fills in the defaults given here. */
@@ -166,7 +169,7 @@ int r128norm_set_formats(r128norm_state *st, r128norm_format in, r128norm_format
 int r128norm_set_kernels(r128norm_state *st, r128norm_kernels kernels);
 
 /** The implementation the last r128norm_set_formats() chose, as a short name
- *  ("c", "orc") for logs. */
+ *  ("c", "orc", "avx2") for logs. */
 const char *r128norm_get_kernel_name(const r128norm_state *st);
 
 /** Validate and apply a configuration (gamma and beta are copied).  On error

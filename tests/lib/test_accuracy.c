@@ -66,7 +66,7 @@ main (void)
   uint64_t seed = test_seed (26);
   float *x = malloc (N * sizeof *x);
   uint16_t *out = malloc (N * sizeof *out);
-  r128norm_state *st[2];
+  r128norm_state *st[TEST_N_KERNELS];
   r128norm_channel in = { x, 4, 0, N, 1 };
   r128norm_channel o = { out, 2, 0, N, 1 };
   clock_t t0 = clock ();
@@ -78,7 +78,7 @@ main (void)
   }
   /* one state per kernel set, each fed the same two buffers in turn; the
    * output goes elsewhere (F16), so the input is generated once */
-  for (k = 0; k < 2; k++) {
+  for (k = 0; k < TEST_N_KERNELS; k++) {
     r128norm_config cfg;
     st[k] = r128norm_create (1, NULL);
     r128norm_config_init (&cfg);
@@ -94,7 +94,7 @@ main (void)
     generate (x, N, mus[b], sigmas[b], seed + (uint64_t) b);
     reference (x, N, &ref_mean, &ref_var);
     printf ("buffer %d: reference mean %.17g var %.17g\n", b, ref_mean, ref_var);
-    for (k = 0; k < 2; k++) {
+    for (k = 0; k < TEST_N_KERNELS; k++) {
       const r128norm_report *rep;
       double rm, rv;
       CHECK (r128norm_process (st[k], &in, &o, 0.0) == R128NORM_SUCCESS, "process");
@@ -114,7 +114,7 @@ main (void)
       CHECK (rep->samples == N, "samples");
     }
   }
-  for (k = 0; k < 2; k++)
+  for (k = 0; k < TEST_N_KERNELS; k++)
     r128norm_destroy (&st[k]);
   printf ("%.2f s\n", (double) (clock () - t0) / CLOCKS_PER_SEC);
   free (x);

@@ -301,9 +301,14 @@ stat_close (double got, double want)
   return isfinite (got) && fabs (got - want) <= 1e-6 * fabs (want) + 1e-12;
 }
 
-static const r128norm_kernels test_kernels[2] = {
-  R128NORM_KERNELS_C, R128NORM_KERNELS_ORC
+/* every kernel choice the tests run under: C, ORC, and the x86 SIMD
+ * kernels with the packed-row path (C and ORC where the CPU lacks AVX2) */
+#define TEST_N_KERNELS 3
+static const r128norm_kernels test_kernels[TEST_N_KERNELS] = {
+  R128NORM_KERNELS_C, R128NORM_KERNELS_ORC, R128NORM_KERNELS_SIMD
 };
-static const char *const test_kernel_names[2] = { "C", "ORC" };
+static const char *const test_kernel_names[TEST_N_KERNELS] = {
+  "C", "ORC", "SIMD"
+};
 
 #endif /* R128NORM_TEST_COMMON_H */

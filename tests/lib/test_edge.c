@@ -623,7 +623,7 @@ test_exact_large (void)
       store_sample (fmt, buf + i * fi->size, (double) x);
     }
     exact_moments (v, n, fi->zero, fi->full, &mean, &var);
-    for (k = 0; k < 2; k++) {
+    for (k = 0; k < TEST_N_KERNELS; k++) {
       r128norm_state *st;
       kern = k;
       st = make_state (1, fmt, fmt, NULL);
@@ -1086,7 +1086,7 @@ int
 main (void)
 {
   printf ("random data: fixed seeds 99 (exact integers) and 4242 (2^24+5 rows)\n");
-  for (kern = 0; kern < 2; kern++) {
+  for (kern = 0; kern < TEST_N_KERNELS; kern++) {
     printf ("kernels %s\n", test_kernel_names[kern]);
     test_non_finite ();
     test_constant ();

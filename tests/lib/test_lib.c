@@ -488,7 +488,7 @@ main (void)
   clock_t t0 = clock ();
   int kern, in_fmt, o, vcase, stats, rep;
 
-  for (kern = 0; kern < 2; kern++)
+  for (kern = 0; kern < TEST_N_KERNELS; kern++)
     for (in_fmt = 0; in_fmt < R128NORM_N_FORMATS; in_fmt++)
       for (o = 0; o < 3; o++) {
         const int outs[3] = { in_fmt, R128NORM_FORMAT_F32, R128NORM_FORMAT_F16 };

@@ -1,0 +1,582 @@
+/* Hand-vectorized x86 kernels (AVX2), chosen at run time with
+ * __builtin_cpu_supports; without AVX2 (or on other CPUs) the ORC and C
+ * kernels stay.  Every kernel gives the C kernel's result bit for bit:
+ * the same single/double precision steps in the same order (multiply,
+ * then add: no FMA), the same rounding.  Only the order of the float
+ * statistics' additions differs (per-lane partial sums in double).
+ *
+ * Loads and stores are unaligned; tails and rows with non-finite floats
+ * go to the C kernels.  See docs/performance.md. */
+#include "r128norm_simd.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+
+#include <float.h>
+#include <immintrin.h>
+#include <string.h>
+
+#define AVX2 __attribute__ ((target ("avx2")))
+#define INLINE static inline __attribute__ ((always_inline))
+
+/* u8 rows: 32-bit partial sums of squares gain at most 4 * 255^2 per
+ * block; this many blocks keep them below 2^32. */
+#define U8_FLUSH ((size_t) 8192)
+/* u16 rows: 32-bit partial sums of (x - 32768) gain at most 2^16 per
+ * block of 16 samples; this many blocks keep them within 2^31. */
+#define U16_FLUSH ((size_t) 16384)
+
+static r128norm_kernel_set
+c_set (r128norm_format in, r128norm_format out)
+{
+  r128norm_kernel_set c;
+
+  r128norm_kernels_c (in, out, &c);
+  return c;
+}
+
+/* ---- u8: packed rows with per-lane parameters ------------------------ */
+
+/* 8 bytes as 8 int32 lanes */
+AVX2 INLINE __m256i
+load8_u8 (const uint8_t *p)
+{
+  return _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) p));
+}
+
+/* The C kernel's steps: ((x - c) * a + b), clamped to [0, 255], rounded
+ * half up by truncating v + 0.5.  min (v + 0.5, 255.5) equals
+ * clamp (v) + 0.5 for every v <= 255 and gives 255 above; below zero the
+ * truncation gives 0 or a negative that the packs saturate to 0. */
+AVX2 INLINE __m256i
+affine8_u8 (__m256i x, __m256 c, __m256 a, __m256 b, __m256 top)
+{
+  __m256 v = _mm256_sub_ps (_mm256_cvtepi32_ps (x), c);
+  v = _mm256_add_ps (_mm256_mul_ps (v, a), b);
+  v = _mm256_min_ps (_mm256_add_ps (v, _mm256_set1_ps (0.5f)), top);
+  return _mm256_cvttps_epi32 (v);
+}
+
+/* 4 x 8 int32 in [-2^31, 2^31) to 32 saturated bytes, in order */
+AVX2 INLINE __m256i
+pack32_u8 (__m256i i0, __m256i i1, __m256i i2, __m256i i3)
+{
+  __m256i w01 = _mm256_packs_epi32 (i0, i1);
+  __m256i w23 = _mm256_packs_epi32 (i2, i3);
+  __m256i b = _mm256_packus_epi16 (w01, w23);
+  return _mm256_permutevar8x32_epi32 (b,
+      _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* Flushes the 32-bit partial sums of phase h into the per-lane sums. */
+AVX2 INLINE void
+flush_u8 (__m256i s, __m256i q, unsigned h, unsigned period,
+    uint64_t *sums, uint64_t *sq)
+{
+  uint32_t vs[8], vq[8];
+  unsigned j;
+
+  _mm256_storeu_si256 ((__m256i *) vs, s);
+  _mm256_storeu_si256 ((__m256i *) vq, q);
+  for (j = 0; j < 8; j++) {
+    unsigned lane = (8 * h + j) % period;
+    sums[lane] += vs[j];
+    sq[lane] += vq[j];
+  }
+}
+
+/* The body for NPH parameter phases: units of U = lcm (4, NPH) groups of 8
+ * bytes, the group k of a unit using phase k % NPH. */
+AVX2 INLINE void
+packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
+    const r128norm_packed_params *pp, const int NPH, const int SUM,
+    const int APPLY, uint64_t *sums, uint64_t *sq)
+{
+  const unsigned U = NPH == 3 ? 12 : 4;
+  const __m256 top = _mm256_set1_ps (255.5f);
+  __m256 c[4], a[4], b[4];
+  __m256i s[4], q[4];
+  size_t pos = 0, blocks = 0;
+  unsigned h;
+
+  for (h = 0; h < (unsigned) NPH; h++) {
+    c[h] = _mm256_loadu_ps (pp->c[h]);
+    a[h] = _mm256_loadu_ps (pp->a[h]);
+    b[h] = _mm256_loadu_ps (pp->b[h]);
+    s[h] = q[h] = _mm256_setzero_si256 ();
+  }
+  while (pos + 8 * U <= bytes) {
+    unsigned k;
+    for (k = 0; k < U; k += 4) {
+      const uint8_t *p = src + pos + 8 * k;
+      __m256i x[4], y[4];
+      unsigned t;
+      for (t = 0; t < 4; t++) {
+        x[t] = load8_u8 (p + 8 * t);
+        if (SUM) {
+          s[(k + t) % NPH] = _mm256_add_epi32 (s[(k + t) % NPH], x[t]);
+          q[(k + t) % NPH] = _mm256_add_epi32 (q[(k + t) % NPH],
+              _mm256_madd_epi16 (x[t], x[t]));
+        }
+        if (APPLY)
+          y[t] = affine8_u8 (x[t], c[(k + t) % NPH], a[(k + t) % NPH],
+              b[(k + t) % NPH], top);
+      }
+      if (APPLY)
+        _mm256_storeu_si256 ((__m256i *) (dst + pos + 8 * k),
+            pack32_u8 (y[0], y[1], y[2], y[3]));
+    }
+    pos += 8 * U;
+    if (SUM && ++blocks == U8_FLUSH) {
+      for (h = 0; h < (unsigned) NPH; h++) {
+        flush_u8 (s[h], q[h], h, pp->period, sums, sq);
+        s[h] = q[h] = _mm256_setzero_si256 ();
+      }
+      blocks = 0;
+    }
+  }
+  if (SUM)
+    for (h = 0; h < (unsigned) NPH; h++)
+      flush_u8 (s[h], q[h], h, pp->period, sums, sq);
+  /* the tail, one byte at a time with the same steps */
+  for (; pos < bytes; pos++) {
+    unsigned g = (unsigned) (pos / 8) % NPH, j = pos % 8;
+    unsigned x = src[pos];
+    if (SUM) {
+      sums[pos % pp->period] += x;
+      sq[pos % pp->period] += x * x;
+    }
+    if (APPLY) {
+      float v = ((float) x - pp->c[g][j]) * pp->a[g][j] + pp->b[g][j];
+      v = v < 0.0f ? 0.0f : v;
+      v = v > 255.0f ? 255.0f : v;
+      dst[pos] = (uint8_t) (int32_t) (v + 0.5f);
+    }
+  }
+}
+
+#define DEFINE_PACKED(NPH)                                                \
+  AVX2 static void                                                        \
+  packed_u8_##NPH (uint8_t *row, size_t bytes,                            \
+      const r128norm_packed_params *pp, int sum, int apply,               \
+      uint64_t *sums, uint64_t *sq)                                       \
+  {                                                                       \
+    if (sum && apply)                                                     \
+      packed_u8_body (row, row, bytes, pp, NPH, 1, 1, sums, sq);               \
+    else if (sum)                                                         \
+      packed_u8_body (row, row, bytes, pp, NPH, 1, 0, sums, sq);               \
+    else if (apply)                                                       \
+      packed_u8_body (row, row, bytes, pp, NPH, 0, 1, sums, sq);               \
+  }
+
+DEFINE_PACKED (1)
+DEFINE_PACKED (2)
+DEFINE_PACKED (3)
+DEFINE_PACKED (4)
+
+static void
+packed_u8 (uint8_t *row, size_t bytes, const r128norm_packed_params *pp,
+    int sum, int apply, uint64_t *sums, uint64_t *sq)
+{
+  switch (pp->nph) {
+    case 1:
+      packed_u8_1 (row, bytes, pp, sum, apply, sums, sq);
+      break;
+    case 2:
+      packed_u8_2 (row, bytes, pp, sum, apply, sums, sq);
+      break;
+    case 3:
+      packed_u8_3 (row, bytes, pp, sum, apply, sums, sq);
+      break;
+    default:
+      packed_u8_4 (row, bytes, pp, sum, apply, sums, sq);
+      break;
+  }
+}
+
+/* One channel, contiguous: the packed body with period 1. */
+static void
+broadcast_params (r128norm_packed_params *pp, const r128norm_affine *p)
+{
+  unsigned j;
+
+  for (j = 0; j < 8; j++) {
+    pp->c[0][j] = p->cf;
+    pp->a[0][j] = p->af;
+    pp->b[0][j] = p->bf;
+  }
+  pp->period = 1;
+  pp->nph = 1;
+}
+
+AVX2 static void
+stats_contig_u8 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  r128norm_packed_params pp;
+  uint64_t sum = 0, sq = 0;
+
+  if (clip->active) {
+    c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8).stats_contig (in, n,
+        clip, acc);
+    return;
+  }
+  pp.period = 1;
+  pp.nph = 1;
+  memset (pp.c, 0, sizeof pp.c);
+  memset (pp.a, 0, sizeof pp.a);
+  memset (pp.b, 0, sizeof pp.b);
+  /* rows of up to 2^40 samples keep the 64-bit sum of squares exact */
+  packed_u8_body (in, NULL, n, &pp, 1, 1, 0, &sum, &sq);
+  acc->n += n;
+  acc->sum += (int64_t) sum;
+  acc->sumsq += sq;
+}
+
+AVX2 static uint64_t
+apply_contig_u8_u8 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  r128norm_packed_params pp;
+  uint64_t dummy = 0;
+
+  broadcast_params (&pp, p);
+  packed_u8_body (in, out, n, &pp, 1, 0, 1, &dummy, &dummy);
+  return 0;
+}
+
+/* ---- u8 -> f32 ------------------------------------------------------- */
+
+/* The C kernel's single precision steps, clamped to the F32 range. */
+AVX2 INLINE __m256
+affine8_f32 (__m256i x, __m256 c, __m256 a, __m256 b, __m256 lo, __m256 hi)
+{
+  __m256 v = _mm256_sub_ps (_mm256_cvtepi32_ps (x), c);
+  v = _mm256_add_ps (_mm256_mul_ps (v, a), b);
+  /* v < lo ? lo : v, then v > hi ? hi : v, as the C kernel (no NaN here) */
+  v = _mm256_max_ps (v, lo);
+  return _mm256_min_ps (v, hi);
+}
+
+AVX2 static uint64_t
+apply_contig_u8_f32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  float *d = out;
+  const __m256 c = _mm256_set1_ps (p->cf), a = _mm256_set1_ps (p->af);
+  const __m256 b = _mm256_set1_ps (p->bf), lo = _mm256_set1_ps (p->lof);
+  const __m256 hi = _mm256_set1_ps (p->hif);
+  size_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (d + i, affine8_f32 (load8_u8 (s + i), c, a, b, lo,
+            hi));
+  if (i < n)
+    c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32).apply_contig (s + i,
+        d + i, n - i, p);
+  return 0;
+}
+
+/* Strided u8 in (step 2, 3 or 4: one channel of packed RGB/RGBA pixels)
+ * to contiguous F32: 8 samples are gathered from 8 * step bytes with two
+ * byte shuffles.  A group is done here only while the next sample exists,
+ * so the bytes read past the group's last sample lie before it. */
+AVX2 static uint64_t
+apply_u8_f32 (const void *in, ptrdiff_t in_step, void *out,
+    ptrdiff_t out_step, size_t n, const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  float *d = out;
+  const __m256 c = _mm256_set1_ps (p->cf), a = _mm256_set1_ps (p->af);
+  const __m256 b = _mm256_set1_ps (p->bf), lo = _mm256_set1_ps (p->lof);
+  const __m256 hi = _mm256_set1_ps (p->hif);
+  int8_t mlo[16], mhi[16];
+  __m128i shuf_lo, shuf_hi;
+  size_t i = 0;
+  int j;
+
+  if (in_step < 2 || in_step > 4 || out_step != 4)
+    return c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32).apply (in,
+        in_step, out, out_step, n, p);
+  for (j = 0; j < 16; j++) {
+    int at = j * (int) in_step;
+    mlo[j] = (j < 8 && at < 16) ? (int8_t) at : (int8_t) -128;
+    mhi[j] = (j < 8 && at >= 16) ? (int8_t) (at - 16) : (int8_t) -128;
+  }
+  shuf_lo = _mm_loadu_si128 ((const __m128i *) mlo);
+  shuf_hi = _mm_loadu_si128 ((const __m128i *) mhi);
+  for (; i + 8 < n; i += 8) {
+    const uint8_t *g = s + (ptrdiff_t) i * in_step;
+    __m128i xl = _mm_loadu_si128 ((const __m128i *) g), xh, x8;
+    if (in_step == 4)
+      xh = _mm_loadu_si128 ((const __m128i *) (g + 16));
+    else if (in_step == 3)
+      xh = _mm_loadl_epi64 ((const __m128i *) (g + 16));
+    else
+      xh = _mm_setzero_si128 ();
+    x8 = _mm_or_si128 (_mm_shuffle_epi8 (xl, shuf_lo),
+        _mm_shuffle_epi8 (xh, shuf_hi));
+    _mm256_storeu_ps (d + i, affine8_f32 (_mm256_cvtepu8_epi32 (x8), c, a,
+            b, lo, hi));
+  }
+  if (i < n)
+    c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32).apply (s
+        + (ptrdiff_t) i * in_step, in_step, d + i, out_step, n - i, p);
+  return 0;
+}
+
+/* ---- u16 --------------------------------------------------------------- */
+
+/* Sums of y = x - 32768 as int16 lanes: pairs of y^2 fit 32 unsigned bits
+ * (at most 2^31), pairs of y an int32. */
+AVX2 static void
+stats_contig_u16 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  const uint8_t *s = in;
+  const __m256i flip = _mm256_set1_epi16 ((short) 0x8000);
+  const __m256i ones = _mm256_set1_epi16 (1);
+  const __m256i zero = _mm256_setzero_si256 ();
+  __m256i sy = zero, sq = zero;
+  int64_t sum_y = 0;
+  uint64_t sum_q = 0, m = 0;
+  size_t i = 0, blocks = 0;
+  int32_t vs[8];
+  uint64_t vq[4];
+  int j;
+
+  if (clip->active) {
+    c_set (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16).stats_contig (in, n,
+        clip, acc);
+    return;
+  }
+  for (; i + 16 <= n; i += 16) {
+    __m256i y = _mm256_xor_si256 (_mm256_loadu_si256 ((const __m256i *)
+            (s + 2 * i)), flip);
+    __m256i q = _mm256_madd_epi16 (y, y);
+    sy = _mm256_add_epi32 (sy, _mm256_madd_epi16 (y, ones));
+    sq = _mm256_add_epi64 (sq, _mm256_add_epi64 (_mm256_unpacklo_epi32 (q,
+                zero), _mm256_unpackhi_epi32 (q, zero)));
+    if (++blocks == U16_FLUSH || i + 32 > n) {
+      _mm256_storeu_si256 ((__m256i *) vs, sy);
+      for (j = 0; j < 8; j++)
+        sum_y += vs[j];
+      sy = zero;
+      blocks = 0;
+    }
+  }
+  _mm256_storeu_si256 ((__m256i *) vq, sq);
+  for (j = 0; j < 4; j++)
+    sum_q += vq[j];
+  m = i;
+  /* sum x = sum y + 32768 m; sum x^2 = sum y^2 + 65536 sum y + 2^30 m */
+  acc->n += m;
+  acc->sum += sum_y + 32768 * (int64_t) m;
+  acc->sumsq += (unsigned __int128) ((__int128) sum_q
+      + 65536 * (__int128) sum_y + ((__int128) m << 30));
+  if (i < n)
+    c_set (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16).stats_contig (s + 2 * i,
+        n - i, clip, acc);
+}
+
+AVX2 static uint64_t
+apply_contig_u16_u16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  const __m256 c = _mm256_set1_ps (p->cf), a = _mm256_set1_ps (p->af);
+  const __m256 b = _mm256_set1_ps (p->bf);
+  const __m256 top = _mm256_set1_ps (65535.5f), half = _mm256_set1_ps (0.5f);
+  size_t i = 0;
+
+  for (; i + 16 <= n; i += 16) {
+    __m256i r[2];
+    int t;
+    for (t = 0; t < 2; t++) {
+      __m256i x = _mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const __m128i *)
+              (s + 2 * i + 16 * t)));
+      __m256 v = _mm256_sub_ps (_mm256_cvtepi32_ps (x), c);
+      v = _mm256_add_ps (_mm256_mul_ps (v, a), b);
+      v = _mm256_min_ps (_mm256_add_ps (v, half), top);
+      r[t] = _mm256_cvttps_epi32 (v);
+    }
+    _mm256_storeu_si256 ((__m256i *) (d + 2 * i),
+        _mm256_permute4x64_epi64 (_mm256_packus_epi32 (r[0], r[1]),
+            _MM_SHUFFLE (3, 1, 2, 0)));
+  }
+  if (i < n)
+    c_set (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16).apply_contig (s + 2 * i,
+        d + 2 * i, n - i, p);
+  return 0;
+}
+
+/* ---- f32 --------------------------------------------------------------- */
+
+/* Non-zero when any of 8 floats is NaN or infinite. */
+AVX2 INLINE int
+any_non_finite (__m256 x)
+{
+  const __m256i e = _mm256_set1_epi32 (0x7f800000);
+  return _mm256_movemask_epi8 (_mm256_cmpeq_epi32 (_mm256_and_si256
+          (_mm256_castps_si256 (x), e), e));
+}
+
+/* Sums of x - shift in double, 8 partial sums of each; groups of 8 with a
+ * non-finite sample go to the C kernel. */
+AVX2 static void
+stats_contig_f32 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  const float *s = in;
+  const r128norm_stats_contig_fn c_stats = c_set (R128NORM_FORMAT_F32,
+      R128NORM_FORMAT_F32).stats_contig;
+  const __m256d shift = _mm256_set1_pd (clip->shift);
+  __m256d s0 = _mm256_setzero_pd (), s1 = s0, q0 = s0, q1 = s0;
+  double vs[4], vq[4];
+  uint64_t finite = 0;
+  size_t i = 0;
+  int j;
+
+  if (clip->active) {
+    c_stats (in, n, clip, acc);
+    return;
+  }
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps (s + i);
+    __m256d d0, d1;
+    if (any_non_finite (x)) {
+      c_stats (s + i, 8, clip, acc);
+      continue;
+    }
+    d0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128 (x)), shift);
+    d1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps (x, 1)), shift);
+    s0 = _mm256_add_pd (s0, d0);
+    s1 = _mm256_add_pd (s1, d1);
+    q0 = _mm256_add_pd (q0, _mm256_mul_pd (d0, d0));
+    q1 = _mm256_add_pd (q1, _mm256_mul_pd (d1, d1));
+    finite += 8;
+  }
+  _mm256_storeu_pd (vs, _mm256_add_pd (s0, s1));
+  _mm256_storeu_pd (vq, _mm256_add_pd (q0, q1));
+  acc->n += finite;
+  for (j = 0; j < 4; j++) {
+    acc->fsum += vs[j];
+    acc->fsq += vq[j];
+  }
+  if (i < n)
+    c_stats (s + i, n - i, clip, acc);
+}
+
+/* The C kernel's double precision steps: t = x - c; t * a + b; clamped to
+ * [lo, hi]; rounded once to float.  Groups of 8 with a non-finite sample
+ * go to the C kernel. */
+AVX2 static uint64_t
+apply_contig_f32_f32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const float *s = in;
+  float *d = out;
+  const r128norm_apply_contig_fn c_apply = c_set (R128NORM_FORMAT_F32,
+      R128NORM_FORMAT_F32).apply_contig;
+  const __m256d c = _mm256_set1_pd (p->c), a = _mm256_set1_pd (p->a);
+  const __m256d b = _mm256_set1_pd (p->b), lo = _mm256_set1_pd (p->lo);
+  const __m256d hi = _mm256_set1_pd (p->hi);
+  uint64_t non_finite = 0;
+  size_t i = 0;
+
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = _mm256_loadu_ps (s + i);
+    __m256d v0, v1;
+    if (any_non_finite (x)) {
+      non_finite += c_apply (s + i, d + i, 8, p);
+      continue;
+    }
+    v0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128 (x)), c);
+    v1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps (x, 1)), c);
+    v0 = _mm256_add_pd (_mm256_mul_pd (v0, a), b);
+    v1 = _mm256_add_pd (_mm256_mul_pd (v1, a), b);
+    v0 = _mm256_min_pd (_mm256_max_pd (v0, lo), hi);
+    v1 = _mm256_min_pd (_mm256_max_pd (v1, lo), hi);
+    _mm256_storeu_ps (d + i, _mm256_set_m128 (_mm256_cvtpd_ps (v1),
+            _mm256_cvtpd_ps (v0)));
+  }
+  if (i < n)
+    non_finite += c_apply (s + i, d + i, n - i, p);
+  return non_finite;
+}
+
+/* ---- the table ------------------------------------------------------- */
+
+static int
+have_avx2 (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx2");
+}
+
+int
+r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set)
+{
+  int any = 0;
+
+  if (!have_avx2 ())
+    return 0;
+  switch (in) {
+    case R128NORM_FORMAT_U8:
+    case R128NORM_FORMAT_U8_CENTERED:
+      set->stats_contig = stats_contig_u8;
+      any = 1;
+      if (out == in) {
+        set->apply_contig = apply_contig_u8_u8;
+      } else if (out == R128NORM_FORMAT_F32) {
+        set->apply_contig = apply_contig_u8_f32;
+        set->apply = apply_u8_f32;
+      }
+      break;
+    case R128NORM_FORMAT_U16:
+      set->stats_contig = stats_contig_u16;
+      if (out == in)
+        set->apply_contig = apply_contig_u16_u16;
+      any = 1;
+      break;
+    case R128NORM_FORMAT_F32:
+      set->stats_contig = stats_contig_f32;
+      if (out == in)
+        set->apply_contig = apply_contig_f32_f32;
+      any = 1;
+      break;
+    default:
+      break;
+  }
+  if (any)
+    set->name = "avx2";
+  return any;
+}
+
+r128norm_packed_fn
+r128norm_packed_u8_x86 (void)
+{
+  return have_avx2 ()? packed_u8 : NULL;
+}
+
+#else /* not x86-64 with GCC/Clang */
+
+int
+r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set)
+{
+  (void) in;
+  (void) out;
+  (void) set;
+  return 0;
+}
+
+r128norm_packed_fn
+r128norm_packed_u8_x86 (void)
+{
+  return NULL;
+}
+
+#endif

@@ -1,0 +1,144 @@
+/* The packed-row path: when the u8 channels of a buffer are interleaved in
+ * one plane (RGBA, BGRx, RGB, NV12's UV plane, interleaved u8 audio) and
+ * the buffer is normalized in place, each row is processed once as a flat
+ * array with per-lane parameters, instead of once per channel with a
+ * strided kernel.  Bytes of the pixels that no channel describes (alpha,
+ * padding) get identity parameters: (x - 0) * 1 + 0 reproduces every byte
+ * exactly, so they are read and written back unchanged.  The layout is
+ * recognized once and cached; the per-buffer check compares a few fields. */
+#include <string.h>
+
+#include "r128norm_simd.h"
+
+r128norm_packed_fn r128norm_packed_u8_x86 (void);
+
+void
+r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
+    r128norm_format out, int enable)
+{
+  memset (pk, 0, sizeof *pk);
+  if (enable && in == out && (in == R128NORM_FORMAT_U8
+          || in == R128NORM_FORMAT_U8_CENTERED))
+    pk->fn = r128norm_packed_u8_x86 ();
+}
+
+static int
+same_layout (const r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in)
+{
+  unsigned c;
+
+  if (!pk->known || pk->channels != channels || pk->step != in[0].step
+      || pk->stride != in[0].stride || pk->width != in[0].width
+      || pk->height != in[0].height)
+    return 0;
+  for (c = 1; c < channels; c++)
+    if (in[c].step != pk->step || in[c].stride != pk->stride
+        || in[c].width != pk->width || in[c].height != pk->height
+        || (const char *) in[c].data - (const char *) in[0].data
+        != pk->offset[c])
+      return 0;
+  return 1;
+}
+
+/* Whether the channels tile one packed row: the same geometry, a step of
+ * 2 to 32 bytes that divides 96 (so the lane pattern repeats within three
+ * 32-byte vectors), distinct offsets within one step. */
+static void
+learn_layout (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in)
+{
+  ptrdiff_t step = in[0].step, lo = 0, hi = 0;
+  unsigned c, j;
+
+  pk->known = 1;
+  pk->usable = 0;
+  pk->channels = channels;
+  pk->step = in[0].step;
+  pk->stride = in[0].stride;
+  pk->width = in[0].width;
+  pk->height = in[0].height;
+  for (c = 0; c < channels && c < R128NORM_PACKED_MAX_PERIOD; c++)
+    pk->offset[c] = (const char *) in[c].data - (const char *) in[0].data;
+  if (channels < 2 || channels > R128NORM_PACKED_MAX_PERIOD || step < 2
+      || step > R128NORM_PACKED_MAX_PERIOD || 96 % step != 0
+      || in[0].width == 0 || in[0].height == 0)
+    return;
+  for (c = 0; c < channels; c++) {
+    if (in[c].step != step || in[c].stride != pk->stride
+        || in[c].width != pk->width || in[c].height != pk->height)
+      return;
+    lo = pk->offset[c] < lo ? pk->offset[c] : lo;
+    hi = pk->offset[c] > hi ? pk->offset[c] : hi;
+  }
+  if (hi - lo >= step)
+    return;
+  for (j = 0; j < (unsigned) step; j++)
+    pk->lane_chan[j] = -1;
+  for (c = 0; c < channels; c++) {
+    unsigned lane = (unsigned) (pk->offset[c] - lo);
+    if (pk->lane_chan[lane] != -1)
+      return;                   /* two channels on one byte */
+    pk->lane_chan[lane] = (int) c;
+  }
+  pk->base = lo;
+  pk->row_bytes = (pk->width - 1) * (size_t) step + (size_t) (hi - lo) + 1;
+  pk->params.period = (unsigned) step;
+  /* 8-byte groups k and k' share parameters when 8k = 8k' mod step */
+  pk->params.nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
+      : step % 2 == 0 ? 2 : 1);
+  pk->usable = 1;
+}
+
+int
+r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine)
+{
+  r128norm_packed_params *pp = &pk->params;
+  uint64_t sums[R128NORM_PACKED_MAX_PERIOD], sq[R128NORM_PACKED_MAX_PERIOD];
+  uint8_t *base;
+  unsigned c, h, j, lane;
+  size_t r;
+
+  if (!pk->fn || (apply && out != in) || channels < 2
+      || channels > R128NORM_PACKED_MAX_PERIOD)
+    return 0;
+  if (!same_layout (pk, channels, in))
+    learn_layout (pk, channels, in);
+  if (!pk->usable)
+    return 0;
+  if (sum)
+    for (c = 0; c < channels; c++)
+      if (clip[c].active)
+        return 0;
+
+  if (apply) {
+    for (h = 0; h < pp->nph; h++)
+      for (j = 0; j < 8; j++) {
+        int ch;
+        lane = (8 * h + j) % pp->period;
+        ch = pk->lane_chan[lane];
+        pp->c[h][j] = ch < 0 ? 0.0f : affine[ch].cf;
+        pp->a[h][j] = ch < 0 ? 1.0f : affine[ch].af;
+        pp->b[h][j] = ch < 0 ? 0.0f : affine[ch].bf;
+      }
+  }
+  memset (sums, 0, sizeof sums);
+  memset (sq, 0, sizeof sq);
+  base = (uint8_t *) in[0].data + pk->base;
+  for (r = 0; r < pk->height; r++)
+    pk->fn (base + (ptrdiff_t) r * pk->stride, pk->row_bytes, pp, sum, apply,
+        sums, sq);
+  if (sum)
+    for (lane = 0; lane < pp->period; lane++) {
+      int ch = pk->lane_chan[lane];
+      if (ch < 0)
+        continue;
+      acc[ch].n += (uint64_t) pk->width * pk->height;
+      acc[ch].sum += (int64_t) sums[lane];
+      acc[ch].sumsq += sq[lane];
+    }
+  return 1;
+}

@@ -1,0 +1,62 @@
+/* Internal: hand-vectorized kernels (x86 AVX2, chosen at run time) and the
+ * packed-row path that feeds them: several u8 channels interleaved in one
+ * plane (RGBA, RGBx, RGB, NV12's UV) processed as one flat row with
+ * per-lane parameters, instead of one strided pass per channel. */
+#ifndef R128NORM_SIMD_H
+#define R128NORM_SIMD_H
+
+#include "r128norm_kernels.h"
+
+/* Most bytes per pixel of a packed row: the lane pattern must repeat
+ * within 96 bytes (three 32-byte vectors), i.e. the period divides 96. */
+#define R128NORM_PACKED_MAX_PERIOD 32
+
+/* Per-lane parameters of a packed row, as NPH distinct vectors of 8
+ * floats: the 8-byte group k of the row uses vector k % nph. */
+typedef struct r128norm_packed_params {
+  float c[4][8], a[4][8], b[4][8];
+  unsigned period, nph;
+} r128norm_packed_params;
+
+/* One packed row of `bytes` bytes: sums += per-lane sums, sq += per-lane
+ * sums of squares (lane = byte index % period) when sum is set; normalizes
+ * in place when apply is set. */
+typedef void (*r128norm_packed_fn) (uint8_t *row, size_t bytes,
+    const r128norm_packed_params *pp, int sum, int apply,
+    uint64_t *sums, uint64_t *sq);
+
+/* The layout of the last buffer and what the packed path makes of it. */
+typedef struct r128norm_packed {
+  r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
+  /* layout key: channel 0's geometry and every channel's offset from it */
+  int known;
+  unsigned channels;
+  ptrdiff_t step, stride;
+  size_t width, height;
+  ptrdiff_t offset[R128NORM_PACKED_MAX_PERIOD];
+  /* what was found */
+  int usable;
+  ptrdiff_t base;               /* offset of the row start from channel 0 */
+  size_t row_bytes;
+  int lane_chan[R128NORM_PACKED_MAX_PERIOD]; /* -1: untouched byte */
+  r128norm_packed_params params;
+} r128norm_packed;
+
+/* The x86 kernels for a format pair: fills the slots it implements and
+ * returns 1, or returns 0 (not x86, no AVX2, or nothing for the pair). */
+int r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set);
+
+/* Chooses the packed kernel for a format pair (none unless the CPU has
+ * AVX2 and in == out is U8 or U8_CENTERED) and forgets the cached layout. */
+void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
+    r128norm_format out, int enable);
+
+/* Runs one pass over a buffer as packed rows if the layout allows it
+ * (returns 1), else does nothing and returns 0.  in == out (in place). */
+int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine);
+
+#endif /* R128NORM_SIMD_H */

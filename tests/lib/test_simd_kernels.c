@@ -1,0 +1,391 @@
+/* Every x86 SIMD kernel against the C kernel it replaces, and the packed-row
+ * path against the per-channel C path.
+ *
+ * Kernels: random rows of many lengths (0 to 2 vectors, odd tails, the
+ * 32-bit flush points), unaligned starts, in place and out of place,
+ * random and extreme affine parameters, full-scale integers, NaN/Inf/-0
+ * floats, strided u8 -> f32 with steps 2, 3, 4.
+ *   integer and float output: bit-identical to C (same steps, no FMA)
+ *   integer statistics: exactly equal; float statistics within 1e-12
+ *   relative of C (partial sums change the order of additions)
+ *
+ * Packed rows (through r128norm_process, SIMD against C): u8 and
+ * u8-centred channels interleaved with steps 2 to 32, every lane pattern
+ * (channels on any subset of a pixel's bytes, in any order), untouched
+ * bytes around them, odd widths, negative strides; frozen, running and
+ * frame modes, clip-sigma, diagnostics, and the layout changing between
+ * buffers.  Output and running statistics must be identical and the bytes
+ * no channel describes unchanged.
+ *
+ * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "r128norm_simd.h"
+
+static int failures, checks;
+
+static void
+check (int ok, const char *what)
+{
+  checks++;
+  if (!ok && failures++ < 30)
+    printf ("FAIL: %s\n", what);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t
+rng (void)
+{
+  uint64_t x = rng_state;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return rng_state = x;
+}
+
+static double
+uniform (double lo, double hi)
+{
+  return lo + (hi - lo) * ((double) (rng () >> 11) / 9007199254740992.0);
+}
+
+static size_t
+pick (size_t lo, size_t hi)
+{
+  return lo + (size_t) (rng () % (hi - lo + 1));
+}
+
+static const size_t lengths[] = {
+  0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 63, 64, 65, 95, 96,
+  97, 127, 128, 129, 255, 1000, 1920, 4097, 131072 + 37, 262144 + 131
+};
+#define N_LENGTHS (sizeof lengths / sizeof lengths[0])
+
+#define MAXN ((size_t) 262144 + 256)
+#define PAD 64
+
+static uint8_t *in_buf, *c_out, *s_out;
+
+/* Affine parameters as the library makes them, random and extreme. */
+static void
+random_affine (r128norm_format in, r128norm_format out, r128norm_affine *p)
+{
+  double range = in == R128NORM_FORMAT_U8 ? 255.0 : in == R128NORM_FORMAT_U16
+      ? 65535.0 : 4.0;
+  double lo = out == R128NORM_FORMAT_U8 ? 0.0 : out == R128NORM_FORMAT_U16
+      ? 0.0 : -FLT_MAX;
+  double hi = out == R128NORM_FORMAT_U8 ? 255.0 : out == R128NORM_FORMAT_U16
+      ? 65535.0 : FLT_MAX;
+  int kind = (int) (rng () % 6);
+
+  memset (p, 0, sizeof *p);
+  p->c = in == R128NORM_FORMAT_F32 ? uniform (-range, range)
+      : floor (uniform (0, range));
+  p->a = uniform (-3, 3);
+  p->b = uniform (lo > -1e30 ? lo : -10, hi < 1e30 ? hi : 10);
+  if (kind == 1)
+    p->a = uniform (-1e4, 1e4);         /* saturating */
+  else if (kind == 2)
+    p->a = 0.0;
+  else if (kind == 3)
+    p->a = 1e30;
+  else if (kind == 4 && in == R128NORM_FORMAT_F32) {
+    p->c = uniform (-1e8, 1e8);         /* extreme means */
+    p->a = uniform (-1e-6, 1e-6);
+  }
+  p->lo = lo;
+  p->hi = hi;
+  p->non_finite = uniform (lo > -1e30 ? lo : -1, hi < 1e30 ? hi : 1);
+  p->cf = (float) p->c;
+  p->af = (float) p->a;
+  p->bf = (float) p->b;
+  p->lof = (float) lo;
+  p->hif = (float) hi;
+}
+
+static void
+fill (r128norm_format f, uint8_t *buf, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    if (f == R128NORM_FORMAT_U8) {
+      buf[i] = (uint8_t) (rng () % 4 == 0 ? (rng () & 1) * 255 : rng ());
+    } else if (f == R128NORM_FORMAT_U16) {
+      uint16_t v = (uint16_t) (rng () % 4 == 0 ? (rng () & 1) * 65535
+          : rng ());
+      memcpy (buf + 2 * i, &v, 2);
+    } else {
+      static const float specials[] = { NAN, INFINITY, -INFINITY, -0.0f,
+        1e-40f, FLT_MAX, -FLT_MAX };
+      float v = (float) uniform (-5, 5);
+      if (rng () % 500 == 0)
+        v = specials[rng () % 7];
+      else if (rng () % 50 == 0)
+        v = (float) uniform (-1e9, 1e9);
+      memcpy (buf + 4 * i, &v, 4);
+    }
+  }
+}
+
+static int
+same_acc (const r128norm_acc *a, const r128norm_acc *b, int is_float)
+{
+  if (a->n != b->n || a->non_finite != b->non_finite || a->sum != b->sum
+      || a->sumsq != b->sumsq || a->n_lo != b->n_lo || a->n_hi != b->n_hi)
+    return 0;
+  if (!is_float)
+    return a->fsum == b->fsum && a->fsq == b->fsq;
+  /* the sum's rounding errors scale with the sum of |x - shift|, which
+   * sqrt (n * sum of squares) bounds */
+  return fabs (a->fsum - b->fsum) <= 1e-12 * (fabs (b->fsum)
+          + sqrt ((double) b->n * b->fsq)) + 1e-9
+      && fabs (a->fsq - b->fsq) <= 1e-12 * fabs (b->fsq) + 1e-9;
+}
+
+static void
+test_pair (r128norm_format in, r128norm_format out, const char *name)
+{
+  r128norm_kernel_set c, s;
+  size_t isz = r128norm_format_size (in), osz = r128norm_format_size (out);
+  char what[160];
+  unsigned li;
+
+  r128norm_kernels_c (in, out, &c);
+  s = c;
+  r128norm_kernels_x86 (in, out, &s);
+  for (li = 0; li < N_LENGTHS; li++) {
+    size_t n = lengths[li];
+    int rep;
+    for (rep = 0; rep < (n > 5000 ? 2 : 12); rep++) {
+      size_t off = pick (0, 7), ooff = pick (0, 7);
+      int inplace = in == out && rep % 3 == 0;
+      r128norm_affine p;
+      r128norm_clip clip;
+      r128norm_acc ac, as;
+      uint64_t nc, ns;
+
+      random_affine (in, out, &p);
+      fill (in, in_buf + off * isz, n + PAD);
+      /* statistics, with and without clipping */
+      memset (&clip, 0, sizeof clip);
+      clip.shift = uniform (-3, 3);
+      if (rep % 4 == 3) {
+        clip.active = 1;
+        clip.lo = uniform (0, 100);
+        clip.hi = clip.lo + uniform (0, 200);
+        clip.ilo = (int64_t) ceil (clip.lo);
+        clip.ihi = (int64_t) floor (clip.hi);
+      }
+      if (c.stats_contig != s.stats_contig) {
+        memset (&ac, 0, sizeof ac);
+        memset (&as, 0, sizeof as);
+        ac.sum = as.sum = 5;    /* the kernels add to what is there */
+        c.stats_contig (in_buf + off * isz, n, &clip, &ac);
+        s.stats_contig (in_buf + off * isz, n, &clip, &as);
+        snprintf (what, sizeof what, "stats %s n=%zu clip=%d", name, n,
+            clip.active);
+        check (same_acc (&as, &ac, in == R128NORM_FORMAT_F32), what);
+      }
+      if (c.apply_contig != s.apply_contig) {
+        uint8_t *src = in_buf + off * isz;
+        memset (c_out, 0xa5, (n + PAD) * osz + 64);
+        memset (s_out, 0xa5, (n + PAD) * osz + 64);
+        if (inplace) {
+          memcpy (c_out + off * isz, src, n * isz);
+          memcpy (s_out + off * isz, src, n * isz);
+          nc = c.apply_contig (c_out + off * isz, c_out + off * isz, n, &p);
+          ns = s.apply_contig (s_out + off * isz, s_out + off * isz, n, &p);
+        } else {
+          nc = c.apply_contig (src, c_out + ooff * osz, n, &p);
+          ns = s.apply_contig (src, s_out + ooff * osz, n, &p);
+        }
+        snprintf (what, sizeof what, "apply %s n=%zu inplace=%d a=%g c=%g",
+            name, n, inplace, p.a, p.c);
+        check (nc == ns && !memcmp (c_out, s_out, (n + PAD) * osz + 64),
+            what);
+      }
+      if (c.apply != s.apply) {
+        ptrdiff_t step = (ptrdiff_t) pick (1, 5);
+        size_t m = n > 20000 ? 20000 : n;
+        fill (in, in_buf, (m + 1) * (size_t) step + PAD);
+        memset (c_out, 0xa5, m * osz + 64);
+        memset (s_out, 0xa5, m * osz + 64);
+        nc = c.apply (in_buf + off, step, c_out + ooff * osz, (ptrdiff_t) osz,
+            m, &p);
+        ns = s.apply (in_buf + off, step, s_out + ooff * osz, (ptrdiff_t) osz,
+            m, &p);
+        snprintf (what, sizeof what, "strided apply %s n=%zu step=%td", name,
+            m, step);
+        check (nc == ns && !memcmp (c_out, s_out, m * osz + 64), what);
+      }
+    }
+  }
+}
+
+/* ---- packed rows through the library ------------------------------- */
+
+static r128norm_state *
+make (unsigned C, r128norm_format f, r128norm_kernels k,
+    r128norm_stats_mode mode, double clip_sigma, int diag)
+{
+  r128norm_config cfg;
+  r128norm_state *st = r128norm_create (C, NULL);
+  double gamma[32], beta[32];
+  unsigned c;
+
+  for (c = 0; c < C; c++) {
+    gamma[c] = uniform (0.05, 2.0);
+    beta[c] = uniform (0.2, 0.8);
+  }
+  r128norm_config_init (&cfg);
+  cfg.stats = mode;
+  cfg.gamma = gamma;
+  cfg.n_gamma = C;
+  cfg.beta = beta;
+  cfg.n_beta = C;
+  cfg.clip_sigma = clip_sigma;
+  cfg.diagnostics = diag;
+  cfg.variant = rng () % 3 ? R128NORM_VARIANT_PER_CHANNEL
+      : R128NORM_VARIANT_LAYER;
+  r128norm_set_formats (st, f, f);
+  r128norm_set_kernels (st, k);
+  r128norm_set_config (st, &cfg);
+  return st;
+}
+
+static void
+test_packed (int iter)
+{
+  static const unsigned steps[] = { 2, 3, 4, 6, 8, 12, 16, 24, 32 };
+  unsigned step = steps[rng () % 9], C = (unsigned) pick (1, step);
+  unsigned lanes[32], c, b;
+  r128norm_format f = rng () % 4 ? R128NORM_FORMAT_U8
+      : R128NORM_FORMAT_U8_CENTERED;
+  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
+  size_t w = pick (1, 300), h = pick (1, 9), pad = pick (0, 40);
+  size_t row = w * step + pad, bytes = row * h;
+  int neg = rng () % 5 == 0, diag = rng () % 8 == 0;
+  double clip_sigma = rng () % 6 == 0 ? 1.5 : 0.0;
+  r128norm_state *sc = make (C, f, R128NORM_KERNELS_C, mode, clip_sigma,
+      diag);
+  r128norm_state *ss;
+  r128norm_channel ch[32], chs[32];
+  uint8_t *bc = c_out, *bs = s_out, *orig = in_buf;
+  char what[200];
+
+  rng_state ^= 0x1234;          /* the same gamma/beta for both states */
+  {
+    uint64_t saved = rng_state;
+    rng_state = saved;
+    r128norm_destroy (&sc);
+    sc = make (C, f, R128NORM_KERNELS_C, mode, clip_sigma, diag);
+    rng_state = saved;
+    ss = make (C, f, R128NORM_KERNELS_SIMD, mode, clip_sigma, diag);
+  }
+  /* a random lane for each channel, in random order */
+  for (c = 0; c < step; c++)
+    lanes[c] = c;
+  for (c = 0; c < step; c++) {
+    unsigned k = (unsigned) pick (c, step - 1), t = lanes[c];
+    lanes[c] = lanes[k];
+    lanes[k] = t;
+  }
+  for (b = 0; b < 3; b++) {
+    fill (R128NORM_FORMAT_U8, orig, bytes);
+    if (b == 1)                 /* a dim second buffer moves the stats */
+      for (size_t i = 0; i < bytes; i++)
+        orig[i] = (uint8_t) (orig[i] / 3 + 20);
+    memcpy (bc, orig, bytes);
+    memcpy (bs, orig, bytes);
+    for (c = 0; c < C; c++) {
+      ptrdiff_t stride = neg ? -(ptrdiff_t) row : (ptrdiff_t) row;
+      size_t first = neg ? (h - 1) * row : 0;
+      ch[c].data = bc + first + lanes[c];
+      chs[c].data = bs + first + lanes[c];
+      ch[c].step = chs[c].step = step;
+      ch[c].stride = chs[c].stride = stride;
+      ch[c].width = chs[c].width = w;
+      ch[c].height = chs[c].height = h;
+    }
+    if (b == 2 && w > 2)        /* a layout change: the cache must notice */
+      for (c = 0; c < C; c++)
+        ch[c].width = chs[c].width = w - 1;
+    check (r128norm_process (sc, ch, NULL, 1 / 30.0) == R128NORM_SUCCESS
+        && r128norm_process (ss, chs, NULL, 1 / 30.0) == R128NORM_SUCCESS,
+        "process");
+    snprintf (what, sizeof what, "packed iter %d buffer %u: step %u C %u "
+        "w %zu h %zu neg %d mode %d clip %g diag %d %s", iter, b, step, C, w,
+        h, neg, (int) mode, clip_sigma, diag, r128norm_get_kernel_name (ss));
+    check (!memcmp (bc, bs, bytes), what);
+    /* bytes no channel describes are unchanged */
+    {
+      int touched[32] = { 0 }, ok = 1;
+      for (c = 0; c < C; c++)
+        touched[lanes[c]] = 1;
+      for (size_t i = 0; i < bytes; i++) {
+        size_t x = i % row, col = x / step;
+        int described = x < w * step && touched[x % step]
+            && col < ch[0].width;
+        if (!described && bs[i] != orig[i])
+          ok = 0;
+      }
+      check (ok, what);
+    }
+    {
+      double mc[32], vc[32], ms[32], vs[32];
+      r128norm_get_running (sc, mc, vc, C);
+      r128norm_get_running (ss, ms, vs, C);
+      check (!memcmp (mc, ms, C * sizeof *mc) && !memcmp (vc, vs,
+              C * sizeof *vc), what);
+      for (c = 0; c < C; c++) {
+        const r128norm_report *rc = r128norm_get_report (sc, c);
+        const r128norm_report *rs = r128norm_get_report (ss, c);
+        check (!memcmp (rc, rs, sizeof *rc), what);
+      }
+    }
+  }
+  r128norm_destroy (&sc);
+  r128norm_destroy (&ss);
+}
+
+int
+main (int argc, char **argv)
+{
+  r128norm_kernel_set probe;
+  unsigned long seed = argc > 1 ? strtoul (argv[1], NULL, 0) : 20261125;
+  int i;
+
+  if (!r128norm_kernels_x86 (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8,
+          &probe)) {
+    printf ("no x86 SIMD kernels on this CPU/build: skipped\n");
+    return 77;
+  }
+  rng_state ^= seed * 0x9e3779b97f4a7c15ULL;
+  printf ("seed %lu\n", seed);
+  in_buf = malloc ((MAXN + 2 * PAD) * 8 * 4);
+  c_out = malloc ((MAXN + 2 * PAD) * 8 * 4);
+  s_out = malloc ((MAXN + 2 * PAD) * 8 * 4);
+  if (!in_buf || !c_out || !s_out)
+    return 77;
+
+  test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, "u8->u8");
+  test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, "u8->f32");
+  test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16, "u16->u16");
+  test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F32, "u16->f32");
+  test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, "f32->f32");
+  test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, "f32->f16");
+  for (i = 0; i < 3000; i++)
+    test_packed (i);
+
+  printf ("%d checks, %d failures\n", checks, failures);
+  free (in_buf);
+  free (c_out);
+  free (s_out);
+  return failures ? 1 : 0;
+}
