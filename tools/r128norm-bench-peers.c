@@ -1,0 +1,200 @@
+/* r128norm-bench-peers: the element against what users would otherwise
+ * pick, in one run on this machine.
+ *
+ * Each GStreamer element runs in a GstHarness over 8 distinct buffers
+ * cycled (more bytes than the last-level cache, as in a live stream); its
+ * cost per buffer is the time of the loop minus the same loop through
+ * `identity`, median of the repetitions.  In-place elements get writable
+ * buffers (no hidden copy).  PyTorch and FFmpeg are timed by
+ * tools/r128norm-bench-peers.py, which also prints the verdicts.
+ *
+ *   build/tools/r128norm-bench-peers [--quick]
+ *
+ * Prints lines "name ms_per_buffer" that the script reads.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+
+#define N_FRAMES 8
+
+static int repetitions = 7;
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof *v, cmp_double);
+  return v[n / 2];
+}
+
+static GstBuffer **
+make_frames (gsize size, gboolean floats, guint seed)
+{
+  GstBuffer **frames = g_new (GstBuffer *, N_FRAMES);
+  int f;
+
+  srand (seed);
+  for (f = 0; f < N_FRAMES; f++) {
+    GstMapInfo map;
+    gsize i;
+    frames[f] = gst_buffer_new_allocate (NULL, size, NULL);
+    gst_buffer_map (frames[f], &map, GST_MAP_WRITE);
+    if (floats) {
+      float *p = (float *) map.data;
+      for (i = 0; i < size / 4; i++)
+        p[i] = (float) (rand () % 1000) / 1000.0f;
+    } else {
+      for (i = 0; i < size; i++)
+        map.data[i] = (guint8) (rand () >> 7);
+    }
+    gst_buffer_unmap (frames[f], &map);
+    GST_BUFFER_DURATION (frames[f]) = GST_SECOND / 30;
+  }
+  return frames;
+}
+
+/* Seconds per buffer for @iterations pushes through @launch. */
+static double
+time_loop (const char *launch, const char *caps, GstBuffer ** frames,
+    int iterations)
+{
+  GstHarness *h = gst_harness_new_parse (launch);
+  double t0, t1;
+  int i;
+
+  gst_harness_set_src_caps_str (h, caps);
+  gst_harness_play (h);
+  /* warm up: negotiation, ORC compilation, the first (two-pass) buffer */
+  for (i = 0; i < 2 * N_FRAMES + iterations / 4; i++) {
+    GstBuffer *in = frames[i % N_FRAMES], *out;
+    frames[i % N_FRAMES] = NULL;
+    GST_BUFFER_PTS (in) = i * (GST_SECOND / 30);
+    gst_harness_push (h, in);
+    out = gst_harness_pull (h);
+    frames[i % N_FRAMES] = out;
+  }
+  t0 = now ();
+  for (i = 0; i < iterations; i++) {
+    GstBuffer *in = frames[i % N_FRAMES], *out;
+    frames[i % N_FRAMES] = NULL;
+    gst_harness_push (h, in);
+    out = gst_harness_pull (h);
+    frames[i % N_FRAMES] = out;
+  }
+  t1 = now ();
+  gst_harness_teardown (h);
+  return (t1 - t0) / iterations;
+}
+
+static double
+time_memcpy (GstBuffer ** frames, gsize size, int iterations)
+{
+  guint8 *dst = g_malloc (size);
+  GstMapInfo maps[N_FRAMES];
+  double t0, t1;
+  int i;
+
+  for (i = 0; i < N_FRAMES; i++)
+    gst_buffer_map (frames[i], &maps[i], GST_MAP_READ);
+  memcpy (dst, maps[0].data, size);
+  t0 = now ();
+  for (i = 0; i < iterations; i++)
+    memcpy (dst, maps[i % N_FRAMES].data, size);
+  t1 = now ();
+  for (i = 0; i < N_FRAMES; i++)
+    gst_buffer_unmap (frames[i], &maps[i]);
+  g_free (dst);
+  return (t1 - t0) / iterations;
+}
+
+typedef struct
+{
+  const char *name;
+  const char *launch;
+} Element;
+
+/* Prints the median cost per buffer of each element, identity subtracted. */
+static void
+measure (const char *workload, const char *caps, gsize size, gboolean floats,
+    const Element * elements, int n_elements, int iterations)
+{
+  GstBuffer **frames = make_frames (size, floats, 1);
+  double *times = g_new (double, repetitions * (n_elements + 2));
+  int r, e, k;
+
+  for (r = 0; r < repetitions; r++) {
+    double base = time_loop ("identity", caps, frames, iterations);
+    times[r] = time_memcpy (frames, size, iterations);
+    for (e = 0; e < n_elements; e++)
+      times[(e + 1) * repetitions + r] = time_loop (elements[e].launch, caps,
+          frames, iterations) - base;
+    times[(n_elements + 1) * repetitions + r] = base;
+  }
+  printf ("%s/memcpy %.6f\n", workload, median (times, repetitions) * 1e3);
+  for (e = 0; e < n_elements; e++)
+    printf ("%s/%s %.6f\n", workload, elements[e].name,
+        median (times + (e + 1) * repetitions, repetitions) * 1e3);
+  printf ("%s/harness-overhead %.6f\n", workload,
+      median (times + (n_elements + 1) * repetitions, repetitions) * 1e3);
+  fflush (stdout);
+  for (k = 0; k < N_FRAMES; k++)
+    gst_buffer_unref (frames[k]);
+  g_free (frames);
+  g_free (times);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const Element rgba[] = {
+    {"r128norm-frozen", "r128norm stats=frozen"},
+    {"r128norm-running", "r128norm stats=running"},
+    {"r128norm-frame", "r128norm stats=frame"},
+    {"videobalance", "videobalance brightness=0.1 contrast=1.2"},
+  };
+  static const Element tensor[] = {
+    {"r128norm-frozen", "r128norm stats=frozen tensor-layout=chw"},
+    {"r128norm-running", "r128norm stats=running tensor-layout=chw"},
+    {"r128norm-frame", "r128norm stats=frame tensor-layout=chw"},
+  };
+  static const Element audio[] = {
+    {"r128norm-running", "r128norm"},
+    {"volume", "volume volume=0.5"},
+  };
+  int quick = argc > 1 && strcmp (argv[1], "--quick") == 0;
+
+  gst_init (&argc, &argv);
+  if (quick)
+    repetitions = 3;
+
+  measure ("rgba1080", "video/x-raw,format=RGBA,width=1920,height=1080,"
+      "framerate=30/1", 1920 * 1080 * 4, FALSE, rgba, G_N_ELEMENTS (rgba),
+      quick ? 16 : 48);
+  measure ("tensor3x1080x1920", "other/tensors,format=static,num_tensors=1,"
+      "types=float32,dimensions=1920:1080:3:1,framerate=30/1",
+      3 * 1080 * 1920 * 4, TRUE, tensor, G_N_ELEMENTS (tensor),
+      quick ? 8 : 24);
+  measure ("audio10ms", "audio/x-raw,format=F32LE,layout=interleaved,"
+      "rate=48000,channels=2", 480 * 2 * 4, TRUE, audio,
+      G_N_ELEMENTS (audio), quick ? 2000 : 20000);
+  return 0;
+}
