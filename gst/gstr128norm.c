@@ -2403,7 +2403,8 @@ gst_r128norm_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     /* a gap stays silence in the output format, and stays a gap */
     GstMapInfo map;
     if (gst_buffer_map (outbuf, &map, GST_MAP_WRITE)) {
-      memset (map.data, 0, map.size);
+      if (map.size > 0)         /* an empty buffer maps to NULL */
+        memset (map.data, 0, map.size);
       gst_buffer_unmap (outbuf, &map);
     }
     GST_BUFFER_FLAG_SET (outbuf, GST_BUFFER_FLAG_GAP);
