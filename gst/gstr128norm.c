@@ -2090,6 +2090,15 @@ describe_audio (GstBuffer * buffer, guint8 * data, gsize size,
 
   if (bpf == 0)
     return FALSE;
+  if (data == NULL) {
+    /* an empty buffer maps to NULL: no frames, and no arithmetic on NULL
+     * (UB, found by fuzzing); a meta that claims samples is still wrong */
+    GstAudioMeta *meta = gst_buffer_get_audio_meta (buffer);
+    memset (ch, 0, channels * sizeof *ch);
+    *frames = 0;
+    return GST_AUDIO_INFO_LAYOUT (info) == GST_AUDIO_LAYOUT_INTERLEAVED
+        || meta == NULL || meta->samples == 0;
+  }
   if (GST_AUDIO_INFO_LAYOUT (info) == GST_AUDIO_LAYOUT_INTERLEAVED) {
     *frames = size / bpf;
     for (c = 0; c < channels; c++) {
