@@ -208,28 +208,144 @@ broadcast_params (r128norm_packed_params *pp, const r128norm_affine *p)
   pp->nph = 1;
 }
 
+/* Horizontal sums of 64-bit and of 32-bit lanes. */
+AVX2 INLINE uint64_t
+hsum_epi64 (__m256i v)
+{
+  uint64_t t[4];
+  _mm256_storeu_si256 ((__m256i *) t, v);
+  return t[0] + t[1] + t[2] + t[3];
+}
+
+AVX2 INLINE uint64_t
+hsum_epu32 (__m256i v)
+{
+  uint32_t t[8];
+  uint64_t s = 0;
+  int j;
+  _mm256_storeu_si256 ((__m256i *) t, v);
+  for (j = 0; j < 8; j++)
+    s += t[j];
+  return s;
+}
+
+/* Contiguous u8: sums with vpsadbw, squares of 16-bit halves with
+ * vpmaddwd (32-bit partial sums flushed before they can wrap). */
 AVX2 static void
 stats_contig_u8 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
 {
-  r128norm_packed_params pp;
-  uint64_t sum = 0, sq = 0;
+  const uint8_t *s = in;
+  const __m256i zero = _mm256_setzero_si256 ();
+  __m256i sum = zero, sq = zero;
+  uint64_t total_sq = 0;
+  size_t i = 0, blocks = 0;
 
   if (clip->active) {
     c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8).stats_contig (in, n,
         clip, acc);
     return;
   }
-  pp.period = 1;
-  pp.nph = 1;
-  memset (pp.c, 0, sizeof pp.c);
-  memset (pp.a, 0, sizeof pp.a);
-  memset (pp.b, 0, sizeof pp.b);
-  /* rows of up to 2^40 samples keep the 64-bit sum of squares exact */
-  packed_u8_body (in, NULL, n, &pp, 1, 1, 0, &sum, &sq);
-  acc->n += n;
-  acc->sum += (int64_t) sum;
-  acc->sumsq += sq;
+  for (; i + 32 <= n; i += 32) {
+    __m256i x = _mm256_loadu_si256 ((const __m256i *) (s + i));
+    __m256i lo = _mm256_unpacklo_epi8 (x, zero);
+    __m256i hi = _mm256_unpackhi_epi8 (x, zero);
+    sum = _mm256_add_epi64 (sum, _mm256_sad_epu8 (x, zero));
+    sq = _mm256_add_epi32 (sq, _mm256_add_epi32 (_mm256_madd_epi16 (lo, lo),
+            _mm256_madd_epi16 (hi, hi)));
+    if (++blocks == U8_FLUSH) {
+      total_sq += hsum_epu32 (sq);
+      sq = zero;
+      blocks = 0;
+    }
+  }
+  total_sq += hsum_epu32 (sq);
+  acc->n += i;
+  acc->sum += (int64_t) hsum_epi64 (sum);
+  acc->sumsq += total_sq;
+  if (i < n)
+    c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8).stats_contig (s + i,
+        n - i, clip, acc);
+}
+
+/* Shuffle masks that gather 8 samples `step` bytes apart (step 2 to 4)
+ * from 16 + 16 bytes into the low 8 bytes. */
+static void
+gather_masks (ptrdiff_t step, __m128i *lo, __m128i *hi)
+{
+  int8_t mlo[16], mhi[16];
+  int j;
+
+  for (j = 0; j < 16; j++) {
+    int at = j * (int) step;
+    mlo[j] = (j < 8 && at < 16) ? (int8_t) at : (int8_t) -128;
+    mhi[j] = (j < 8 && at >= 16) ? (int8_t) (at - 16) : (int8_t) -128;
+  }
+  memcpy (lo, mlo, 16);
+  memcpy (hi, mhi, 16);
+}
+
+AVX2 INLINE __m128i
+gather8_u8 (const uint8_t *g, ptrdiff_t step, __m128i shuf_lo,
+    __m128i shuf_hi)
+{
+  __m128i xl = _mm_loadu_si128 ((const __m128i *) g), xh;
+
+  if (step == 4)
+    xh = _mm_loadu_si128 ((const __m128i *) (g + 16));
+  else if (step == 3)
+    xh = _mm_loadl_epi64 ((const __m128i *) (g + 16));
+  else
+    xh = _mm_setzero_si128 ();
+  return _mm_or_si128 (_mm_shuffle_epi8 (xl, shuf_lo),
+      _mm_shuffle_epi8 (xh, shuf_hi));
+}
+
+/* Strided u8 (step 2 to 4: one channel of packed pixels, where the packed
+ * path does not apply, e.g. RGB in, a planar tensor out).  A group of 8 is
+ * done here only while the next sample exists, so the bytes read past the
+ * group's last sample lie before it, within the row. */
+AVX2 static void
+stats_u8 (const void *in, ptrdiff_t step, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  const uint8_t *s = in;
+  __m128i shuf_lo, shuf_hi, sum = _mm_setzero_si128 (), sq = sum;
+  uint64_t total_sq = 0, t64[2];
+  uint32_t t32[4];
+  size_t i = 0, blocks = 0;
+  int j;
+
+  if (clip->active || step < 2 || step > 4) {
+    c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8).stats (in, step, n, clip,
+        acc);
+    return;
+  }
+  gather_masks (step, &shuf_lo, &shuf_hi);
+  for (; i + 8 < n; i += 8) {
+    __m128i x = gather8_u8 (s + (ptrdiff_t) i * step, step, shuf_lo,
+        shuf_hi);
+    __m128i x16 = _mm_cvtepu8_epi16 (x);
+    sum = _mm_add_epi64 (sum, _mm_sad_epu8 (x, _mm_setzero_si128 ()));
+    sq = _mm_add_epi32 (sq, _mm_madd_epi16 (x16, x16));
+    if (++blocks == U8_FLUSH) {
+      _mm_storeu_si128 ((__m128i *) t32, sq);
+      for (j = 0; j < 4; j++)
+        total_sq += t32[j];
+      sq = _mm_setzero_si128 ();
+      blocks = 0;
+    }
+  }
+  _mm_storeu_si128 ((__m128i *) t32, sq);
+  for (j = 0; j < 4; j++)
+    total_sq += t32[j];
+  _mm_storeu_si128 ((__m128i *) t64, sum);
+  acc->n += i;
+  acc->sum += (int64_t) (t64[0] + t64[1]);
+  acc->sumsq += total_sq;
+  if (i < n)
+    c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8).stats (s
+        + (ptrdiff_t) i * step, step, n - i, clip, acc);
 }
 
 AVX2 static uint64_t
@@ -278,9 +394,7 @@ apply_contig_u8_f32 (const void *in, void *out, size_t n,
 }
 
 /* Strided u8 in (step 2, 3 or 4: one channel of packed RGB/RGBA pixels)
- * to contiguous F32: 8 samples are gathered from 8 * step bytes with two
- * byte shuffles.  A group is done here only while the next sample exists,
- * so the bytes read past the group's last sample lie before it. */
+ * to contiguous F32: 8 samples gathered as in stats_u8. */
 AVX2 static uint64_t
 apply_u8_f32 (const void *in, ptrdiff_t in_step, void *out,
     ptrdiff_t out_step, size_t n, const r128norm_affine *p)
@@ -290,32 +404,16 @@ apply_u8_f32 (const void *in, ptrdiff_t in_step, void *out,
   const __m256 c = _mm256_set1_ps (p->cf), a = _mm256_set1_ps (p->af);
   const __m256 b = _mm256_set1_ps (p->bf), lo = _mm256_set1_ps (p->lof);
   const __m256 hi = _mm256_set1_ps (p->hif);
-  int8_t mlo[16], mhi[16];
   __m128i shuf_lo, shuf_hi;
   size_t i = 0;
-  int j;
 
   if (in_step < 2 || in_step > 4 || out_step != 4)
     return c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32).apply (in,
         in_step, out, out_step, n, p);
-  for (j = 0; j < 16; j++) {
-    int at = j * (int) in_step;
-    mlo[j] = (j < 8 && at < 16) ? (int8_t) at : (int8_t) -128;
-    mhi[j] = (j < 8 && at >= 16) ? (int8_t) (at - 16) : (int8_t) -128;
-  }
-  shuf_lo = _mm_loadu_si128 ((const __m128i *) mlo);
-  shuf_hi = _mm_loadu_si128 ((const __m128i *) mhi);
+  gather_masks (in_step, &shuf_lo, &shuf_hi);
   for (; i + 8 < n; i += 8) {
-    const uint8_t *g = s + (ptrdiff_t) i * in_step;
-    __m128i xl = _mm_loadu_si128 ((const __m128i *) g), xh, x8;
-    if (in_step == 4)
-      xh = _mm_loadu_si128 ((const __m128i *) (g + 16));
-    else if (in_step == 3)
-      xh = _mm_loadl_epi64 ((const __m128i *) (g + 16));
-    else
-      xh = _mm_setzero_si128 ();
-    x8 = _mm_or_si128 (_mm_shuffle_epi8 (xl, shuf_lo),
-        _mm_shuffle_epi8 (xh, shuf_hi));
+    __m128i x8 = gather8_u8 (s + (ptrdiff_t) i * in_step, in_step, shuf_lo,
+        shuf_hi);
     _mm256_storeu_ps (d + i, affine8_f32 (_mm256_cvtepu8_epi32 (x8), c, a,
             b, lo, hi));
   }
@@ -527,6 +625,7 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
     case R128NORM_FORMAT_U8:
     case R128NORM_FORMAT_U8_CENTERED:
       set->stats_contig = stats_contig_u8;
+      set->stats = stats_u8;
       any = 1;
       if (out == in) {
         set->apply_contig = apply_contig_u8_u8;

@@ -4,7 +4,8 @@
  * Kernels: random rows of many lengths (0 to 2 vectors, odd tails, the
  * 32-bit flush points), unaligned starts, in place and out of place,
  * random and extreme affine parameters, full-scale integers, NaN/Inf/-0
- * floats, strided u8 -> f32 with steps 2, 3, 4.
+ * floats, strided u8 statistics and u8 -> f32 with steps 1 to 5 (the
+ * kernels take 2 to 4).
  *   integer and float output: bit-identical to C (same steps, no FMA)
  *   integer statistics: exactly equal; float statistics within 1e-12
  *   relative of C (partial sums change the order of additions)
@@ -191,6 +192,18 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
         snprintf (what, sizeof what, "stats %s n=%zu clip=%d", name, n,
             clip.active);
         check (same_acc (&as, &ac, in == R128NORM_FORMAT_F32), what);
+      }
+      if (c.stats != s.stats) {
+        ptrdiff_t step = (ptrdiff_t) pick (1, 5);
+        size_t m = n > 20000 ? 20000 : n;
+        fill (in, in_buf, (m + 1) * (size_t) step + PAD);
+        memset (&ac, 0, sizeof ac);
+        memset (&as, 0, sizeof as);
+        c.stats (in_buf + off, step, m, &clip, &ac);
+        s.stats (in_buf + off, step, m, &clip, &as);
+        snprintf (what, sizeof what, "strided stats %s n=%zu step=%td clip=%d",
+            name, m, step, clip.active);
+        check (same_acc (&as, &ac, 0), what);
       }
       if (c.apply_contig != s.apply_contig) {
         uint8_t *src = in_buf + off * isz;
