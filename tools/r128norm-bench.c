@@ -7,7 +7,10 @@
  * repetition times one cycle of memcpy and one cycle of every configuration
  * in turn; the table shows medians over the repetitions.
  *
- *   r128norm-bench [--quick] [--workload rgba|i420|gray16|audio]
+ * Each stream has the targets of issue #6 (ratio to memcpy per mode); the
+ * row of the kernels AUTO picks says PASS or FAIL against them.
+ *
+ *   r128norm-bench [--quick] [--workload rgba|i420|gray16|tensor|rgb2chw|audio]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +34,12 @@ typedef struct {
   double duration;    /* seconds per buffer */
   double gamma, beta; /* the format's defaults from SPEC section 3 */
   void (*describe) (uint8_t *buf, r128norm_channel *ch);
+  /* out of place: the output format, bytes and layout (NULL: in place);
+   * memcpy then copies the output's bytes */
+  r128norm_format out_format;
+  size_t out_bytes;
+  void (*describe_out) (uint8_t *buf, r128norm_channel *ch);
+  double target[3];   /* issue #6: frozen, running, frame; 0: none */
 } workload;
 
 static r128norm_channel
@@ -65,6 +74,23 @@ describe_gray16 (uint8_t *buf, r128norm_channel *ch)
   ch[0] = plane (buf, 2, 640 * 2, 640, 512);
 }
 
+/* A 3x1080x1920 F32 planar tensor (chw), one plane per channel. */
+static void
+describe_tensor (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + (size_t) c * 1920 * 1080 * 4, 4, 1920 * 4, 1920,
+        1080);
+}
+
+/* 1920x1080 RGB u8 in, a 3x1080x1920 F32 chw tensor out. */
+static void
+describe_rgb (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + c, 3, 1920 * 3, 1920, 1080);
+}
+
 /* 10 ms of 48 kHz stereo F32, interleaved: one row of 480 frames. */
 static void
 describe_audio (uint8_t *buf, r128norm_channel *ch)
@@ -74,18 +100,26 @@ describe_audio (uint8_t *buf, r128norm_channel *ch)
 }
 
 static const workload workloads[] = {
-  { "rgba", "1920x1080 RGBA u8, 3 channels step 4, alpha untouched",
+  { "rgba", "1920x1080 RGBA u8 in place, 3 channels step 4, alpha untouched",
     R128NORM_FORMAT_U8, 3, 1920 * 1080 * 4, 1 / 30.0, 0.2, 0.5,
-    describe_rgba },
-  { "i420", "1920x1080 I420 u8, Y + U, V at 960x540",
+    describe_rgba, R128NORM_FORMAT_U8, 0, NULL, { 1.25, 1.5, 2.0 } },
+  { "i420", "1920x1080 I420 u8 in place, Y + U, V at 960x540",
     R128NORM_FORMAT_U8, 3, 1920 * 1080 * 3 / 2, 1 / 30.0, 0.2, 0.5,
-    describe_i420 },
-  { "gray16", "640x512 GRAY16 (u16), 1 channel",
+    describe_i420, R128NORM_FORMAT_U8, 0, NULL, { 1.25, 1.5, 2.0 } },
+  { "gray16", "640x512 GRAY16 (u16) in place, 1 channel (fits in cache)",
     R128NORM_FORMAT_U16, 1, 640 * 512 * 2, 1 / 30.0, 0.2, 0.5,
-    describe_gray16 },
-  { "audio", "48 kHz stereo f32 interleaved, 480 frames (10 ms)",
+    describe_gray16, R128NORM_FORMAT_U16, 0, NULL, { 1.5, 2.0, 2.5 } },
+  { "tensor", "3x1080x1920 f32 planar tensor in place",
+    R128NORM_FORMAT_F32, 3, 3 * 1920 * 1080 * 4, 1 / 30.0, 1.0, 0.0,
+    describe_tensor, R128NORM_FORMAT_F32, 0, NULL, { 1.25, 1.5, 2.0 } },
+  { "rgb2chw", "1920x1080 RGB u8 -> 3x1080x1920 f32 chw tensor (memcpy: "
+    "output bytes)",
+    R128NORM_FORMAT_U8, 3, 1920 * 1080 * 3, 1 / 30.0, 1.0, 0.0,
+    describe_rgb, R128NORM_FORMAT_F32, 3 * 1920 * 1080 * 4, describe_tensor,
+    { 1.5, 1.75, 2.25 } },
+  { "audio", "48 kHz stereo f32 interleaved in place, 480 frames (10 ms)",
     R128NORM_FORMAT_F32, 2, 480 * 2 * 4, 0.010, 0.1, 0.0,
-    describe_audio },
+    describe_audio, R128NORM_FORMAT_F32, 0, NULL, { 0, 0, 0 } },
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
 
@@ -105,8 +139,10 @@ static const struct {
 } kernel_sets[] = {
   { "c", R128NORM_KERNELS_C },
   { "orc", R128NORM_KERNELS_ORC },
+  { "auto", R128NORM_KERNELS_AUTO },
 };
-#define N_KERNEL_SETS 2
+#define N_KERNEL_SETS 3
+#define AUTO_SET 2
 #define N_CONFIGS (N_KERNEL_SETS * N_MODES)
 
 static double
@@ -140,7 +176,9 @@ fill (const workload *w, uint8_t *buf, uint32_t seed)
 
   for (i = 0; i < w->bytes / r128norm_format_size (w->format); i++) {
     s = s * 1664525u + 1013904223u;
-    if (w->format == R128NORM_FORMAT_U8) {
+    if (w->format == R128NORM_FORMAT_U8 && w->out_format != w->format) {
+      buf[i] = (s >> 24);       /* a camera frame into a model */
+    } else if (w->format == R128NORM_FORMAT_U8) {
       buf[i] = 40 + (s >> 24) % 80;
     } else if (w->format == R128NORM_FORMAT_U16) {
       uint16_t v = 30000 + (s >> 16) % 1000;
@@ -166,7 +204,7 @@ make_state (const workload *w, r128norm_stats_mode mode,
   cfg.n_gamma = 1;
   cfg.beta = &w->beta;
   cfg.n_beta = 1;
-  if (!st || r128norm_set_formats (st, w->format, w->format)
+  if (!st || r128norm_set_formats (st, w->format, w->out_format)
       || r128norm_set_kernels (st, kernels)
       || ((err = r128norm_set_config (st, &cfg))
           && err != R128NORM_ERROR_NO_CHANGE)) {
@@ -176,23 +214,34 @@ make_state (const workload *w, r128norm_stats_mode mode,
   return st;
 }
 
-/* Seconds for one cycle through the pool: memcpy when st is NULL. */
-static double
-cycle (const workload *w, r128norm_state *st, uint8_t *pool, uint8_t *dst,
-    size_t n)
+static size_t
+out_bytes (const workload *w)
 {
-  r128norm_channel ch[MAX_CHANNELS];
+  return w->describe_out ? w->out_bytes : w->bytes;
+}
+
+/* Seconds for one cycle through the pool: memcpy of the output's bytes
+ * (from the output pool into dst) when st is NULL. */
+static double
+cycle (const workload *w, r128norm_state *st, uint8_t *pool, uint8_t *opool,
+    uint8_t *dst, size_t n)
+{
+  r128norm_channel ch[MAX_CHANNELS], och[MAX_CHANNELS];
   double t0 = now ();
   size_t i;
 
   for (i = 0; i < n; i++) {
     uint8_t *buf = pool + i * w->bytes;
     if (!st) {
-      memcpy (dst + i * w->bytes, buf, w->bytes);
+      memcpy (dst + i * out_bytes (w), w->describe_out
+          ? opool + i * out_bytes (w) : buf, out_bytes (w));
       continue;
     }
     w->describe (buf, ch);
-    if (r128norm_process (st, ch, NULL, w->duration) != R128NORM_SUCCESS) {
+    if (w->describe_out)
+      w->describe_out (opool + i * out_bytes (w), och);
+    if (r128norm_process (st, ch, w->describe_out ? och : NULL,
+            w->duration) != R128NORM_SUCCESS) {
       fprintf (stderr, "r128norm-bench: process failed on %s\n", w->name);
       exit (1);
     }
@@ -204,7 +253,8 @@ cycle (const workload *w, r128norm_state *st, uint8_t *pool, uint8_t *dst,
 static size_t
 pool_buffers (const workload *w)
 {
-  size_t n = POOL_MIN_BYTES / w->bytes + 1;
+  size_t big = w->bytes > out_bytes (w) ? w->bytes : out_bytes (w);
+  size_t n = POOL_MIN_BYTES / big + 1;
   return n < POOL_MIN_BUFFERS ? POOL_MIN_BUFFERS : n;
 }
 
@@ -214,18 +264,22 @@ run (const workload *w, int reps)
   size_t n = pool_buffers (w), i;
   r128norm_state *st[N_CONFIGS];
   double t[N_CONFIGS + 1][REPS], ms[N_CONFIGS + 1];
-  uint8_t *pool, *dst;
+  uint8_t *pool, *opool = NULL, *dst;
   int c, r;
 
   pool = malloc (n * w->bytes);
-  dst = malloc (n * w->bytes);
-  if (!pool || !dst) {
+  dst = malloc (n * out_bytes (w));
+  if (w->describe_out)
+    opool = malloc (n * out_bytes (w));
+  if (!pool || !dst || (w->describe_out && !opool)) {
     fprintf (stderr, "r128norm-bench: out of memory\n");
     exit (1);
   }
   for (i = 0; i < n; i++)
     fill (w, pool + i * w->bytes, (uint32_t) i);
-  memset (dst, 0, n * w->bytes);
+  memset (dst, 0, n * out_bytes (w));
+  if (opool)
+    memset (opool, 0, n * out_bytes (w));
 
   /* config c: kernel set c / N_MODES, mode c % N_MODES; slot N_CONFIGS is
    * memcpy.  One untimed cycle each seeds the statistics. */
@@ -233,13 +287,13 @@ run (const workload *w, int reps)
     st[c] = make_state (w, modes[c % N_MODES].mode,
         kernel_sets[c / N_MODES].kernels);
   for (c = 0; c < N_CONFIGS; c++)
-    cycle (w, st[c], pool, dst, n);
-  cycle (w, NULL, pool, dst, n);
+    cycle (w, st[c], pool, opool, dst, n);
+  cycle (w, NULL, pool, opool, dst, n);
 
   for (r = 0; r < reps; r++) {
-    t[N_CONFIGS][r] = cycle (w, NULL, pool, dst, n);
+    t[N_CONFIGS][r] = cycle (w, NULL, pool, opool, dst, n);
     for (c = 0; c < N_CONFIGS; c++)
-      t[c][r] = cycle (w, st[c], pool, dst, n);
+      t[c][r] = cycle (w, st[c], pool, opool, dst, n);
   }
   for (c = 0; c <= N_CONFIGS; c++)
     ms[c] = median (t[c], reps) * 1e3 / (double) n;
@@ -248,7 +302,16 @@ run (const workload *w, int reps)
     printf ("| %-7s | %-6s | %-8s | %9.4g |", w->name, kernel_sets[k].name,
         r128norm_get_kernel_name (st[k * N_MODES]), ms[N_CONFIGS]);
     for (c = k * N_MODES; c < (k + 1) * N_MODES; c++)
-      printf (" %9.4g | %5.1f |", ms[c], ms[c] / ms[N_CONFIGS]);
+      printf (" %9.4g | %5.2f |", ms[c], ms[c] / ms[N_CONFIGS]);
+    if (k == AUTO_SET && w->target[0] > 0) {
+      printf (" %.2f/%.2f/%.2f |", w->target[0], w->target[1], w->target[2]);
+      for (int m = 0; m < N_MODES; m++)
+        printf (" %s", ms[k * N_MODES + m] / ms[N_CONFIGS] <= w->target[m]
+            ? "PASS" : "FAIL");
+      printf (" |");
+    } else {
+      printf ("                |                |");
+    }
     printf ("\n");
   }
   fflush (stdout);
@@ -256,6 +319,7 @@ run (const workload *w, int reps)
   for (c = 0; c < N_CONFIGS; c++)
     r128norm_destroy (&st[c]);
   free (pool);
+  free (opool);
   free (dst);
 }
 
@@ -298,8 +362,9 @@ main (int argc, char **argv)
   }
 
   r128norm_get_version (&major, &minor, &patch);
-  printf ("r128norm %d.%d.%d: ms per buffer in place (median of %d "
-      "repetitions) and x = ratio to memcpy of the same bytes\n\n",
+  printf ("r128norm %d.%d.%d: ms per buffer (median of %d repetitions) "
+      "and x = ratio to memcpy of the same bytes; targets of issue #6 for "
+      "frozen/running/frame, judged on the auto row\n\n",
       major, minor, patch, reps);
   for (size_t i = 0; i < N_WORKLOADS; i++)
     if (!only || !strcmp (only, workloads[i].name))
@@ -310,9 +375,11 @@ main (int argc, char **argv)
       "memcpy");
   for (int m = 0; m < N_MODES; m++)
     printf (" %9s |   x   |", modes[m].name);
+  printf (" target x       | verdict        |");
   printf ("\n|---------|--------|----------|----------:|");
   for (int m = 0; m < N_MODES; m++)
     printf ("----------:|------:|");
+  printf ("----------------|----------------|");
   printf ("\n");
   for (size_t i = 0; i < N_WORKLOADS; i++)
     if (!only || !strcmp (only, workloads[i].name))
