@@ -134,6 +134,29 @@ def main():
     check(lines["audio out"].endswith("(-20.2 dBFS)"),
           "audio out: -20 dBFS RMS less epsilon's share (-20.2)")
 
+    # The "what changed" line repeats numbers of the lines above.
+    m = re.search(r"^what changed: +blue cast B-R %s -> %s \(running\), "
+                  r"spread %s -> %s, flicker %s -> %s \(frame only\); "
+                  r"audio DC %s -> %s, %s -> %s dBFS$" % ((num,) * 10),
+                  r.stdout, re.M)
+    check(m is not None, "summary has a 'what changed' line")
+    if m:
+        g = [float(x) for x in m.groups()]
+        vi, vr = video_line("video in"), video_line("video running")
+        vf = video_line("video frame")
+        want = [vi[2] - vi[0], vr[2] - vr[0], vi[3], vr[3], vi[5], vf[5]]
+        for i, (a, b) in enumerate(zip(g[:6], want)):
+            check(abs(a - b) <= (0.00011 if i >= 4 else 0.0011),
+                  "what changed field %d: %g vs %g" % (i, a, b))
+        check(g[0] > 0.1 and abs(g[1]) < 0.02,
+              "the blue cast is there before and gone after")
+        ai = re.search(r"mean L/R %s/.*\(%s dBFS\)" % (num, num),
+                       lines["audio in"]).groups()
+        ao = re.search(r"mean L/R %s/.*\(%s dBFS\)" % (num, num),
+                       lines["audio out"]).groups()
+        check(g[6:] == [float(ai[0]), float(ao[0]), float(ai[1]),
+                        float(ao[1])], "what changed: the audio numbers")
+
     if FAILED:
         print("%d checks failed" % len(FAILED))
         sys.exit(1)
