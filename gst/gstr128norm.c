@@ -420,8 +420,9 @@ gst_r128norm_class_init (GstR128NormClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Running-statistics normalizer", "Filter/Effect/Audio/Video",
-      "Normalizes audio and video per channel with running mean and variance: "
+      "Running-statistics normalizer", "Filter/Effect/Audio/Video/Tensor",
+      "Normalizes audio, video and tensors per channel with running mean and "
+      "variance: "
       "(x - mean) / sqrt(var + epsilon) * gamma + beta",
       "r128norm developers");
 
@@ -1882,7 +1883,10 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
   GstClockTime timestamp = GST_BUFFER_PTS (buffer);
   gboolean changed, reset;
 
-  if (GST_CLOCK_TIME_IS_VALID (timestamp)) {
+  /* a segment in another format (bytes, or none after a flush) has no
+   * stream time; asking for one is a g_critical (found by fuzzing) */
+  if (GST_CLOCK_TIME_IS_VALID (timestamp)
+      && trans->segment.format == GST_FORMAT_TIME) {
     GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment,
         GST_FORMAT_TIME, timestamp);
     if (GST_CLOCK_TIME_IS_VALID (stream_time))
@@ -1957,6 +1961,8 @@ post_diagnostics (GstR128Norm * self)
   GValue histogram = G_VALUE_INIT;
   gdouble *rm = g_newa (gdouble, self->channels);
   gdouble *rv = g_newa (gdouble, self->channels);
+  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
   guint c, b;
 
   r128norm_get_running (self->norm, rm, rv, self->channels);
@@ -1988,14 +1994,18 @@ post_diagnostics (GstR128Norm * self)
     gst_value_array_append_and_take_value (&histogram, &bins);
   }
 
+  /* stream and running time exist in a TIME segment only */
+  if (trans->segment.format == GST_FORMAT_TIME) {
+    stream_time = gst_segment_to_stream_time (&trans->segment,
+        GST_FORMAT_TIME, self->diag_start);
+    running_time = gst_segment_to_running_time (&trans->segment,
+        GST_FORMAT_TIME, self->diag_start);
+  }
   s = gst_structure_new ("r128norm",
       "timestamp", G_TYPE_UINT64, self->diag_start,
-      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (&trans->segment,
-          GST_FORMAT_TIME, self->diag_start),
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
-          self->diag_start), "duration", G_TYPE_UINT64, self->diag_duration,
-      NULL);
+      "stream-time", G_TYPE_UINT64, stream_time,
+      "running-time", G_TYPE_UINT64, running_time,
+      "duration", G_TYPE_UINT64, self->diag_duration, NULL);
   gst_structure_take_value (s, "mean", &mean);
   gst_structure_take_value (s, "stddev", &stddev);
   gst_structure_take_value (s, "running-mean", &run_mean);
@@ -2431,5 +2441,5 @@ plugin_init (GstPlugin * plugin)
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, r128norm,
-    "Normalization of audio and video with running statistics",
+    "Normalization of audio, video and tensors with running statistics",
     plugin_init, VERSION, "LGPL", PACKAGE_NAME, PACKAGE_ORIGIN)
