@@ -56,6 +56,14 @@ affine8_u8 (__m256i x, __m256 c, __m256 a, __m256 b, __m256 top)
   return _mm256_cvttps_epi32 (v);
 }
 
+/* The fixed-point form: (x * fa + fb) >> shift, saturated by the packs. */
+AVX2 INLINE __m256i
+fixed8_u8 (__m256i x, __m256i fa, __m256i fb, __m128i shift)
+{
+  return _mm256_sra_epi32 (_mm256_add_epi32 (_mm256_mullo_epi32 (x, fa), fb),
+      shift);
+}
+
 /* 4 x 8 int32 in [-2^31, 2^31) to 32 saturated bytes, in order */
 AVX2 INLINE __m256i
 pack32_u8 (__m256i i0, __m256i i1, __m256i i2, __m256i i3)
@@ -89,19 +97,26 @@ flush_u8 (__m256i s, __m256i q, unsigned h, unsigned period,
 AVX2 INLINE void
 packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
     const r128norm_packed_params *pp, const int NPH, const int SUM,
-    const int APPLY, uint64_t *sums, uint64_t *sq)
+    const int APPLY, const int FIXED, uint64_t *sums, uint64_t *sq)
 {
   const unsigned U = NPH == 3 ? 12 : 4;
   const __m256 top = _mm256_set1_ps (255.5f);
+  const __m128i shift = _mm_cvtsi32_si128 (pp->shift);
   __m256 c[4], a[4], b[4];
+  __m256i fa[4], fb[4];
   __m256i s[4], q[4];
   size_t pos = 0, blocks = 0;
   unsigned h;
 
   for (h = 0; h < (unsigned) NPH; h++) {
-    c[h] = _mm256_loadu_ps (pp->c[h]);
-    a[h] = _mm256_loadu_ps (pp->a[h]);
-    b[h] = _mm256_loadu_ps (pp->b[h]);
+    if (FIXED) {
+      fa[h] = _mm256_loadu_si256 ((const __m256i *) pp->fa[h]);
+      fb[h] = _mm256_loadu_si256 ((const __m256i *) pp->fb[h]);
+    } else {
+      c[h] = _mm256_loadu_ps (pp->c[h]);
+      a[h] = _mm256_loadu_ps (pp->a[h]);
+      b[h] = _mm256_loadu_ps (pp->b[h]);
+    }
     s[h] = q[h] = _mm256_setzero_si256 ();
   }
   while (pos + 8 * U <= bytes) {
@@ -117,7 +132,10 @@ packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
           q[(k + t) % NPH] = _mm256_add_epi32 (q[(k + t) % NPH],
               _mm256_madd_epi16 (x[t], x[t]));
         }
-        if (APPLY)
+        if (APPLY && FIXED)
+          y[t] = fixed8_u8 (x[t], fa[(k + t) % NPH], fb[(k + t) % NPH],
+              shift);
+        else if (APPLY)
           y[t] = affine8_u8 (x[t], c[(k + t) % NPH], a[(k + t) % NPH],
               b[(k + t) % NPH], top);
       }
@@ -145,7 +163,11 @@ packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
       sums[pos % pp->period] += x;
       sq[pos % pp->period] += x * x;
     }
-    if (APPLY) {
+    if (APPLY && FIXED) {
+      int32_t v = (int32_t) x * pp->fa[g][j] + pp->fb[g][j];
+      v >>= pp->shift;          /* arithmetic, as vpsrad */
+      dst[pos] = (uint8_t) (v < 0 ? 0 : v > 255 ? 255 : v);
+    } else if (APPLY) {
       float v = ((float) x - pp->c[g][j]) * pp->a[g][j] + pp->b[g][j];
       v = v < 0.0f ? 0.0f : v;
       v = v > 255.0f ? 255.0f : v;
@@ -160,12 +182,16 @@ packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
       const r128norm_packed_params *pp, int sum, int apply,               \
       uint64_t *sums, uint64_t *sq)                                       \
   {                                                                       \
-    if (sum && apply)                                                     \
-      packed_u8_body (row, row, bytes, pp, NPH, 1, 1, sums, sq);               \
+    if (sum && apply && pp->shift)                                        \
+      packed_u8_body (row, row, bytes, pp, NPH, 1, 1, 1, sums, sq);       \
+    else if (sum && apply)                                                \
+      packed_u8_body (row, row, bytes, pp, NPH, 1, 1, 0, sums, sq);       \
     else if (sum)                                                         \
-      packed_u8_body (row, row, bytes, pp, NPH, 1, 0, sums, sq);               \
+      packed_u8_body (row, row, bytes, pp, NPH, 1, 0, 0, sums, sq);       \
+    else if (apply && pp->shift)                                          \
+      packed_u8_body (row, row, bytes, pp, NPH, 0, 1, 1, sums, sq);       \
     else if (apply)                                                       \
-      packed_u8_body (row, row, bytes, pp, NPH, 0, 1, sums, sq);               \
+      packed_u8_body (row, row, bytes, pp, NPH, 0, 1, 0, sums, sq);       \
   }
 
 DEFINE_PACKED (1)
@@ -356,7 +382,11 @@ apply_contig_u8_u8 (const void *in, void *out, size_t n,
   uint64_t dummy = 0;
 
   broadcast_params (&pp, p);
-  packed_u8_body (in, out, n, &pp, 1, 0, 1, &dummy, &dummy);
+  r128norm_packed_fixed (&pp);
+  if (pp.shift)
+    packed_u8_body (in, out, n, &pp, 1, 0, 1, 1, &dummy, &dummy);
+  else
+    packed_u8_body (in, out, n, &pp, 1, 0, 1, 0, &dummy, &dummy);
   return 0;
 }
 

@@ -6,6 +6,7 @@
  * padding) get identity parameters: (x - 0) * 1 + 0 reproduces every byte
  * exactly, so they are read and written back unchanged.  The layout is
  * recognized once and cached; the per-buffer check compares a few fields. */
+#include <math.h>
 #include <string.h>
 
 #include "r128norm_simd.h"
@@ -20,6 +21,37 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
   if (enable && in == out && (in == R128NORM_FORMAT_U8
           || in == R128NORM_FORMAT_U8_CENTERED))
     pk->fn = r128norm_packed_u8_x86 ();
+}
+
+void
+r128norm_packed_fixed (r128norm_packed_params *pp)
+{
+  int shift;
+  unsigned h, j;
+
+  /* (x - c) * a + b + 0.5 = x * fa + fb with fa = a 2^s and
+   * fb = (b + 0.5) 2^s - c fa: c is an integer, so the error is
+   * |x - c| 2^-(s+1) + 2^-s, tiny wherever the result does not saturate */
+  for (shift = 22; shift >= 8; shift--) {
+    int fits = 1;
+    for (h = 0; h < pp->nph && fits; h++)
+      for (j = 0; j < 8 && fits; j++) {
+        double c = pp->c[h][j];
+        double fa = nearbyint (ldexp (pp->a[h][j], shift));
+        double fb = floor (ldexp (pp->b[h][j] + 0.5, shift)) - c * fa;
+        fits = c == floor (c) && fabs (fb) < 2147483647.0
+            && fabs (fb + 255.0 * fa) < 2147483647.0;
+        if (fits) {
+          pp->fa[h][j] = (int32_t) fa;
+          pp->fb[h][j] = (int32_t) fb;
+        }
+      }
+    if (fits) {
+      pp->shift = shift;
+      return;
+    }
+  }
+  pp->shift = 0;
 }
 
 static int
@@ -124,6 +156,7 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
         pp->a[h][j] = ch < 0 ? 1.0f : affine[ch].af;
         pp->b[h][j] = ch < 0 ? 0.0f : affine[ch].bf;
       }
+    r128norm_packed_fixed (pp);
   }
   memset (sums, 0, sizeof sums);
   memset (sq, 0, sizeof sq);

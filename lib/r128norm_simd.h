@@ -12,11 +12,24 @@
 #define R128NORM_PACKED_MAX_PERIOD 32
 
 /* Per-lane parameters of a packed row, as NPH distinct vectors of 8
- * floats: the 8-byte group k of the row uses vector k % nph. */
+ * floats: the 8-byte group k of the row uses vector k % nph.  When shift
+ * is not 0 the kernels use the fixed-point form of the same map,
+ * y = (x * fa + fb) >> shift, made by r128norm_packed_fixed(). */
 typedef struct r128norm_packed_params {
   float c[4][8], a[4][8], b[4][8];
+  int32_t fa[4][8], fb[4][8];
+  int shift;
   unsigned period, nph;
 } r128norm_packed_params;
+
+/* Fills fa, fb and shift from c, a, b for u8 -> u8: (x - c) * a + b + 0.5
+ * scaled by 2^shift, with the largest shift (up to 22) at which
+ * x * fa + fb fits 31 bits for every x in [0, 255]; its floor is the
+ * rounded result, within about 2^-15 of the float map's value wherever
+ * the output does not saturate (so 1 LSB at most, and different from the
+ * C kernel only next to a rounding tie).  shift = 0 (float kernels) when
+ * no shift of at least 8 fits or c is not an integer. */
+void r128norm_packed_fixed (r128norm_packed_params *pp);
 
 /* One packed row of `bytes` bytes: sums += per-lane sums, sq += per-lane
  * sums of squares (lane = byte index % period) when sum is set; normalizes

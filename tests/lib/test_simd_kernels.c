@@ -6,7 +6,10 @@
  * random and extreme affine parameters, full-scale integers, NaN/Inf/-0
  * floats, strided u8 statistics and u8 -> f32 with steps 1 to 5 (the
  * kernels take 2 to 4).
- *   integer and float output: bit-identical to C (same steps, no FMA)
+ *   float output, u16 output: bit-identical to C (same steps, no FMA)
+ *   u8 -> u8 output: fixed point, so within 1 LSB of C, and different only
+ *   where C's exact value lies within 2^-12 of a rounding tie (through the
+ *   library: within 1 LSB, for at most 2 input values a lane)
  *   integer statistics: exactly equal; float statistics within 1e-12
  *   relative of C (partial sums change the order of additions)
  *
@@ -134,6 +137,69 @@ fill (r128norm_format f, uint8_t *buf, size_t n)
   }
 }
 
+static size_t differing_bytes, compared_bytes;
+
+/* Packed u8 output through the library: every byte within 1 of C's; a
+ * byte that differs is a (lane, input value) pair next to a rounding tie,
+ * so it differs wherever that pair occurs, and few pairs do (2 a lane). */
+static int
+close_packed (const uint8_t *a, const uint8_t *b, const uint8_t *orig,
+    size_t n, size_t row, unsigned step)
+{
+  static unsigned char seen[32][256];
+  size_t i, diff = 0, pairs = 0;
+
+  memset (seen, 0, sizeof seen);
+  for (i = 0; i < n; i++) {
+    int d = (int) a[i] - (int) b[i];
+    unsigned lane = (unsigned) ((i % row) % step);
+    if (d < -1 || d > 1)
+      return 0;
+    if (d != 0) {
+      diff++;
+      pairs += !seen[lane][orig[i]];
+      seen[lane][orig[i]] = 1;
+    }
+  }
+  differing_bytes += diff;
+  compared_bytes += n;
+  return pairs <= 2 * step;
+}
+
+/* Where the fixed-point u8 kernel may round differently from C: the exact
+ * value of C's map lies within 2^-12 of a tie (its own float error and
+ * the fixed point's are both below 2^-14 of 256). */
+static int
+near_tie (unsigned x, const r128norm_affine *p)
+{
+  double v = ((double) x - p->cf) * p->af + p->bf;
+  return fabs (v - floor (v) - 0.5) <= ldexp (1.0, -12);
+}
+
+/* u8 -> u8 kernel output: C and SIMD differ by at most 1, and only near
+ * ties; nothing outside [at, at + n) is touched. */
+static int
+check_u8_kernel (const uint8_t *src, size_t at, size_t n, size_t total,
+    const r128norm_affine *p)
+{
+  size_t i, diff = 0;
+
+  if (memcmp (c_out, s_out, at) || memcmp (c_out + at + n, s_out + at + n,
+          total - at - n))
+    return 0;
+  for (i = 0; i < n; i++) {
+    int d = (int) c_out[at + i] - (int) s_out[at + i];
+    if (d == 0)
+      continue;
+    if (d < -1 || d > 1 || !near_tie (src[i], p))
+      return 0;
+    diff++;
+  }
+  differing_bytes += diff;
+  compared_bytes += n;
+  return 1;
+}
+
 static int
 same_acc (const r128norm_acc *a, const r128norm_acc *b, int is_float)
 {
@@ -220,8 +286,10 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
         }
         snprintf (what, sizeof what, "apply %s n=%zu inplace=%d a=%g c=%g",
             name, n, inplace, p.a, p.c);
-        check (nc == ns && !memcmp (c_out, s_out, (n + PAD) * osz + 64),
-            what);
+        check (nc == ns && (out == R128NORM_FORMAT_U8
+                ? check_u8_kernel (src, inplace ? off : ooff, n,
+                    (n + PAD) * osz + 64, &p)
+                : !memcmp (c_out, s_out, (n + PAD) * osz + 64)), what);
       }
       if (c.apply != s.apply) {
         ptrdiff_t step = (ptrdiff_t) pick (1, 5);
@@ -335,7 +403,7 @@ test_packed (int iter)
     snprintf (what, sizeof what, "packed iter %d buffer %u: step %u C %u "
         "w %zu h %zu neg %d mode %d clip %g diag %d %s", iter, b, step, C, w,
         h, neg, (int) mode, clip_sigma, diag, r128norm_get_kernel_name (ss));
-    check (!memcmp (bc, bs, bytes), what);
+    check (close_packed (bc, bs, orig, bytes, row, step), what);
     /* bytes no channel describes are unchanged */
     {
       int touched[32] = { 0 }, ok = 1;
@@ -396,6 +464,8 @@ main (int argc, char **argv)
   for (i = 0; i < 3000; i++)
     test_packed (i);
 
+  printf ("u8 output: %zu of %zu bytes differ from C by 1\n",
+      differing_bytes, compared_bytes);
   printf ("%d checks, %d failures\n", checks, failures);
   free (in_buf);
   free (c_out);
