@@ -33,12 +33,20 @@ r128norm_packed_fixed (r128norm_packed_params *pp)
    * fb = (b + 0.5) 2^s - c fa: c is an integer, so the error is
    * |x - c| 2^-(s+1) + 2^-s, tiny wherever the result does not saturate */
   for (shift = 22; shift >= 8; shift--) {
+    const double scale = (double) (1 << shift);
     int fits = 1;
     for (h = 0; h < pp->nph && fits; h++)
       for (j = 0; j < 8 && fits; j++) {
-        double c = pp->c[h][j];
-        double fa = nearbyint (ldexp (pp->a[h][j], shift));
-        double fb = floor (ldexp (pp->b[h][j] + 0.5, shift)) - c * fa;
+        double c = pp->c[h][j], fa, fb;
+        if (j > 0 && c == pp->c[h][j - 1] && pp->a[h][j] == pp->a[h][j - 1]
+            && pp->b[h][j] == pp->b[h][j - 1]) {
+          /* the same lane parameters (every lane of a contiguous row) */
+          pp->fa[h][j] = pp->fa[h][j - 1];
+          pp->fb[h][j] = pp->fb[h][j - 1];
+          continue;
+        }
+        fa = nearbyint (pp->a[h][j] * scale);
+        fb = floor ((pp->b[h][j] + 0.5) * scale) - c * fa;
         fits = c == floor (c) && fabs (fb) < 2147483647.0
             && fabs (fb + 255.0 * fa) < 2147483647.0;
         if (fits) {
