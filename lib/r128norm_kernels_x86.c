@@ -164,7 +164,11 @@ packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
       sq[pos % pp->period] += x * x;
     }
     if (APPLY && FIXED) {
-      int32_t v = (int32_t) x * pp->fa[g][j] + pp->fb[g][j];
+      /* wrapping 32-bit arithmetic, as vpmulld/vpaddd: x * fa alone may
+       * pass 2^31 (signed overflow, UB in C; found by fuzzing) while the
+       * sum fits, which r128norm_packed_fixed() guarantees */
+      int32_t v = (int32_t) ((uint32_t) x * (uint32_t) pp->fa[g][j]
+          + (uint32_t) pp->fb[g][j]);
       v >>= pp->shift;          /* arithmetic, as vpsrad */
       dst[pos] = (uint8_t) (v < 0 ? 0 : v > 255 ? 255 : v);
     } else if (APPLY) {
