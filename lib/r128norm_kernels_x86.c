@@ -81,14 +81,14 @@ flush_u8 (__m256i s, __m256i q, unsigned h, unsigned period,
     uint64_t *sums, uint64_t *sq)
 {
   uint32_t vs[8], vq[8];
-  unsigned j;
+  unsigned j, lane = (8 * h) % period;
 
   _mm256_storeu_si256 ((__m256i *) vs, s);
   _mm256_storeu_si256 ((__m256i *) vq, q);
   for (j = 0; j < 8; j++) {
-    unsigned lane = (8 * h + j) % period;
     sums[lane] += vs[j];
     sq[lane] += vq[j];
+    lane = lane + 1 == period ? 0 : lane + 1;
   }
 }
 
@@ -119,12 +119,26 @@ packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
     }
     s[h] = q[h] = _mm256_setzero_si256 ();
   }
-  while (pos + 8 * U <= bytes) {
+  /* the last, partial unit goes through a zero-padded copy: zeros add
+   * nothing to the sums, and only the row's bytes are copied back */
+  while (pos < bytes) {
+    uint8_t tmp[96];
+    const uint8_t *sp = src + pos;
+    uint8_t *dp = dst + pos;
     unsigned k;
+    int last = pos + 8 * U > bytes;
+    if (last) {
+      memset (tmp, 0, sizeof tmp);
+      memcpy (tmp, sp, bytes - pos);
+      sp = dp = tmp;
+    }
+    /* unrolled, so that the phases are constants and x, y registers */
+#pragma GCC unroll 12
     for (k = 0; k < U; k += 4) {
-      const uint8_t *p = src + pos + 8 * k;
+      const uint8_t *p = sp + 8 * k;
       __m256i x[4], y[4];
       unsigned t;
+#pragma GCC unroll 4
       for (t = 0; t < 4; t++) {
         x[t] = load8_u8 (p + 8 * t);
         if (SUM) {
@@ -140,8 +154,13 @@ packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
               b[(k + t) % NPH], top);
       }
       if (APPLY)
-        _mm256_storeu_si256 ((__m256i *) (dst + pos + 8 * k),
+        _mm256_storeu_si256 ((__m256i *) (dp + 8 * k),
             pack32_u8 (y[0], y[1], y[2], y[3]));
+    }
+    if (last) {
+      if (APPLY)
+        memcpy (dst + pos, tmp, bytes - pos);
+      break;
     }
     pos += 8 * U;
     if (SUM && ++blocks == U8_FLUSH) {
@@ -155,29 +174,6 @@ packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
   if (SUM)
     for (h = 0; h < (unsigned) NPH; h++)
       flush_u8 (s[h], q[h], h, pp->period, sums, sq);
-  /* the tail, one byte at a time with the same steps */
-  for (; pos < bytes; pos++) {
-    unsigned g = (unsigned) (pos / 8) % NPH, j = pos % 8;
-    unsigned x = src[pos];
-    if (SUM) {
-      sums[pos % pp->period] += x;
-      sq[pos % pp->period] += x * x;
-    }
-    if (APPLY && FIXED) {
-      /* wrapping 32-bit arithmetic, as vpmulld/vpaddd: x * fa alone may
-       * pass 2^31 (signed overflow, UB in C; found by fuzzing) while the
-       * sum fits, which r128norm_packed_fixed() guarantees */
-      int32_t v = (int32_t) ((uint32_t) x * (uint32_t) pp->fa[g][j]
-          + (uint32_t) pp->fb[g][j]);
-      v >>= pp->shift;          /* arithmetic, as vpsrad */
-      dst[pos] = (uint8_t) (v < 0 ? 0 : v > 255 ? 255 : v);
-    } else if (APPLY) {
-      float v = ((float) x - pp->c[g][j]) * pp->a[g][j] + pp->b[g][j];
-      v = v < 0.0f ? 0.0f : v;
-      v = v > 255.0f ? 255.0f : v;
-      dst[pos] = (uint8_t) (int32_t) (v + 0.5f);
-    }
-  }
 }
 
 #define DEFINE_PACKED(NPH)                                                \
