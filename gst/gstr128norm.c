@@ -1634,6 +1634,14 @@ load_stats_file (GstR128Norm * self, const gchar * path)
   gint version, channels;
   gchar *problem = NULL;
 
+  /* opening a FIFO for reading blocks until a writer comes: the pipeline
+   * would hang in READY->PAUSED for ever (GKeyFile refuses non-regular
+   * files only after opening them) */
+  if (g_file_test (path, G_FILE_TEST_EXISTS)
+      && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    problem = g_strdup ("is not a regular file");
+    goto bad;
+  }
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error)) {
     if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
       GST_INFO_OBJECT (self, "stats-file '%s' does not exist yet: it will be "
