@@ -21,12 +21,17 @@
  * buffers.  Output and running statistics must be identical and the bytes
  * no channel describes unchanged.
  *
- * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2. */
+ * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2.
+ *
+ * test_simd_kernels --bench times the C, ORC and AVX2 kernel of each slot
+ * the AVX2 set fills on a 1920-sample row in cache (the L1-resident cost
+ * per sample, which decides which kernel AUTO should pick). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "r128norm_simd.h"
 
@@ -435,6 +440,90 @@ test_packed (int iter)
   r128norm_destroy (&ss);
 }
 
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ns per sample of one kernel slot: best of 15 runs of 2000 rows */
+static double
+bench_slot (const r128norm_kernel_set *k, int slot, r128norm_format in,
+    r128norm_format out)
+{
+  const size_t n = 1920;
+  r128norm_affine p;
+  r128norm_clip clip;
+  r128norm_acc acc;
+  double best = 1e30;
+  int run, r;
+
+  random_affine (in, out, &p);
+  memset (&clip, 0, sizeof clip);
+  memset (&acc, 0, sizeof acc);
+  fill (in, in_buf, 4 * n);
+  for (run = 0; run < 15; run++) {
+    double t0 = now ();
+    for (r = 0; r < 2000; r++) {
+      if (slot == 0)
+        k->stats_contig (in_buf, n, &clip, &acc);
+      else if (slot == 1)
+        k->apply_contig (in_buf, c_out, n, &p);
+      else if (slot == 2)
+        k->stats (in_buf, 3, n, &clip, &acc);
+      else
+        k->apply (in_buf, 3, c_out, 4, n, &p);
+    }
+    if (now () - t0 < best)
+      best = now () - t0;
+  }
+  return best / 2000 / (double) n * 1e9;
+}
+
+static void
+bench (void)
+{
+  static const struct {
+    r128norm_format in, out;
+    const char *name;
+  } pairs[] = {
+    { R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, "u8->u8" },
+    { R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, "u8->f32" },
+    { R128NORM_FORMAT_U16, R128NORM_FORMAT_U16, "u16->u16" },
+    { R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, "f32->f32" },
+  };
+  static const char *const slots[] = { "stats contiguous", "apply contiguous",
+    "stats step 3", "apply step 3 -> 4"
+  };
+  unsigned i;
+  int slot;
+
+  printf ("ns per sample, 1920-sample rows in cache, best of 15 x 2000 rows\n\n"
+      "| pair     | kernel            |      C |    ORC |   AVX2 |\n"
+      "|----------|-------------------|-------:|-------:|-------:|\n");
+  for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+    r128norm_kernel_set c, o, x;
+    r128norm_kernels_c (pairs[i].in, pairs[i].out, &c);
+    o = c;
+    r128norm_kernels_orc (pairs[i].in, pairs[i].out, &o);
+    x = c;
+    r128norm_kernels_x86 (pairs[i].in, pairs[i].out, &x);
+    for (slot = 0; slot < 4; slot++) {
+      int differs = slot == 0 ? x.stats_contig != c.stats_contig
+          : slot == 1 ? x.apply_contig != c.apply_contig
+          : slot == 2 ? x.stats != c.stats : x.apply != c.apply;
+      if (!differs)
+        continue;
+      printf ("| %-8s | %-17s | %6.3f | %6.3f | %6.3f |\n", pairs[i].name,
+          slots[slot], bench_slot (&c, slot, pairs[i].in, pairs[i].out),
+          bench_slot (&o, slot, pairs[i].in, pairs[i].out),
+          bench_slot (&x, slot, pairs[i].in, pairs[i].out));
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -446,6 +535,15 @@ main (int argc, char **argv)
           &probe)) {
     printf ("no x86 SIMD kernels on this CPU/build: skipped\n");
     return 77;
+  }
+  if (argc > 1 && !strcmp (argv[1], "--bench")) {
+    in_buf = malloc (1 << 16);
+    c_out = malloc (1 << 16);
+    s_out = malloc (1 << 16);
+    if (!in_buf || !c_out || !s_out)
+      return 77;
+    bench ();
+    return 0;
   }
   rng_state ^= seed * 0x9e3779b97f4a7c15ULL;
   printf ("seed %lu\n", seed);
