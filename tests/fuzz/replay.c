@@ -67,8 +67,17 @@ run_path (const char *path)
   while ((e = readdir (d))) {
     if (e->d_name[0] == '.')
       continue;
-    names = realloc (names, (n + 1) * sizeof *names);
+    char **grown = realloc (names, (n + 1) * sizeof *names);
+    if (!grown) {
+      fprintf (stderr, "out of memory\n");
+      exit (1);
+    }
+    names = grown;
     names[n] = malloc (strlen (path) + strlen (e->d_name) + 2);
+    if (!names[n]) {
+      fprintf (stderr, "out of memory\n");
+      exit (1);
+    }
     sprintf (names[n], "%s/%s", path, e->d_name);
     n++;
   }

@@ -85,6 +85,7 @@ child (const gchar * path, gint64 k, int fd)
   gst_harness_push_event (h, gst_event_new_stream_start ("crash"));
   gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
           (caps)));
+  report (fd, 'R', 0);          /* ready: the kills may begin */
   for (;; k++) {
     GstBuffer *buf = gst_buffer_new_allocate (NULL, 4 * CHANNELS * 32, NULL);
     gst_buffer_memset (buf, 0, 0, 4 * CHANNELS * 32);
@@ -181,8 +182,14 @@ main (int argc, char **argv)
       _exit (0);
     }
     close (fds[1]);
-    /* let it start (registry, caps) and then save for a random while */
-    g_usleep (g_rand_int_range (rand, 20000, 120000));
+    /* wait until it is set up (a registry scan under a sanitizer takes
+     * seconds), then let it save for a random while */
+    n = read (fds[0], buf, 2);
+    if (n != 2 || buf[0] != 'R') {
+      fprintf (stderr, "crash_safe: the child did not start\n");
+      return 1;
+    }
+    g_usleep (g_rand_int_range (rand, 1000, 60000));
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
     while ((n = read (fds[0], buf, sizeof buf)) > 0)

@@ -159,7 +159,7 @@ main (int argc, char **argv)
   GstHarness *h;
   GstBus *bus;
   GThread *threads[3];
-  GRand *rand = g_rand_new_with_seed (3);
+  GRand *rand;
   guint failed_pushes = 0, messages = 0;
   GstMessage *msg;
 
@@ -169,6 +169,7 @@ main (int argc, char **argv)
     fprintf (stderr, "stress: r128norm not found\n");
     return 1;
   }
+  rand = g_rand_new_with_seed (3);
   gst_object_ref_sink (el);     /* ours too, for the threads */
   bus = gst_bus_new ();
   gst_element_set_bus (el, bus);
