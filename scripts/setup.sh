@@ -10,6 +10,7 @@ PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   python3-gi python3-gst-1.0 python3-numpy python3-torch
+  clang libclang-rt-14-dev valgrind cppcheck clang-tidy
   python3-matplotlib python3-pil
 )
 missing=()

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test against this build.
-# The last line is "N passed, N failed".
+# With CI=true the reliability stages follow (docs/reliability.md): the
+# suite under ASan+UBSan, the stress test under ThreadSanitizer, the
+# element tests under valgrind, a bounded fuzz run, the 1,000,000-buffer
+# soak and static analysis; each stage counts as one test.
+# The last line is "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -17,5 +21,33 @@ if [ -f "$log" ]; then
   failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+
+# CI only: each stage is one test in the count (times in docs/reliability.md)
+stage () {
+  local name=$1 start rc
+  shift
+  start=$(date +%s)
+  echo "== stage $name: $*"
+  "$@"
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1))
+    echo "== stage $name: PASS ($(( $(date +%s) - start )) s)"
+  else
+    failed=$((failed + 1))
+    echo "== stage $name: FAIL ($(( $(date +%s) - start )) s)"
+  fi
+}
+if [ "${CI:-}" = "true" ]; then
+  stage sanitize-asan-ubsan bash scripts/sanitize.sh asan
+  stage sanitize-tsan bash scripts/sanitize.sh tsan
+  stage valgrind bash scripts/sanitize.sh valgrind
+  stage fuzz bash scripts/fuzz-long.sh --ci -t 60
+  stage soak-1000000 env GST_PLUGIN_SYSTEM_PATH_1_0= \
+    GST_PLUGIN_PATH_1_0="$PWD/build/gst:$(pkg-config --variable=pluginsdir gstreamer-1.0)" \
+    GST_REGISTRY_1_0="$PWD/build/tests/robustness/soak-registry.bin" \
+    build/tests/robustness/robustness-soak 1000000
+  stage static-analysis bash scripts/static-analysis.sh
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$failed" -eq 0 ]

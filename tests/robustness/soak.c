@@ -190,7 +190,7 @@ main (int argc, char **argv)
       "fakesink sync=false", SAMPLES, total, CHANNELS);
   pipeline = gst_parse_launch (desc, &error);
   g_free (desc);
-  if (!pipeline) {
+  if (!pipeline || error) {       /* a missing element is a non-fatal error */
     fprintf (stderr, "soak: %s\n", error->message);
     return 1;
   }
