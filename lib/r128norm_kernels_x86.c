@@ -424,6 +424,106 @@ apply_contig_u8_f32 (const void *in, void *out, size_t n,
   return 0;
 }
 
+/* Packed u8 rows to F32 interleaved alike (RGB to an hwc tensor): the
+ * packed body's phases with C's single precision steps, 8 floats a group;
+ * the last partial unit through zero-padded copies. */
+AVX2 INLINE void
+packed_u8_f32_body (const uint8_t *src, float *dst, size_t bytes,
+    const r128norm_packed_params *pp, const int NPH, const int SUM,
+    uint64_t *sums, uint64_t *sq)
+{
+  const unsigned U = NPH == 3 ? 12 : 4;
+  __m256 c[4], a[4], b[4], lo[4], hi[4];
+  __m256i s[4], q[4];
+  size_t pos = 0, blocks = 0;
+  unsigned h;
+
+  for (h = 0; h < (unsigned) NPH; h++) {
+    c[h] = _mm256_loadu_ps (pp->c[h]);
+    a[h] = _mm256_loadu_ps (pp->a[h]);
+    b[h] = _mm256_loadu_ps (pp->b[h]);
+    lo[h] = _mm256_loadu_ps (pp->lo[h]);
+    hi[h] = _mm256_loadu_ps (pp->hi[h]);
+    s[h] = q[h] = _mm256_setzero_si256 ();
+  }
+  while (pos < bytes) {
+    uint8_t tmp[96];
+    float ftmp[96];
+    const uint8_t *sp = src + pos;
+    float *dp = dst + pos;
+    unsigned k;
+    int last = pos + 8 * U > bytes;
+    if (last) {
+      memset (tmp, 0, sizeof tmp);
+      memcpy (tmp, sp, bytes - pos);
+      sp = tmp;
+      dp = ftmp;
+    }
+#pragma GCC unroll 12
+    for (k = 0; k < U; k++) {
+      __m256i x = load8_u8 (sp + 8 * k);
+      if (SUM) {
+        s[k % NPH] = _mm256_add_epi32 (s[k % NPH], x);
+        q[k % NPH] = _mm256_add_epi32 (q[k % NPH], _mm256_madd_epi16 (x, x));
+      }
+      _mm256_storeu_ps (dp + 8 * k, affine8_f32 (x, c[k % NPH], a[k % NPH],
+              b[k % NPH], lo[k % NPH], hi[k % NPH]));
+    }
+    if (last) {
+      memcpy (dst + pos, ftmp, (bytes - pos) * sizeof *dst);
+      break;
+    }
+    pos += 8 * U;
+    if (SUM && ++blocks == U8_FLUSH) {
+      for (h = 0; h < (unsigned) NPH; h++) {
+        flush_u8 (s[h], q[h], h, pp->period, sums, sq);
+        s[h] = q[h] = _mm256_setzero_si256 ();
+      }
+      blocks = 0;
+    }
+  }
+  if (SUM)
+    for (h = 0; h < (unsigned) NPH; h++)
+      flush_u8 (s[h], q[h], h, pp->period, sums, sq);
+}
+
+#define DEFINE_PACKED_F32(NPH)                                            \
+  AVX2 static void                                                        \
+  packed_u8_f32_##NPH (const uint8_t *row, float *out, size_t bytes,      \
+      const r128norm_packed_params *pp, int sum, uint64_t *sums,          \
+      uint64_t *sq)                                                       \
+  {                                                                       \
+    if (sum)                                                              \
+      packed_u8_f32_body (row, out, bytes, pp, NPH, 1, sums, sq);         \
+    else                                                                  \
+      packed_u8_f32_body (row, out, bytes, pp, NPH, 0, sums, sq);         \
+  }
+
+DEFINE_PACKED_F32 (1)
+DEFINE_PACKED_F32 (2)
+DEFINE_PACKED_F32 (3)
+DEFINE_PACKED_F32 (4)
+
+static void
+packed_u8_f32 (const uint8_t *row, float *out, size_t bytes,
+    const r128norm_packed_params *pp, int sum, uint64_t *sums, uint64_t *sq)
+{
+  switch (pp->nph) {
+    case 1:
+      packed_u8_f32_1 (row, out, bytes, pp, sum, sums, sq);
+      break;
+    case 2:
+      packed_u8_f32_2 (row, out, bytes, pp, sum, sums, sq);
+      break;
+    case 3:
+      packed_u8_f32_3 (row, out, bytes, pp, sum, sums, sq);
+      break;
+    default:
+      packed_u8_f32_4 (row, out, bytes, pp, sum, sums, sq);
+      break;
+  }
+}
+
 /* Strided u8 in (step 2, 3 or 4: one channel of packed RGB/RGBA pixels)
  * to contiguous F32: 8 samples gathered as in stats_u8. */
 AVX2 static uint64_t
@@ -744,6 +844,12 @@ r128norm_packed_u8_x86 (void)
   return have_avx2 ()? packed_u8 : NULL;
 }
 
+r128norm_packed_f32_fn
+r128norm_packed_u8_f32_x86 (void)
+{
+  return have_avx2 ()? packed_u8_f32 : NULL;
+}
+
 #else /* not x86-64 with GCC/Clang */
 
 int
@@ -758,6 +864,12 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
 
 r128norm_packed_fn
 r128norm_packed_u8_x86 (void)
+{
+  return NULL;
+}
+
+r128norm_packed_f32_fn
+r128norm_packed_u8_f32_x86 (void)
 {
   return NULL;
 }

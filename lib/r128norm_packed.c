@@ -12,15 +12,20 @@
 #include "r128norm_simd.h"
 
 r128norm_packed_fn r128norm_packed_u8_x86 (void);
+r128norm_packed_f32_fn r128norm_packed_u8_f32_x86 (void);
 
 void
 r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable)
 {
   memset (pk, 0, sizeof *pk);
-  if (enable && in == out && (in == R128NORM_FORMAT_U8
-          || in == R128NORM_FORMAT_U8_CENTERED))
-    pk->fn = r128norm_packed_u8_x86 ();
+  if (!enable || (in != R128NORM_FORMAT_U8
+          && in != R128NORM_FORMAT_U8_CENTERED))
+    return;
+  if (in == out || out == R128NORM_FORMAT_F32)
+    pk->fn = r128norm_packed_u8_x86 ();       /* sums; in place apply */
+  if (out == R128NORM_FORMAT_F32)
+    pk->fn_f32 = r128norm_packed_u8_f32_x86 ();
 }
 
 void
@@ -142,13 +147,24 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
   unsigned c, h, j, lane;
   size_t r;
 
-  if (!pk->fn || (apply && out != in) || channels < 2
-      || channels > R128NORM_PACKED_MAX_PERIOD)
+  if (!pk->fn || channels < 2 || channels > R128NORM_PACKED_MAX_PERIOD
+      || (apply && out != in && !pk->fn_f32))
     return 0;
   if (!same_layout (pk, channels, in))
     learn_layout (pk, channels, in);
   if (!pk->usable)
     return 0;
+  if (apply && out != in) {
+    /* to F32 with the same interleaving, no byte of the pixel untouched
+     * (the rows of floats are then written whole) */
+    if (channels != pk->params.period)
+      return 0;
+    for (c = 0; c < channels; c++)
+      if (out[c].step != 4 * pk->step || out[c].stride != out[0].stride
+          || (const char *) out[c].data - (const char *) out[0].data
+          != 4 * pk->offset[c])
+        return 0;
+  }
   if (sum)
     for (c = 0; c < channels; c++)
       if (clip[c].active)
@@ -169,9 +185,23 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
   memset (sums, 0, sizeof sums);
   memset (sq, 0, sizeof sq);
   base = (uint8_t *) in[0].data + pk->base;
-  for (r = 0; r < pk->height; r++)
-    pk->fn (base + (ptrdiff_t) r * pk->stride, pk->row_bytes, pp, sum, apply,
-        sums, sq);
+  if (apply && out != in) {
+    uint8_t *obase = (uint8_t *) out[0].data + 4 * pk->base;
+    for (h = 0; h < pp->nph; h++)
+      for (j = 0; j < 8; j++) {
+        int ch = pk->lane_chan[(8 * h + j) % pp->period];
+        pp->lo[h][j] = affine[ch].lof;
+        pp->hi[h][j] = affine[ch].hif;
+      }
+    for (r = 0; r < pk->height; r++)
+      pk->fn_f32 (base + (ptrdiff_t) r * pk->stride,
+          (float *) (obase + (ptrdiff_t) r * out[0].stride), pk->row_bytes,
+          pp, sum, sums, sq);
+  } else {
+    for (r = 0; r < pk->height; r++)
+      pk->fn (base + (ptrdiff_t) r * pk->stride, pk->row_bytes, pp, sum,
+          apply, sums, sq);
+  }
   if (sum)
     for (lane = 0; lane < pp->period; lane++) {
       int ch = pk->lane_chan[lane];

@@ -17,6 +17,7 @@
  * y = (x * fa + fb) >> shift, made by r128norm_packed_fixed(). */
 typedef struct r128norm_packed_params {
   float c[4][8], a[4][8], b[4][8];
+  float lo[4][8], hi[4][8];     /* F32 output's clamp */
   int32_t fa[4][8], fb[4][8];
   int shift;
   unsigned period, nph;
@@ -38,9 +39,17 @@ typedef void (*r128norm_packed_fn) (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, int sum, int apply,
     uint64_t *sums, uint64_t *sq);
 
+/* One packed u8 row to F32 with the same interleaving (RGB u8 to an hwc
+ * F32 tensor), every byte of the pixel a channel: out[i] = map (row[i]);
+ * sums as above when sum is set. */
+typedef void (*r128norm_packed_f32_fn) (const uint8_t *row, float *out,
+    size_t bytes, const r128norm_packed_params *pp, int sum, uint64_t *sums,
+    uint64_t *sq);
+
 /* The layout of the last buffer and what the packed path makes of it. */
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
+  r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
   /* layout key: channel 0's geometry and every channel's offset from it */
   int known;
   unsigned channels;
@@ -60,13 +69,17 @@ typedef struct r128norm_packed {
 int r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
-/* Chooses the packed kernel for a format pair (none unless the CPU has
- * AVX2 and in == out is U8 or U8_CENTERED) and forgets the cached layout. */
+/* Chooses the packed kernels for a format pair (none unless the CPU has
+ * AVX2 and the input is U8 or U8_CENTERED; in place only when the output
+ * is the same format, out of place only to F32) and forgets the cached
+ * layout. */
 void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable);
 
 /* Runs one pass over a buffer as packed rows if the layout allows it
- * (returns 1), else does nothing and returns 0.  in == out (in place). */
+ * (returns 1), else does nothing and returns 0.  Applies in place
+ * (out == in), or to F32 interleaved like the input with every byte of the
+ * pixel a channel; sums (sum without apply) for any output. */
 int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,

@@ -22,7 +22,8 @@
  * bytes around them, odd widths, negative strides; frozen, running and
  * frame modes, clip-sigma, diagnostics, and the layout changing between
  * buffers.  Output and running statistics must be identical and the bytes
- * no channel describes unchanged.
+ * no channel describes unchanged.  And packed u8 to F32 interleaved alike
+ * (RGB to an hwc tensor), bit-identical to C.
  *
  * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2.
  *
@@ -474,6 +475,68 @@ test_packed (int iter)
   r128norm_destroy (&ss);
 }
 
+/* Packed u8 to F32 interleaved alike (RGB to hwc), every lane a channel:
+ * through r128norm_process, SIMD against C, bit-identical, padding of the
+ * output rows untouched. */
+static void
+test_packed_f32 (int iter)
+{
+  static const unsigned steps[] = { 2, 3, 4, 6, 8, 12, 16, 24, 32 };
+  unsigned step = steps[rng () % 9], C = step, lanes[32], c, b;
+  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
+  size_t w = pick (1, 200), h = pick (1, 6), pad = pick (0, 9);
+  size_t row = w * step + pad, orow = (w * step + pad) * 4;
+  r128norm_state *sc, *ss;
+  r128norm_channel ch[32], oc[32], os[32];
+  uint8_t *ic = in_buf, *fc = c_out, *fs = s_out;
+  uint64_t saved = rng_state;
+  char what[160];
+
+  sc = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_C, mode, 0.0, 0);
+  rng_state = saved;
+  ss = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_SIMD, mode, 0.0, 0);
+  r128norm_set_formats (sc, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
+  r128norm_set_formats (ss, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
+  for (c = 0; c < step; c++)
+    lanes[c] = c;
+  for (c = 0; c < step; c++) {
+    unsigned k = (unsigned) pick (c, step - 1), t = lanes[c];
+    lanes[c] = lanes[k];
+    lanes[k] = t;
+  }
+  for (b = 0; b < 3; b++) {
+    fill (R128NORM_FORMAT_U8, ic, row * h);
+    memset (fc, 0x5a, orow * h);
+    memset (fs, 0x5a, orow * h);
+    for (c = 0; c < C; c++) {
+      ch[c].data = ic + lanes[c];
+      oc[c].data = fc + 4 * lanes[c];
+      os[c].data = fs + 4 * lanes[c];
+      ch[c].step = step;
+      oc[c].step = os[c].step = 4 * step;
+      ch[c].stride = (ptrdiff_t) row;
+      oc[c].stride = os[c].stride = (ptrdiff_t) orow;
+      ch[c].width = oc[c].width = os[c].width = w;
+      ch[c].height = oc[c].height = os[c].height = h;
+    }
+    check (r128norm_process (sc, ch, oc, 1 / 30.0) == R128NORM_SUCCESS
+        && r128norm_process (ss, ch, os, 1 / 30.0) == R128NORM_SUCCESS,
+        "process to f32");
+    snprintf (what, sizeof what, "packed to f32 iter %d buffer %u: step %u "
+        "w %zu h %zu mode %d", iter, b, step, w, h, (int) mode);
+    check (!memcmp (fc, fs, orow * h), what);
+    {
+      double mc[32], vc[32], ms[32], vs[32];
+      r128norm_get_running (sc, mc, vc, C);
+      r128norm_get_running (ss, ms, vs, C);
+      check (!memcmp (mc, ms, C * sizeof *mc) && !memcmp (vc, vs,
+              C * sizeof *vc), what);
+    }
+  }
+  r128norm_destroy (&sc);
+  r128norm_destroy (&ss);
+}
+
 static double
 now (void)
 {
@@ -595,6 +658,8 @@ main (int argc, char **argv)
   test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, "f32->f16");
   for (i = 0; i < 3000; i++)
     test_packed (i);
+  for (i = 0; i < 500; i++)
+    test_packed_f32 (i);
 
   printf ("u8 output: %zu of %zu bytes differ from C by 1\n",
       differing_bytes, compared_bytes);
