@@ -270,6 +270,7 @@ GST_START_TEST (test_messages_f32)
   run_messages (h, bus, &ref, FMT_F32, 0.05, 13, 5, TRUE, TRUE,
       5 * GST_SECOND, 2 * GST_SECOND);
   gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
 }
 
@@ -287,6 +288,7 @@ GST_START_TEST (test_messages_s16_saturated)
   ref_init (&ref, 2, 0.5, 0.7);
   run_messages (h, bus, &ref, FMT_S16, 0.05, 9, 3, FALSE, TRUE, 0, 0);
   gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
 }
 
@@ -309,6 +311,7 @@ GST_START_TEST (test_messages_off)
   fail_unless (pop_r128norm (bus) == NULL);
   g_free (caps);
   gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
 }
 
@@ -379,6 +382,7 @@ video_cadence (gboolean with_durations)
   }
   g_rand_free (rand);
   gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
 }
 

@@ -307,7 +307,7 @@ new_stream (GstHarness * h, guint channels)
   fail_unless (gst_harness_push_event (h,
           gst_event_new_stream_start ("another-stream")));
   fail_unless (gst_harness_push_event (h,
-          gst_event_new_caps (gst_caps_from_string (caps))));
+          caps_event_take (gst_caps_from_string (caps))));
   push_time_segment (h);
   g_free (caps);
 }
@@ -362,6 +362,7 @@ GST_START_TEST (test_empty_buffer)
   fail_if (pop_error (bus) != NULL);
   push_f32 (h, &ref, 1);
   gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
 }
 
@@ -521,6 +522,7 @@ GST_START_TEST (test_stats_file_malformed)
     fail_unless_equals_string (after, bad[i][0]);
     g_free (after);
     g_free (text);
+    gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
     gst_object_unref (bus);
     remove_tmp (path);
   }
@@ -546,7 +548,7 @@ GST_START_TEST (test_stats_file_wrong_channels)
   h = harness_for (make_element ("stats-file", path, NULL), bus);
   gst_harness_set_sink_caps_str (h, caps);
   gst_harness_push_event (h, gst_event_new_stream_start ("wrong"));
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
+  gst_harness_push_event (h, caps_event_take (gst_caps_from_string
           (caps)));
   push_time_segment (h);
   ret = gst_harness_push (h, loud_buffer (2, 0));
@@ -561,7 +563,7 @@ GST_START_TEST (test_stats_file_wrong_channels)
    * the bad file is not replaced at EOS or stop */
   set_doubles (h->element, "running-mean", good_mean, 2);
   set_doubles (h->element, "running-var", good_var, 2);
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
+  gst_harness_push_event (h, caps_event_take (gst_caps_from_string
           (caps)));
   fail_unless_equals_int (gst_harness_push (h, loud_buffer (2, 0)),
       GST_FLOW_OK);
@@ -574,6 +576,7 @@ GST_START_TEST (test_stats_file_wrong_channels)
   g_free (after);
   g_free (text);
   g_free (caps);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
   remove_tmp (path);
 }
@@ -594,7 +597,7 @@ check_refused (GstElement * el, const gchar * const *words)
 
   gst_harness_set_sink_caps_str (h, caps);
   gst_harness_push_event (h, gst_event_new_stream_start ("bad"));
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
+  gst_harness_push_event (h, caps_event_take (gst_caps_from_string
           (caps)));
   push_time_segment (h);
   fail_if (gst_harness_push (h, loud_buffer (3, 0)) == GST_FLOW_OK);
@@ -606,6 +609,7 @@ check_refused (GstElement * el, const gchar * const *words)
   g_free (text);
   g_free (caps);
   gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
 }
 
@@ -662,6 +666,7 @@ GST_START_TEST (test_bad_setting_while_playing)
   ref.gamma[0] = ref.gamma[1] = ref.gamma[2] = 1.0;
   push_f32 (h, &ref, 1);
   gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
 }
 

@@ -192,7 +192,7 @@ GST_START_TEST (test_yuv_to_tensors_refused)
   gst_harness_push_event (h, gst_event_new_stream_start ("yuv"));
   /* a sticky event reads as pushed even when refused: the buffer and the
    * error tell */
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
+  gst_harness_push_event (h, caps_event_take (gst_caps_from_string
           ("video/x-raw, format=I420, width=8, height=4, framerate=30/1")));
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&seg));
@@ -205,6 +205,7 @@ GST_START_TEST (test_yuv_to_tensors_refused)
   g_free (text);
   g_free (out);
   gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
   gst_object_unref (bus);
 }
 

@@ -457,6 +457,18 @@ make_element (const gchar * first, ...)
   return el;
 }
 
+/* A caps event from caps we own: gst_event_new_caps() takes a reference
+ * of its own, so ours is dropped here (else each such event leaks its
+ * caps, as valgrind showed). */
+static G_GNUC_UNUSED GstEvent *
+caps_event_take (GstCaps * caps)
+{
+  GstEvent *event = gst_event_new_caps (caps);
+
+  gst_caps_unref (caps);
+  return event;
+}
+
 /* A harness around @el (which it takes), @bus attached when not NULL. */
 static G_GNUC_UNUSED GstHarness *
 harness_for (GstElement * el, GstBus * bus)
