@@ -8,8 +8,9 @@
  * pointer, the step between samples, the stride between rows, width and
  * height), so interleaved and planar audio, packed and planar video with
  * padding and chroma subsampling, and tensors all use the same call.
- * Samples that no channel describes (alpha, padding) are never read or
- * written.
+ * Samples that no channel describes (alpha, padding) are never changed:
+ * the C and ORC kernels never touch them; the AVX2 kernels may read them,
+ * and in place write their bytes back unchanged (docs/library.md).
  *
  * All statistics, gamma, beta and running values are in normalized units:
  * float samples as they are, unsigned integers v / max (u8 v/255, u16
@@ -167,6 +168,23 @@ int r128norm_set_formats(r128norm_state *st, r128norm_format in, r128norm_format
 
 /** Choose the kernel implementation (for tests and benchmarks). */
 int r128norm_set_kernels(r128norm_state *st, r128norm_kernels kernels);
+
+/** Most bands r128norm_set_parallel() accepts. */
+#define R128NORM_MAX_BANDS 64
+
+/** Runs task(task_data, i) for every i in [0, n), in any order and possibly
+ *  on several threads at once, and returns when all have finished. */
+typedef void (*r128norm_parallel_fn) (void *user_data, unsigned n,
+    void (*task) (void *task_data, unsigned i), void *task_data);
+
+/** Split each buffer's rows into @bands bands (1: off, the default) and run
+ *  the bands through @run (NULL: one after the other on the calling
+ *  thread).  The bands, not the threads, fix the arithmetic: the same
+ *  @bands gives bit-identical output whatever @run does, one thread or
+ *  many.  Buffers with fewer than 2 * @bands rows, and every buffer while
+ *  diagnostics are on, are processed whole.  Allocates once, here. */
+int r128norm_set_parallel (r128norm_state *st, unsigned bands,
+                           r128norm_parallel_fn run, void *user_data);
 
 /** The implementation the last r128norm_set_formats() chose, as a short name
  *  ("c", "orc", "avx2") for logs. */
