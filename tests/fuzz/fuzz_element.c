@@ -284,8 +284,8 @@ push_caps (GstHarness * h, const gchar * text)
 
   if (caps && gst_caps_is_fixed (caps))
     gst_harness_push_event (h, gst_event_new_caps (caps));
-  else if (caps)
-    gst_caps_unref (caps);
+  if (caps)
+    gst_caps_unref (caps);      /* the event holds its own reference */
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&seg));
 }

@@ -104,8 +104,11 @@ stream_with_file (const guint8 * file, gsize size, guint channels)
   gst_object_unref (el);
   gst_harness_set_sink_caps_str (h, caps);
   gst_harness_push_event (h, gst_event_new_stream_start ("fuzz"));
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
-          (caps)));
+  {
+    GstCaps *c = gst_caps_from_string (caps);
+    gst_harness_push_event (h, gst_event_new_caps (c));
+    gst_caps_unref (c);         /* the event holds its own reference */
+  }
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&seg));
   ret = gst_harness_push (h, f32_buffer (channels, 64));

@@ -83,8 +83,11 @@ child (const gchar * path, gint64 k, int fd)
   gst_harness_set_sink_caps_str (h, caps);
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_stream_start ("crash"));
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
-          (caps)));
+  {
+    GstCaps *c = gst_caps_from_string (caps);
+    gst_harness_push_event (h, gst_event_new_caps (c));
+    gst_caps_unref (c);         /* the event holds its own reference */
+  }
   report (fd, 'R', 0);          /* ready: the kills may begin */
   for (;; k++) {
     GstBuffer *buf = gst_buffer_new_allocate (NULL, 4 * CHANNELS * 32, NULL);

@@ -200,8 +200,11 @@ wrong_stream_channels (void)
   gst_object_unref (el);
   gst_harness_set_sink_caps_str (h, caps);
   gst_harness_push_event (h, gst_event_new_stream_start ("m"));
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
-          (caps)));
+  {
+    GstCaps *c = gst_caps_from_string (caps);
+    gst_harness_push_event (h, gst_event_new_caps (c));
+    gst_caps_unref (c);         /* the event holds its own reference */
+  }
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&seg));
   ret = gst_harness_push (h, gst_buffer_new_allocate (NULL, 64, NULL));
@@ -239,8 +242,11 @@ save_fails (const gchar * what, const gchar * path, const gchar * old)
   gst_object_unref (el);
   gst_harness_set_sink_caps_str (h, caps);
   gst_harness_push_event (h, gst_event_new_stream_start ("m"));
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
-          (caps)));
+  {
+    GstCaps *c = gst_caps_from_string (caps);
+    gst_harness_push_event (h, gst_event_new_caps (c));
+    gst_caps_unref (c);         /* the event holds its own reference */
+  }
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&seg));
   ret = gst_harness_push (h, buf);
