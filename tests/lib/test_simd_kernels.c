@@ -29,7 +29,8 @@
  *
  * test_simd_kernels --bench times the C, ORC and AVX2 kernel of each slot
  * the AVX2 set fills on a 1920-sample row in cache (the L1-resident cost
- * per sample, which decides which kernel AUTO should pick). */
+ * per sample, which decides which kernel AUTO should pick), and
+ * r128norm_process on u8 buffers in cache with ORC and SIMD kernels. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -579,6 +580,51 @@ bench_slot (const r128norm_kernel_set *k, int slot, r128norm_format in,
   return best / 2000 / (double) n * 1e9;
 }
 
+/* ns per byte of r128norm_process on a buffer in cache: a 256x32 RGBA
+ * frame (3 channels, step 4) or a 1920x16 u8 plane, best of 30 x 100 */
+static double
+bench_process (int rgba, r128norm_stats_mode mode, r128norm_kernels k)
+{
+  const size_t w = rgba ? 256 : 1920, h = rgba ? 32 : 16;
+  const size_t bytes = w * h * (rgba ? 4 : 1);
+  const unsigned C = rgba ? 3 : 1;
+  r128norm_state *st;
+  r128norm_config cfg;
+  r128norm_channel ch[3];
+  double best = 1e30, g = 0.2, b = 0.5;
+  unsigned c;
+  int run, i;
+
+  fill (R128NORM_FORMAT_U8, in_buf, bytes);
+  st = r128norm_create (C, NULL);
+  r128norm_set_formats (st, R128NORM_FORMAT_U8, R128NORM_FORMAT_U8);
+  r128norm_set_kernels (st, k);
+  r128norm_config_init (&cfg);
+  cfg.stats = mode;
+  cfg.gamma = &g;
+  cfg.n_gamma = 1;
+  cfg.beta = &b;
+  cfg.n_beta = 1;
+  r128norm_set_config (st, &cfg);
+  for (c = 0; c < C; c++) {
+    ch[c].data = in_buf + c;
+    ch[c].step = rgba ? 4 : 1;
+    ch[c].stride = (ptrdiff_t) (w * (rgba ? 4 : 1));
+    ch[c].width = w;
+    ch[c].height = h;
+  }
+  for (run = 0; run < 30; run++) {
+    double t0 = now (), t;
+    for (i = 0; i < 100; i++)
+      r128norm_process (st, ch, NULL, 1 / 30.0);
+    t = now () - t0;
+    if (t < best)
+      best = t;
+  }
+  r128norm_destroy (&st);
+  return best / 100 / (double) bytes * 1e9;
+}
+
 static void
 bench (void)
 {
@@ -618,6 +664,18 @@ bench (void)
           bench_slot (&o, slot, pairs[i].in, pairs[i].out),
           bench_slot (&x, slot, pairs[i].in, pairs[i].out));
     }
+  }
+  printf ("\nns per byte of r128norm_process, buffer in cache (256x32 RGBA, "
+      "1920x16 u8), best of 30 x 100\n\n"
+      "| buffer | kernels | frozen | running | frame |\n"
+      "|--------|---------|-------:|--------:|------:|\n");
+  for (i = 0; i < 4; i++) {
+    r128norm_kernels k = i % 2 ? R128NORM_KERNELS_SIMD : R128NORM_KERNELS_ORC;
+    printf ("| %-6s | %-7s | %6.3f | %7.3f | %5.3f |\n", i < 2 ? "rgba" : "u8",
+        i % 2 ? "simd" : "orc",
+        bench_process (i < 2, R128NORM_STATS_FROZEN, k),
+        bench_process (i < 2, R128NORM_STATS_RUNNING, k),
+        bench_process (i < 2, R128NORM_STATS_FRAME, k));
   }
 }
 
