@@ -73,6 +73,16 @@ struct r128norm_state {
   double *norm_mean, *norm_var;
   diag_acc *diag;
   r128norm_report *reports;
+
+  /* bands of rows (r128norm_set_parallel); per band: sums, counters, the
+   * packed path's cache, and the band's channel descriptions */
+  unsigned bands;
+  r128norm_parallel_fn run;
+  void *run_data;
+  r128norm_acc *band_acc;
+  uint64_t *band_non_finite;
+  r128norm_packed *band_packed;
+  r128norm_channel *band_in, *band_out;
 };
 
 void
@@ -226,6 +236,11 @@ r128norm_destroy (r128norm_state **st)
   free (s->norm_var);
   free (s->diag);
   free (s->reports);
+  free (s->band_acc);
+  free (s->band_non_finite);
+  free (s->band_packed);
+  free (s->band_in);
+  free (s->band_out);
   free (s);
   *st = NULL;
 }
@@ -254,6 +269,8 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
   r128norm_packed_init (&st->packed, in, out,
       st->kernel_choice == R128NORM_KERNELS_AUTO
       || st->kernel_choice == R128NORM_KERNELS_SIMD);
+  for (unsigned b = 0; b < st->bands; b++)
+    st->band_packed[b] = st->packed;
   st->kernels = set;
   st->in_format = in;
   st->out_format = out;
@@ -285,6 +302,55 @@ const char *
 r128norm_get_kernel_name (const r128norm_state *st)
 {
   return st ? st->kernels.name : "none";
+}
+
+int
+r128norm_set_parallel (r128norm_state *st, unsigned bands,
+    r128norm_parallel_fn run, void *user_data)
+{
+  size_t n;
+  r128norm_acc *acc;
+  uint64_t *non_finite;
+  r128norm_packed *packed;
+  r128norm_channel *in, *out;
+
+  if (!st || bands == 0 || bands > R128NORM_MAX_BANDS)
+    return R128NORM_ERROR_INVALID_ARGUMENT;
+  if (bands == st->bands) {
+    st->run = run;
+    st->run_data = user_data;
+    return R128NORM_SUCCESS;
+  }
+  n = (size_t) bands * st->channels;
+  acc = calloc (n, sizeof *acc);
+  non_finite = calloc (n, sizeof *non_finite);
+  packed = calloc (bands, sizeof *packed);
+  in = calloc (n, sizeof *in);
+  out = calloc (n, sizeof *out);
+  if (!acc || !non_finite || !packed || !in || !out) {
+    free (acc);
+    free (non_finite);
+    free (packed);
+    free (in);
+    free (out);
+    return R128NORM_ERROR_NOMEM;
+  }
+  free (st->band_acc);
+  free (st->band_non_finite);
+  free (st->band_packed);
+  free (st->band_in);
+  free (st->band_out);
+  st->band_acc = acc;
+  st->band_non_finite = non_finite;
+  st->band_packed = packed;
+  st->band_in = in;
+  st->band_out = out;
+  st->bands = bands;
+  st->run = run;
+  st->run_data = user_data;
+  for (unsigned b = 0; b < bands; b++)
+    st->band_packed[b] = st->packed;
+  return R128NORM_SUCCESS;
 }
 
 /* ---- configuration -------------------------------------------------- */
@@ -789,13 +855,13 @@ diagnose_row (const r128norm_state *st, unsigned c, const uint8_t *row,
 
 static void
 sum_row (const r128norm_state *st, unsigned c, const uint8_t *row,
-    const r128norm_channel *ch)
+    const r128norm_channel *ch, r128norm_acc *acc)
 {
   if (ch->step == (ptrdiff_t) formats[st->in_format].size
       && st->kernels.stats_contig)
-    st->kernels.stats_contig (row, ch->width, &st->clip[c], &st->acc[c]);
+    st->kernels.stats_contig (row, ch->width, &st->clip[c], &acc[c]);
   else
-    st->kernels.stats (row, ch->step, ch->width, &st->clip[c], &st->acc[c]);
+    st->kernels.stats (row, ch->step, ch->width, &st->clip[c], &acc[c]);
 }
 
 static uint64_t
@@ -813,17 +879,19 @@ apply_row (const r128norm_state *st, unsigned c, const uint8_t *in_row,
 
 /* Walks rows in the outer loop and channels in the inner one, so that a
  * packed frame streams through the cache once even when it is visited
- * channel by channel: each row is summed and normalized while it is hot. */
+ * channel by channel: each row is summed and normalized while it is hot.
+ * Sums go to @acc, non-finite counts to @non_finite. */
 static void
-pass (r128norm_state *st, const r128norm_channel *in,
-    const r128norm_channel *out, int sum, int apply, uint64_t *non_finite)
+pass_rows (r128norm_state *st, const r128norm_channel *in,
+    const r128norm_channel *out, int sum, int apply, r128norm_acc *acc,
+    uint64_t *non_finite, r128norm_packed *packed)
 {
   size_t rows = 0, r;
   unsigned c;
 
   if (!(apply && st->config.diagnostics)
-      && r128norm_packed_pass (&st->packed, st->channels, in, out, sum,
-          apply, st->clip, st->acc, st->affine))
+      && r128norm_packed_pass (packed, st->channels, in, out, sum,
+          apply, st->clip, acc, st->affine))
     return;                     /* u8 has no non-finite samples */
 
   for (c = 0; c < st->channels; c++)
@@ -841,7 +909,7 @@ pass (r128norm_state *st, const r128norm_channel *in,
       in_row = (const uint8_t *) ic->data + (ptrdiff_t) r * ic->stride;
       out_row = (uint8_t *) oc->data + (ptrdiff_t) r * oc->stride;
       if (sum)
-        sum_row (st, c, in_row, ic);
+        sum_row (st, c, in_row, ic, acc);
       if (apply) {
         if (st->config.diagnostics)
           diagnose_row (st, c, in_row, ic->step, ic->width);
@@ -851,6 +919,94 @@ pass (r128norm_state *st, const r128norm_channel *in,
         non_finite[c] += apply_row (st, c, in_row, ic, out_row, oc);
       }
     }
+  }
+}
+
+/* Rows [h b / n, h (b + 1) / n) of a channel of h rows. */
+static void
+band_of (const r128norm_channel *whole, unsigned b, unsigned n,
+    r128norm_channel *part)
+{
+  size_t r0 = whole->height * b / n, r1 = whole->height * (b + 1) / n;
+
+  *part = *whole;
+  part->data = (uint8_t *) whole->data + (ptrdiff_t) r0 * whole->stride;
+  part->height = r1 - r0;
+}
+
+typedef struct {
+  r128norm_state *st;
+  const r128norm_channel *in, *out;
+  int sum, apply;
+} band_job;
+
+/* One band, on whatever thread the parallel runner chose: it touches only
+ * its own rows and its own band's sums, counters and packed cache. */
+static void
+run_band (void *data, unsigned b)
+{
+  const band_job *job = data;
+  r128norm_state *st = job->st;
+  const unsigned channels = st->channels;
+  r128norm_channel *in = st->band_in + (size_t) b * channels;
+  r128norm_channel *out = st->band_out + (size_t) b * channels;
+  unsigned c;
+
+  for (c = 0; c < channels; c++) {
+    band_of (&job->in[c], b, st->bands, &in[c]);
+    band_of (&job->out[c], b, st->bands, &out[c]);
+  }
+  pass_rows (st, in, job->out == job->in ? in : out, job->sum, job->apply,
+      st->band_acc + (size_t) b * channels,
+      st->band_non_finite + (size_t) b * channels, &st->band_packed[b]);
+}
+
+static void
+acc_add (r128norm_acc *a, const r128norm_acc *b)
+{
+  a->n += b->n;
+  a->non_finite += b->non_finite;
+  a->sum += b->sum;
+  a->sumsq += b->sumsq;
+  a->n_lo += b->n_lo;
+  a->n_hi += b->n_hi;
+  a->fsum += b->fsum;
+  a->fsq += b->fsq;
+}
+
+/* One pass over the buffer.  With bands (r128norm_set_parallel) the rows
+ * are split into the same bands whatever runs them, and the bands' sums are
+ * added in band order afterwards, so the result does not depend on the
+ * number of threads.  Diagnostics gather into one place: no bands then. */
+static void
+pass (r128norm_state *st, const r128norm_channel *in,
+    const r128norm_channel *out, int sum, int apply, uint64_t *non_finite)
+{
+  const size_t n = (size_t) st->bands * st->channels;
+  size_t rows = 0, i;
+  band_job job = { st, in, out, sum, apply };
+  unsigned b, c;
+
+  for (c = 0; c < st->channels; c++)
+    if (in[c].width > 0 && in[c].height > rows)
+      rows = in[c].height;
+  if (st->bands <= 1 || rows < 2 * (size_t) st->bands
+      || (apply && st->config.diagnostics)) {
+    pass_rows (st, in, out, sum, apply, st->acc, non_finite, &st->packed);
+    return;
+  }
+
+  memset (st->band_acc, 0, n * sizeof *st->band_acc);
+  memset (st->band_non_finite, 0, n * sizeof *st->band_non_finite);
+  if (st->run)
+    st->run (st->run_data, st->bands, run_band, &job);
+  else
+    for (b = 0; b < st->bands; b++)
+      run_band (&job, b);
+  for (i = 0; i < n; i++) {
+    c = i % st->channels;
+    acc_add (&st->acc[c], &st->band_acc[i]);
+    non_finite[c] += st->band_non_finite[i];
   }
 }
 
