@@ -50,6 +50,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_r128norm_debug);
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_INTERVAL (100 * GST_MSECOND)
 #define DEFAULT_TENSOR_LAYOUT GST_R128NORM_TENSOR_LAYOUT_HWC
+#define DEFAULT_N_THREADS 0
+#define MAX_THREADS 16
+/* Frames of at least this many samples per channel are split into bands of
+ * rows, always BANDS of them whatever the thread count, so that the output
+ * does not depend on n-threads (docs/element.md). */
+#define BAND_MIN_SAMPLES (1024 * 1024)
+#define BANDS 8
 
 #define STATS_FILE_GROUP "r128norm"
 #define STATS_FILE_VERSION 1
@@ -74,7 +81,8 @@ enum
   PROP_STATS_FILE,
   PROP_POST_MESSAGES,
   PROP_INTERVAL,
-  PROP_TENSOR_LAYOUT
+  PROP_TENSOR_LAYOUT,
+  PROP_N_THREADS
 };
 
 enum
@@ -106,6 +114,22 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
+
+/* Threads that share the bands of a large frame: the streaming thread and
+ * n - 1 workers started at caps time.  Per buffer it only takes a lock and
+ * wakes the workers: no allocation. */
+typedef struct
+{
+  GMutex lock;
+  GCond wake, done;
+  GThread *threads[MAX_THREADS];
+  guint n_workers;
+  void (*task) (void *data, unsigned i);
+  void *task_data;
+  guint n_tasks, next, finished;
+  guint64 generation;
+  gboolean quit;
+} WorkerPool;
 
 /* Diagnostics gathered over one message interval, per channel. */
 typedef struct
@@ -162,6 +186,7 @@ struct _GstR128Norm
   gboolean post_messages;
   guint64 interval;
   GstR128NormTensorLayout tensor_layout;
+  guint n_threads;
 
   gboolean settings_changed;    /* a property changed since the last snapshot */
   gboolean reset_pending;       /* the reset signal was emitted */
@@ -185,6 +210,7 @@ struct _GstR128Norm
   GstFlowReturn (*process) (GstR128Norm * self, GstBuffer * in,
       GstBuffer * out);
   gchar *stream_id;
+  WorkerPool *workers;          /* n-threads > 1 on a large frame */
   GstBufferPool *out_pool;      /* converting with no pool from downstream */
   gsize out_pool_size;
 
@@ -401,6 +427,11 @@ gst_r128norm_class_init (GstR128NormClass * klass)
       g_param_spec_uint64 ("interval", "Interval",
           "Period of the r128norm messages in nanoseconds", 1, G_MAXUINT64,
           DEFAULT_INTERVAL, playing));
+  g_object_class_install_property (gobject_class, PROP_N_THREADS,
+      g_param_spec_uint ("n-threads", "Threads",
+          "Threads that share one frame of at least 1 Mpixel (0 = one per "
+          "core; the output is the same for any value)", 0, MAX_THREADS,
+          DEFAULT_N_THREADS, rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_TENSOR_LAYOUT,
       g_param_spec_enum ("tensor-layout", "Tensor layout",
           "Layout of other/tensors output made from video",
@@ -466,6 +497,7 @@ gst_r128norm_init (GstR128Norm * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->interval = DEFAULT_INTERVAL;
   self->tensor_layout = DEFAULT_TENSOR_LAYOUT;
+  self->n_threads = DEFAULT_N_THREADS;
   self->seed_mean = g_array_new (FALSE, FALSE, sizeof (gdouble));
   self->seed_var = g_array_new (FALSE, FALSE, sizeof (gdouble));
   self->published_mean = g_array_new (FALSE, FALSE, sizeof (gdouble));
@@ -474,6 +506,93 @@ gst_r128norm_init (GstR128Norm * self)
   self->diag_start = GST_CLOCK_TIME_NONE;
 
   gst_base_transform_set_gap_aware (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  WorkerPool *pool = data;
+  guint64 seen = 0;
+
+  g_mutex_lock (&pool->lock);
+  for (;;) {
+    while (!pool->quit && pool->generation == seen)
+      g_cond_wait (&pool->wake, &pool->lock);
+    if (pool->quit)
+      break;
+    seen = pool->generation;
+    while (pool->next < pool->n_tasks) {
+      guint i = pool->next++;
+      g_mutex_unlock (&pool->lock);
+      pool->task (pool->task_data, i);
+      g_mutex_lock (&pool->lock);
+      if (++pool->finished == pool->n_tasks)
+        g_cond_signal (&pool->done);
+    }
+  }
+  g_mutex_unlock (&pool->lock);
+  return NULL;
+}
+
+/* r128norm_parallel_fn: the calling (streaming) thread takes bands too. */
+static void
+worker_pool_run (void *user_data, unsigned n,
+    void (*task) (void *data, unsigned i), void *task_data)
+{
+  WorkerPool *pool = user_data;
+
+  g_mutex_lock (&pool->lock);
+  pool->task = task;
+  pool->task_data = task_data;
+  pool->n_tasks = n;
+  pool->next = 0;
+  pool->finished = 0;
+  pool->generation++;
+  g_cond_broadcast (&pool->wake);
+  while (pool->next < pool->n_tasks) {
+    guint i = pool->next++;
+    g_mutex_unlock (&pool->lock);
+    task (task_data, i);
+    g_mutex_lock (&pool->lock);
+    pool->finished++;
+  }
+  while (pool->finished < pool->n_tasks)
+    g_cond_wait (&pool->done, &pool->lock);
+  g_mutex_unlock (&pool->lock);
+}
+
+static WorkerPool *
+worker_pool_new (guint threads)
+{
+  WorkerPool *pool = g_new0 (WorkerPool, 1);
+  guint i;
+
+  g_mutex_init (&pool->lock);
+  g_cond_init (&pool->wake);
+  g_cond_init (&pool->done);
+  pool->n_workers = MIN (threads, MAX_THREADS) - 1;
+  for (i = 0; i < pool->n_workers; i++)
+    pool->threads[i] = g_thread_new ("r128norm-band", worker_main, pool);
+  return pool;
+}
+
+static void
+worker_pool_free (WorkerPool * pool)
+{
+  guint i;
+
+  if (!pool)
+    return;
+  g_mutex_lock (&pool->lock);
+  pool->quit = TRUE;
+  g_cond_broadcast (&pool->wake);
+  g_mutex_unlock (&pool->lock);
+  for (i = 0; i < pool->n_workers; i++)
+    g_thread_join (pool->threads[i]);
+  g_mutex_clear (&pool->lock);
+  g_cond_clear (&pool->wake);
+  g_cond_clear (&pool->done);
+  g_free (pool);
 }
 
 static void
@@ -490,6 +609,7 @@ static void
 free_stream_state (GstR128Norm * self)
 {
   free_out_pool (self);
+  g_clear_pointer (&self->workers, worker_pool_free);
   r128norm_destroy (&self->norm);
   g_clear_pointer (&self->in_channels, g_free);
   g_clear_pointer (&self->out_channels, g_free);
@@ -634,6 +754,9 @@ gst_r128norm_set_property (GObject * object, guint prop_id,
     case PROP_TENSOR_LAYOUT:
       self->tensor_layout = g_value_get_enum (value);
       break;
+    case PROP_N_THREADS:
+      self->n_threads = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -715,6 +838,9 @@ gst_r128norm_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_TENSOR_LAYOUT:
       g_value_set_enum (value, self->tensor_layout);
+      break;
+    case PROP_N_THREADS:
+      g_value_set_uint (value, self->n_threads);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1407,6 +1533,30 @@ video_statistics_channels (const GstVideoInfo * info)
   return GST_VIDEO_INFO_HAS_ALPHA (info) ? n - 1 : n;
 }
 
+/* Large frames are split into BANDS bands of rows, shared by n-threads
+ * threads (the streaming thread and workers started here). */
+static void
+configure_bands (GstR128Norm * self, gsize samples_per_channel)
+{
+  guint threads = 1, bands = 1;
+
+  if (samples_per_channel >= BAND_MIN_SAMPLES) {
+    bands = BANDS;
+    GST_OBJECT_LOCK (self);
+    threads = self->n_threads;
+    GST_OBJECT_UNLOCK (self);
+    if (threads == 0)
+      threads = MIN (g_get_num_processors (), MAX_THREADS);
+  }
+  g_clear_pointer (&self->workers, worker_pool_free);
+  if (threads > 1)
+    self->workers = worker_pool_new (threads);
+  r128norm_set_parallel (self->norm, bands,
+      self->workers ? worker_pool_run : NULL, self->workers);
+  GST_INFO_OBJECT (self, "%u band%s of rows on %u thread%s", bands,
+      bands > 1 ? "s" : "", threads, threads > 1 ? "s" : "");
+}
+
 static gboolean
 gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GstCaps * outcaps)
@@ -1537,6 +1687,12 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   if (err != R128NORM_SUCCESS)
     goto invalid_caps;
   gst_base_transform_set_in_place (trans, in_format == out_format);
+  configure_bands (self, family == FAMILY_VIDEO
+      || family == FAMILY_VIDEO_TO_TENSOR
+      ? (gsize) GST_VIDEO_INFO_WIDTH (&self->in_video)
+      * GST_VIDEO_INFO_HEIGHT (&self->in_video)
+      : family == FAMILY_TENSOR
+      ? self->tensor.in.width * self->tensor.in.height : 0);
 
   GST_OBJECT_LOCK (self);
   self->settings_changed = TRUE;

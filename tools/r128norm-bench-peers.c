@@ -176,6 +176,10 @@ main (int argc, char **argv)
     {"r128norm-running", "r128norm stats=running tensor-layout=chw"},
     {"r128norm-frame", "r128norm stats=frame tensor-layout=chw"},
   };
+  static const Element rgba4k[] = {
+    {"r128norm-frame-1-thread", "r128norm stats=frame n-threads=1"},
+    {"r128norm-frame-2-threads", "r128norm stats=frame n-threads=2"},
+  };
   static const Element audio[] = {
     {"r128norm-running", "r128norm"},
     {"volume", "volume volume=0.5"},
@@ -189,6 +193,9 @@ main (int argc, char **argv)
   measure ("rgba1080", "video/x-raw,format=RGBA,width=1920,height=1080,"
       "framerate=30/1", 1920 * 1080 * 4, FALSE, rgba, G_N_ELEMENTS (rgba),
       quick ? 16 : 48);
+  measure ("rgba4k", "video/x-raw,format=RGBA,width=3840,height=2160,"
+      "framerate=30/1", 3840 * 2160 * 4, FALSE, rgba4k, G_N_ELEMENTS (rgba4k),
+      quick ? 8 : 24);
   measure ("tensor3x1080x1920", "other/tensors,format=static,num_tensors=1,"
       "types=float32,dimensions=1920:1080:3:1,framerate=30/1",
       3 * 1080 * 1920 * 4, TRUE, tensor, G_N_ELEMENTS (tensor),

@@ -105,6 +105,9 @@ def main():
         g["tensor3x1080x1920/r128norm-frame"], t["train"], 5.0)
     row("3x1080x1920 f32: BatchNorm2d eval / r128norm stats=frozen",
         g["tensor3x1080x1920/r128norm-frozen"], t["eval"], 1.0)
+    row("4K RGBA stats=frame: n-threads=1 / n-threads=2 (2 cores)",
+        g["rgba4k/r128norm-frame-2-threads"],
+        g["rgba4k/r128norm-frame-1-thread"], 1.6)
     row("48 kHz stereo f32 10 ms: volume / r128norm (needs >= 1/1.5)",
         g["audio10ms/r128norm-running"], g["audio10ms/volume"], 1 / 1.5)
 
