@@ -3,7 +3,8 @@
  * SECTION:element-r128norm
  * @title: r128norm
  *
- * Normalizes audio and video with per-channel running statistics,
+ * Normalizes audio, video and tensors (NNStreamer's other/tensors) with
+ * per-channel running statistics,
  *
  *   y = gamma[c] * (x - mean) / sqrt(var + epsilon) + beta[c]
  *
@@ -19,9 +20,11 @@
  * gst-launch-1.0 videotestsrc ! videobalance brightness=-0.3 ! r128norm ! videoconvert ! autovideosink
  * gst-launch-1.0 audiotestsrc volume=0.05 ! r128norm ! audioconvert ! autoaudiosink
  * gst-launch-1.0 -m videotestsrc num-buffers=30 ! r128norm post-messages=true ! fakesink
+ * gst-launch-1.0 v4l2src ! videoconvert ! video/x-raw,format=RGB ! r128norm tensor-layout=chw ! other/tensors,types=float32 ! tensor_filter ...
  * ]|
  *
- * The element works in place when input and output formats match.  The
+ * The element works in place when input and output formats match; video
+ * becomes float tensors (hwc or chw) in the same pass.  The
  * arithmetic lives in lib/ (no GStreamer there); this file maps buffers to
  * channel descriptions, keeps the properties and posts the messages.
  */
