@@ -489,7 +489,7 @@ packed_u8_f32_body (const uint8_t *src, float *dst, size_t bytes,
 
 #define DEFINE_PACKED_F32(NPH)                                            \
   AVX2 static void                                                        \
-  packed_u8_f32_##NPH (const uint8_t *row, float *out, size_t bytes,      \
+  packed_u8_f32_##NPH (const uint8_t *row, void *out, size_t bytes,       \
       const r128norm_packed_params *pp, int sum, uint64_t *sums,          \
       uint64_t *sq)                                                       \
   {                                                                       \
@@ -505,7 +505,7 @@ DEFINE_PACKED_F32 (3)
 DEFINE_PACKED_F32 (4)
 
 static void
-packed_u8_f32 (const uint8_t *row, float *out, size_t bytes,
+packed_u8_f32 (const uint8_t *row, void *out, size_t bytes,
     const r128norm_packed_params *pp, int sum, uint64_t *sums, uint64_t *sq)
 {
   switch (pp->nph) {

@@ -195,7 +195,7 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
       }
     for (r = 0; r < pk->height; r++)
       pk->fn_f32 (base + (ptrdiff_t) r * pk->stride,
-          (float *) (obase + (ptrdiff_t) r * out[0].stride), pk->row_bytes,
+          obase + (ptrdiff_t) r * out[0].stride, pk->row_bytes,
           pp, sum, sums, sq);
   } else {
     for (r = 0; r < pk->height; r++)

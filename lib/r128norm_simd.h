@@ -42,7 +42,7 @@ typedef void (*r128norm_packed_fn) (uint8_t *row, size_t bytes,
 /* One packed u8 row to F32 with the same interleaving (RGB u8 to an hwc
  * F32 tensor), every byte of the pixel a channel: out[i] = map (row[i]);
  * sums as above when sum is set. */
-typedef void (*r128norm_packed_f32_fn) (const uint8_t *row, float *out,
+typedef void (*r128norm_packed_f32_fn) (const uint8_t *row, void *out,
     size_t bytes, const r128norm_packed_params *pp, int sum, uint64_t *sums,
     uint64_t *sq);
 
