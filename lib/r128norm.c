@@ -1006,6 +1006,8 @@ pass (r128norm_state *st, const r128norm_channel *in,
   for (i = 0; i < n; i++) {
     c = i % st->channels;
     acc_add (&st->acc[c], &st->band_acc[i]);
+    /* zeroed for every channel by r128norm_process(), as in pass_rows() */
+    /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign) */
     non_finite[c] += st->band_non_finite[i];
   }
 }
