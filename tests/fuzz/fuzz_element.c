@@ -48,7 +48,7 @@ static const gchar *const properties[] = {
   "variant", "groups", "stats", "momentum", "time-constant", "epsilon",
   "gamma", "beta", "strength", "warmup", "clip-sigma", "min-samples",
   "running-mean", "running-var", "post-messages", "interval",
-  "tensor-layout"
+  "tensor-layout", "n-threads"
 };
 
 static const gchar *const values[] = {
