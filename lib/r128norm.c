@@ -53,7 +53,7 @@ struct r128norm_state {
   r128norm_format in_format, out_format;
   r128norm_kernels kernel_choice;
   r128norm_kernel_set kernels;
-  r128norm_packed packed;      /* interleaved u8 channels as one row */
+  r128norm_packed packed;      /* interleaved u8 or F32 channels as one row */
 
   r128norm_config config;     /* gamma and beta point at the arrays below */
   double *gamma, *beta;       /* expanded to one value per channel */
@@ -891,8 +891,8 @@ pass_rows (r128norm_state *st, const r128norm_channel *in,
 
   if (!(apply && st->config.diagnostics)
       && r128norm_packed_pass (packed, st->channels, in, out, sum,
-          apply, st->clip, acc, st->affine))
-    return;                     /* u8 has no non-finite samples */
+          apply, st->clip, acc, st->affine, non_finite))
+    return;
 
   for (c = 0; c < st->channels; c++)
     if (in[c].width > 0 && in[c].height > rows)

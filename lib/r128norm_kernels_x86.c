@@ -780,6 +780,224 @@ apply_contig_f32_f32_fma (const void *in, void *out, size_t n,
   return non_finite;
 }
 
+
+/* ---- f32 packed rows: interleaved channels with per-position params --- */
+
+/* Samples [0, n) of a packed F32 row piece starting at position pos, one
+ * at a time with the C kernels' steps (double precision): the tail of a
+ * row, and vectors of 8 with a NaN or Inf among them.  Not inlined, so
+ * that its multiply and add are never contracted into an FMA. */
+__attribute__ ((noinline)) static void
+packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  const unsigned m = 8 * fp->nph;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    float xf;
+    double x;
+    int ok;
+
+    memcpy (&xf, src + i, sizeof xf);
+    x = xf;
+    ok = (x - x == 0.0);
+    if (fp->touched[pos]) {
+      non_finite[pos] += !ok;
+      if (sum) {
+        double d = ok ? x - fp->shift[pos] : 0.0;
+        d = d < fp->slo[pos] ? fp->slo[pos] : d;
+        d = d > fp->shi[pos] ? fp->shi[pos] : d;
+        sums[pos] += d;
+        sq[pos] += d * d;
+      }
+      if (apply) {
+        double t = x - fp->c[pos], v;
+        float y;
+        t = t < -DBL_MAX ? -DBL_MAX : t;
+        t = t > DBL_MAX ? DBL_MAX : t;
+        v = t * fp->a[pos] + fp->b[pos];
+        v = v < fp->lo[pos] ? fp->lo[pos] : v;
+        v = v > fp->hi[pos] ? fp->hi[pos] : v;
+        y = (float) (ok ? v : fp->nf[pos]);
+        memcpy (dst + i, &y, sizeof y);
+      }
+    } else if (apply && dst != src) {
+      memcpy (dst + i, &xf, sizeof xf);
+    }
+    pos = pos + 1 == m ? 0 : pos + 1;
+  }
+}
+
+/* Units of U vectors of 8 floats (U = NPH, or 2 for one phase: two sets
+ * of accumulators); vector k of a unit has the parameters of positions
+ * [8 (k % NPH), 8 (k % NPH) + 8).  Statistics as stats_contig_f32 with a
+ * shift and clamp bounds per position; the apply is C's double precision
+ * steps (SINGLE 0, bit for bit) or apply_contig_f32_f32_fma's single
+ * precision scheme (SINGLE 1: the caller is compiled for FMA and the
+ * multiply-add below contracts into one). */
+AVX2 INLINE void
+packed_f32_body (const float *src, float *dst, size_t n,
+    const r128norm_packed_fparams *fp, const int NPH, const int SUM,
+    const int APPLY, const int SINGLE, double *sums, double *sq,
+    uint64_t *non_finite)
+{
+  const unsigned U = NPH == 1 ? 2 : NPH;
+  const __m256 flo = _mm256_set1_ps (-FLT_MAX), fhi = _mm256_set1_ps (FLT_MAX);
+  __m256d s[8][2], q[8][2];
+  size_t i = 0;
+  unsigned k, j;
+
+  /* every loop over k unrolled: the accumulators stay in registers */
+#pragma GCC unroll 8
+  for (k = 0; k < U; k++)
+    s[k][0] = s[k][1] = q[k][0] = q[k][1] = _mm256_setzero_pd ();
+  for (; i + 8 * U <= n; i += 8 * U) {
+#pragma GCC unroll 8
+    for (k = 0; k < U; k++) {
+      const unsigned o = 8 * (k % NPH);
+      const float *sp = src + i + 8 * k;
+      float *dp = dst + i + 8 * k;
+      __m256 x = _mm256_loadu_ps (sp);
+      if (any_non_finite (x)) {
+        packed_f32_scalar (sp, dp, 8, o, fp, SUM, APPLY, sums, sq,
+            non_finite);
+        continue;
+      }
+      if (SUM) {
+        __m256d d0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128
+                (x)), _mm256_loadu_pd (fp->shift + o));
+        __m256d d1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps
+                (x, 1)), _mm256_loadu_pd (fp->shift + o + 4));
+        d0 = _mm256_min_pd (_mm256_max_pd (d0, _mm256_loadu_pd (fp->slo + o)),
+            _mm256_loadu_pd (fp->shi + o));
+        d1 = _mm256_min_pd (_mm256_max_pd (d1, _mm256_loadu_pd (fp->slo + o
+                    + 4)), _mm256_loadu_pd (fp->shi + o + 4));
+        s[k][0] = _mm256_add_pd (s[k][0], d0);
+        s[k][1] = _mm256_add_pd (s[k][1], d1);
+        q[k][0] = _mm256_add_pd (q[k][0], _mm256_mul_pd (d0, d0));
+        q[k][1] = _mm256_add_pd (q[k][1], _mm256_mul_pd (d1, d1));
+      }
+      if (APPLY && SINGLE) {
+        __m256 v = _mm256_sub_ps (x, _mm256_loadu_ps (fp->cf + o));
+        v = _mm256_add_ps (_mm256_mul_ps (v, _mm256_loadu_ps (fp->af + o)),
+            _mm256_loadu_ps (fp->bf + o));
+        v = _mm256_min_ps (_mm256_max_ps (v, flo), fhi);
+        _mm256_storeu_ps (dp, _mm256_blendv_ps (v, x, _mm256_castsi256_ps
+                (_mm256_loadu_si256 ((const __m256i *) (fp->keep + o)))));
+      } else if (APPLY) {
+        __m256d v0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128
+                (x)), _mm256_loadu_pd (fp->c + o));
+        __m256d v1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps
+                (x, 1)), _mm256_loadu_pd (fp->c + o + 4));
+        v0 = _mm256_add_pd (_mm256_mul_pd (v0, _mm256_loadu_pd (fp->a + o)),
+            _mm256_loadu_pd (fp->b + o));
+        v1 = _mm256_add_pd (_mm256_mul_pd (v1, _mm256_loadu_pd (fp->a + o
+                    + 4)), _mm256_loadu_pd (fp->b + o + 4));
+        v0 = _mm256_min_pd (_mm256_max_pd (v0, _mm256_loadu_pd (fp->lo + o)),
+            _mm256_loadu_pd (fp->hi + o));
+        v1 = _mm256_min_pd (_mm256_max_pd (v1, _mm256_loadu_pd (fp->lo + o
+                    + 4)), _mm256_loadu_pd (fp->hi + o + 4));
+        _mm256_storeu_ps (dp, _mm256_blendv_ps (_mm256_set_m128
+                (_mm256_cvtpd_ps (v1), _mm256_cvtpd_ps (v0)), x,
+                _mm256_castsi256_ps (_mm256_loadu_si256 ((const __m256i *)
+                        (fp->keep + o)))));
+      }
+    }
+  }
+  if (i < n)
+    packed_f32_scalar (src + i, dst + i, n - i, 0, fp, SUM, APPLY, sums, sq,
+        non_finite);
+  if (SUM)
+#pragma GCC unroll 8
+    for (k = 0; k < U; k++) {
+      double vs[8], vq[8];
+      const unsigned o = 8 * (k % NPH);
+      _mm256_storeu_pd (vs, s[k][0]);
+      _mm256_storeu_pd (vs + 4, s[k][1]);
+      _mm256_storeu_pd (vq, q[k][0]);
+      _mm256_storeu_pd (vq + 4, q[k][1]);
+      for (j = 0; j < 8; j++) {
+        sums[o + j] += vs[j];
+        sq[o + j] += vq[j];
+      }
+    }
+}
+
+#define PACKED_F32_ARGS                                                   \
+  const void *src, void *dst, size_t n, const r128norm_packed_fparams *fp, \
+  double *sums, double *sq, uint64_t *nf
+
+#define DEFINE_PACKED_FLOAT(NPH)                                          \
+  AVX2 static void                                                        \
+  packed_f32_sum_##NPH (PACKED_F32_ARGS)                                  \
+  {                                                                       \
+    packed_f32_body (src, dst, n, fp, NPH, 1, 0, 0, sums, sq, nf);        \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_f32_apply_##NPH (PACKED_F32_ARGS)                                \
+  {                                                                       \
+    packed_f32_body (src, dst, n, fp, NPH, 0, 1, 0, sums, sq, nf);        \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_f32_both_##NPH (PACKED_F32_ARGS)                                 \
+  {                                                                       \
+    packed_f32_body (src, dst, n, fp, NPH, 1, 1, 0, sums, sq, nf);        \
+  }                                                                       \
+  FMA static void                                                         \
+  packed_f32_apply_fma_##NPH (PACKED_F32_ARGS)                            \
+  {                                                                       \
+    packed_f32_body (src, dst, n, fp, NPH, 0, 1, 1, sums, sq, nf);        \
+  }                                                                       \
+  FMA static void                                                         \
+  packed_f32_both_fma_##NPH (PACKED_F32_ARGS)                             \
+  {                                                                       \
+    packed_f32_body (src, dst, n, fp, NPH, 1, 1, 1, sums, sq, nf);        \
+  }
+
+DEFINE_PACKED_FLOAT (1)
+DEFINE_PACKED_FLOAT (2)
+DEFINE_PACKED_FLOAT (3)
+DEFINE_PACKED_FLOAT (4)
+DEFINE_PACKED_FLOAT (5)
+DEFINE_PACKED_FLOAT (6)
+DEFINE_PACKED_FLOAT (7)
+DEFINE_PACKED_FLOAT (8)
+
+typedef void (*packed_f32_variant) (PACKED_F32_ARGS);
+
+#define PACKED_FLOAT_ROW(NPH)                                             \
+  { packed_f32_sum_##NPH, packed_f32_apply_##NPH, packed_f32_both_##NPH,  \
+    packed_f32_apply_fma_##NPH, packed_f32_both_fma_##NPH }
+
+static const packed_f32_variant packed_f32_variants[8][5] = {
+  PACKED_FLOAT_ROW (1), PACKED_FLOAT_ROW (2), PACKED_FLOAT_ROW (3),
+  PACKED_FLOAT_ROW (4), PACKED_FLOAT_ROW (5), PACKED_FLOAT_ROW (6),
+  PACKED_FLOAT_ROW (7), PACKED_FLOAT_ROW (8),
+};
+
+static int have_fma (void);
+
+static void
+packed_f32 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  static int fma = -1;
+  int v;
+
+  if (fma < 0)
+    fma = have_fma ();
+  if (!apply)
+    v = 0;
+  else
+    v = (sum ? 2 : 1) + (fp->single && fma ? 2 : 0);
+  if (sum || apply)
+    packed_f32_variants[fp->nph - 1][v] (src, dst, n, fp, sums, sq,
+        non_finite);
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 static int
@@ -850,6 +1068,12 @@ r128norm_packed_u8_f32_x86 (void)
   return have_avx2 ()? packed_u8_f32 : NULL;
 }
 
+r128norm_packed_float_fn
+r128norm_packed_f32_x86 (void)
+{
+  return have_avx2 ()? packed_f32 : NULL;
+}
+
 #else /* not x86-64 with GCC/Clang */
 
 int
@@ -870,6 +1094,12 @@ r128norm_packed_u8_x86 (void)
 
 r128norm_packed_f32_fn
 r128norm_packed_u8_f32_x86 (void)
+{
+  return NULL;
+}
+
+r128norm_packed_float_fn
+r128norm_packed_f32_x86 (void)
 {
   return NULL;
 }

@@ -6,6 +6,7 @@
  * padding) get identity parameters: (x - 0) * 1 + 0 reproduces every byte
  * exactly, so they are read and written back unchanged.  The layout is
  * recognized once and cached; the per-buffer check compares a few fields. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -19,6 +20,12 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable)
 {
   memset (pk, 0, sizeof *pk);
+  pk->size = 1;
+  if (enable && in == R128NORM_FORMAT_F32 && out == R128NORM_FORMAT_F32) {
+    pk->fn_float = r128norm_packed_f32_x86 ();
+    pk->size = 4;
+    return;
+  }
   if (!enable || (in != R128NORM_FORMAT_U8
           && in != R128NORM_FORMAT_U8_CENTERED))
     return;
@@ -86,14 +93,28 @@ same_layout (const r128norm_packed *pk, unsigned channels,
   return 1;
 }
 
-/* Whether the channels tile one packed row: the same geometry, a step of
- * 2 to 32 bytes that divides 96 (so the lane pattern repeats within three
- * 32-byte vectors), distinct offsets within one step. */
+static unsigned
+gcd (unsigned a, unsigned b)
+{
+  while (b) {
+    unsigned t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* Whether the channels tile one packed row: the same geometry, distinct
+ * offsets within one step.  u8: a step of 2 to 32 bytes that divides 96
+ * (so the lane pattern repeats within three 32-byte vectors).  F32: a step
+ * of 2 to 64 floats whose pattern repeats within 8 vectors of 8 floats,
+ * offsets whole floats apart. */
 static void
 learn_layout (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
-  ptrdiff_t step = in[0].step, lo = 0, hi = 0;
+  const ptrdiff_t size = (ptrdiff_t) pk->size;
+  ptrdiff_t step = in[0].step, lo = 0, hi = 0, period;
   unsigned c, j;
 
   pk->known = 1;
@@ -103,11 +124,17 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   pk->stride = in[0].stride;
   pk->width = in[0].width;
   pk->height = in[0].height;
-  for (c = 0; c < channels && c < R128NORM_PACKED_MAX_PERIOD; c++)
+  for (c = 0; c < channels && c < R128NORM_PACKED_MAX_LANES; c++)
     pk->offset[c] = (const char *) in[c].data - (const char *) in[0].data;
-  if (channels < 2 || channels > R128NORM_PACKED_MAX_PERIOD || step < 2
-      || step > R128NORM_PACKED_MAX_PERIOD || 96 % step != 0
-      || in[0].width == 0 || in[0].height == 0)
+  if (channels < 2 || channels > R128NORM_PACKED_MAX_LANES
+      || in[0].width == 0 || in[0].height == 0 || step < 2 * size
+      || step % size != 0)
+    return;
+  period = step / size;
+  if (size == 1 && (step > R128NORM_PACKED_MAX_PERIOD || 96 % step != 0))
+    return;
+  if (size > 1 && (period > R128NORM_PACKED_MAX_LANES
+          || period / gcd ((unsigned) period, 8) > R128NORM_PACKED_F_PHASES))
     return;
   for (c = 0; c < channels; c++) {
     if (in[c].step != step || in[c].stride != pk->stride
@@ -118,28 +145,142 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   }
   if (hi - lo >= step)
     return;
-  for (j = 0; j < (unsigned) step; j++)
+  for (j = 0; j < (unsigned) period; j++)
     pk->lane_chan[j] = -1;
   for (c = 0; c < channels; c++) {
-    unsigned lane = (unsigned) (pk->offset[c] - lo);
+    unsigned lane;
+    if ((pk->offset[c] - lo) % size != 0)
+      return;                   /* not whole samples apart */
+    lane = (unsigned) ((pk->offset[c] - lo) / size);
     if (pk->lane_chan[lane] != -1)
-      return;                   /* two channels on one byte */
+      return;                   /* two channels on one sample */
     pk->lane_chan[lane] = (int) c;
   }
   pk->base = lo;
-  pk->row_bytes = (pk->width - 1) * (size_t) step + (size_t) (hi - lo) + 1;
-  pk->params.period = (unsigned) step;
-  /* 8-byte groups k and k' share parameters when 8k = 8k' mod step */
-  pk->params.nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
-      : step % 2 == 0 ? 2 : 1);
+  pk->row_bytes = (pk->width - 1) * (size_t) step + (size_t) (hi - lo)
+      + (size_t) size;
+  if (size == 1) {
+    pk->params.period = (unsigned) step;
+    /* 8-byte groups k and k' share parameters when 8k = 8k' mod step */
+    pk->params.nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
+        : step % 2 == 0 ? 2 : 1);
+  } else {
+    pk->fparams.period = (unsigned) period;
+    pk->fparams.nph = (unsigned) period / gcd ((unsigned) period, 8);
+  }
   pk->usable = 1;
+}
+
+/* The F32 packed pass: per-position parameters from the channels', one
+ * call of the kernel per row, the per-position sums added to the
+ * channels. */
+static int
+float_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine, uint64_t *non_finite)
+{
+  r128norm_packed_fparams *fp = &pk->fparams;
+  double sums[R128NORM_PACKED_F_POS], sq[R128NORM_PACKED_F_POS];
+  uint64_t nf[R128NORM_PACKED_F_POS], chan_nf[R128NORM_PACKED_MAX_LANES];
+  const unsigned m = 8 * fp->nph;
+  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
+  uint8_t *obase = (uint8_t *) out[0].data + pk->base;
+  const size_t n = pk->row_bytes / 4;
+  unsigned c, pos;
+  size_t r;
+
+  if (apply && out != in) {
+    /* the same layout, no sample of the pixel untouched */
+    if (channels != fp->period)
+      return 0;
+    for (c = 0; c < channels; c++)
+      if (out[c].step != pk->step || out[c].stride != out[0].stride
+          || (const char *) out[c].data - (const char *) out[0].data
+          != pk->offset[c])
+        return 0;
+  }
+  fp->single = 1;
+  for (pos = 0; pos < m; pos++) {
+    int ch = pk->lane_chan[pos % fp->period];
+    fp->touched[pos] = ch >= 0;
+    fp->keep[pos] = ch >= 0 ? 0 : -1;
+    if (apply) {
+      if (ch < 0) {
+        fp->c[pos] = 0.0;
+        fp->a[pos] = 1.0;
+        fp->b[pos] = -0.0;
+        fp->lo[pos] = -FLT_MAX;
+        fp->hi[pos] = FLT_MAX;
+        fp->nf[pos] = 0.0;
+        fp->cf[pos] = 0.0f;
+        fp->af[pos] = 1.0f;
+        fp->bf[pos] = -0.0f;
+      } else {
+        const r128norm_affine *p = &affine[ch];
+        float cf = (float) p->c;
+        double bb = p->b - p->a * (p->c - (double) cf);
+        fp->c[pos] = p->c;
+        fp->a[pos] = p->a;
+        fp->b[pos] = p->b;
+        fp->lo[pos] = p->lo;
+        fp->hi[pos] = p->hi;
+        fp->nf[pos] = p->non_finite;
+        /* the contiguous FMA kernel's scheme and conditions */
+        fp->cf[pos] = cf;
+        fp->af[pos] = (float) p->a;
+        fp->bf[pos] = (float) bb;
+        if (!(fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (bb) <= 16.0)
+            || p->lo != -FLT_MAX || p->hi != FLT_MAX)
+          fp->single = 0;
+      }
+    }
+    if (sum) {
+      if (ch < 0 || !clip[ch].active) {
+        fp->shift[pos] = ch < 0 ? 0.0 : clip[ch].shift;
+        fp->slo[pos] = -DBL_MAX;
+        fp->shi[pos] = DBL_MAX;
+      } else {
+        fp->shift[pos] = clip[ch].shift;
+        fp->slo[pos] = clip[ch].lo - clip[ch].shift;
+        fp->shi[pos] = clip[ch].hi - clip[ch].shift;
+      }
+    }
+    sums[pos] = sq[pos] = 0.0;
+    nf[pos] = 0;
+  }
+  for (r = 0; r < pk->height; r++)
+    pk->fn_float (base + (ptrdiff_t) r * pk->stride,
+        obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, fp,
+        sum, apply, sums, sq, nf);
+  for (c = 0; c < channels; c++)
+    chan_nf[c] = 0;
+  for (pos = 0; pos < m; pos++) {
+    int ch = pk->lane_chan[pos % fp->period];
+    if (ch < 0)
+      continue;
+    chan_nf[ch] += nf[pos];
+    if (sum) {
+      acc[ch].fsum += sums[pos];
+      acc[ch].fsq += sq[pos];
+    }
+  }
+  for (c = 0; c < channels; c++) {
+    if (sum) {
+      acc[c].n += (uint64_t) pk->width * pk->height - chan_nf[c];
+      acc[c].non_finite += chan_nf[c];
+    }
+    if (apply)
+      non_finite[c] += chan_nf[c];
+  }
+  return 1;
 }
 
 int
 r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
-    const r128norm_affine *affine)
+    const r128norm_affine *affine, uint64_t *non_finite)
 {
   r128norm_packed_params *pp = &pk->params;
   uint64_t sums[R128NORM_PACKED_MAX_PERIOD], sq[R128NORM_PACKED_MAX_PERIOD];
@@ -147,6 +288,16 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
   unsigned c, h, j, lane;
   size_t r;
 
+  if (pk->fn_float) {
+    if (channels < 2 || channels > R128NORM_PACKED_MAX_LANES)
+      return 0;
+    if (!same_layout (pk, channels, in))
+      learn_layout (pk, channels, in);
+    if (!pk->usable)
+      return 0;
+    return float_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
+        non_finite);
+  }
   if (!pk->fn || channels < 2 || channels > R128NORM_PACKED_MAX_PERIOD
       || (apply && out != in && !pk->fn_f32))
     return 0;

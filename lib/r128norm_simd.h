@@ -10,6 +10,12 @@
 /* Most bytes per pixel of a packed row: the lane pattern must repeat
  * within 96 bytes (three 32-byte vectors), i.e. the period divides 96. */
 #define R128NORM_PACKED_MAX_PERIOD 32
+/* Most samples per pixel of a packed F32 row (interleaved audio of up to
+ * 64 channels), and most distinct vectors of 8 floats its lane pattern
+ * may need: lcm (period, 8) / 8 = period / gcd (period, 8) <= 8. */
+#define R128NORM_PACKED_MAX_LANES 64
+#define R128NORM_PACKED_F_PHASES 8
+#define R128NORM_PACKED_F_POS (8 * R128NORM_PACKED_F_PHASES)
 
 /* Per-lane parameters of a packed row, as NPH distinct vectors of 8
  * floats: the 8-byte group k of the row uses vector k % nph.  When shift
@@ -46,22 +52,54 @@ typedef void (*r128norm_packed_f32_fn) (const uint8_t *row, void *out,
     size_t bytes, const r128norm_packed_params *pp, int sum, uint64_t *sums,
     uint64_t *sq);
 
+/* Per-position parameters of a packed F32 row: float i of a row has
+ * position i % (8 nph), the sample of lane i % period.  Positions of lanes
+ * no channel describes have the identity map (c 0, a 1, b -0: every finite
+ * float comes back bit for bit) and are not counted. */
+typedef struct r128norm_packed_fparams {
+  unsigned period, nph;
+  int single;           /* apply in single precision with FMA (see x86) */
+  float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
+  float bf[R128NORM_PACKED_F_POS];
+  double c[R128NORM_PACKED_F_POS], a[R128NORM_PACKED_F_POS];
+  double b[R128NORM_PACKED_F_POS], nf[R128NORM_PACKED_F_POS];
+  double lo[R128NORM_PACKED_F_POS], hi[R128NORM_PACKED_F_POS];
+  /* statistics: x - shift, clamped to [slo, shi] */
+  double shift[R128NORM_PACKED_F_POS];
+  double slo[R128NORM_PACKED_F_POS], shi[R128NORM_PACKED_F_POS];
+  unsigned char touched[R128NORM_PACKED_F_POS];
+  /* all ones where no channel is: the input is written back as it was
+   * (the identity map alone would flush subnormals under DAZ/FTZ) */
+  int32_t keep[R128NORM_PACKED_F_POS];
+} r128norm_packed_fparams;
+
+/* One packed F32 row of n floats from src to dst (may be the same):
+ * per position, sums[] += sum of clamp (x - shift), sq[] += its squares
+ * (when sum is set), non_finite[] += NaN/Inf samples skipped (always);
+ * normalizes when apply is set (NaN/Inf become nf). */
+typedef void (*r128norm_packed_float_fn) (const void *src, void *dst,
+    size_t n, const r128norm_packed_fparams *fp, int sum, int apply,
+    double *sums, double *sq, uint64_t *non_finite);
+
 /* The layout of the last buffer and what the packed path makes of it. */
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
+  r128norm_packed_float_fn fn_float; /* F32 in and out; else NULL */
+  size_t size;                  /* bytes per sample: 1, or 4 (F32) */
   /* layout key: channel 0's geometry and every channel's offset from it */
   int known;
   unsigned channels;
   ptrdiff_t step, stride;
   size_t width, height;
-  ptrdiff_t offset[R128NORM_PACKED_MAX_PERIOD];
+  ptrdiff_t offset[R128NORM_PACKED_MAX_LANES];
   /* what was found */
   int usable;
   ptrdiff_t base;               /* offset of the row start from channel 0 */
   size_t row_bytes;
-  int lane_chan[R128NORM_PACKED_MAX_PERIOD]; /* -1: untouched byte */
+  int lane_chan[R128NORM_PACKED_MAX_LANES]; /* -1: untouched sample */
   r128norm_packed_params params;
+  r128norm_packed_fparams fparams;
 } r128norm_packed;
 
 /* The x86 kernels for a format pair: fills the slots it implements and
@@ -70,19 +108,25 @@ int r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
 /* Chooses the packed kernels for a format pair (none unless the CPU has
- * AVX2 and the input is U8 or U8_CENTERED; in place only when the output
- * is the same format, out of place only to F32) and forgets the cached
- * layout. */
+ * AVX2 and the input is U8 or U8_CENTERED, in place only when the output
+ * is the same format, out of place only to F32; or F32 to F32) and
+ * forgets the cached layout. */
 void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable);
 
 /* Runs one pass over a buffer as packed rows if the layout allows it
  * (returns 1), else does nothing and returns 0.  Applies in place
  * (out == in), or to F32 interleaved like the input with every byte of the
- * pixel a channel; sums (sum without apply) for any output. */
+ * pixel a channel; sums (sum without apply) for any output.  F32 rows
+ * apply in place, or out of place to the same layout when every sample of
+ * the pixel is a channel; their NaN/Inf samples are added to acc (sum)
+ * and to non_finite[channel] (apply). */
 int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
-    const r128norm_affine *affine);
+    const r128norm_affine *affine, uint64_t *non_finite);
+
+/* The F32 packed kernel, or NULL without AVX2. */
+r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
 
 #endif /* R128NORM_SIMD_H */
