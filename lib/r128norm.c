@@ -73,6 +73,7 @@ struct r128norm_state {
   double *norm_mean, *norm_var;
   diag_acc *diag;
   r128norm_report *reports;
+  int histogram_filled;       /* some report's histogram may be non-zero */
 
   /* bands of rows (r128norm_set_parallel); per band: sums, counters, the
    * packed path's cache, and the band's channel descriptions */
@@ -1066,7 +1067,6 @@ fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
     r128norm_report *rep = &st->reports[c];
     const diag_acc *d = &st->diag[c];
 
-    memset (rep, 0, sizeof *rep);
     /* without sums (frozen), the apply pass counted the non-finite ones */
     rep->samples = summed ? st->acc[c].n
         /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
@@ -1076,6 +1076,9 @@ fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
     rep->var = moments_var (&st->batch[c]);
     rep->norm_mean = st->norm_mean[c];
     rep->norm_var = st->norm_var[c];
+    rep->saturated = 0;
+    rep->out_mean = 0.0;
+    rep->out_var = 0.0;
     if (st->config.diagnostics) {
       rep->saturated = d->saturated;
       if (d->n > 0) {
@@ -1090,8 +1093,12 @@ fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
             : clamp (var, 0.0, STAT_LIMIT);
       }
       memcpy (rep->histogram, d->histogram, sizeof rep->histogram);
+    } else if (st->histogram_filled) {
+      memset (rep->histogram, 0, sizeof rep->histogram);
     }
   }
+  /* the histograms are zero (calloc) until a call with diagnostics */
+  st->histogram_filled = st->config.diagnostics != 0;
 }
 
 int
@@ -1123,8 +1130,10 @@ r128norm_process (r128norm_state *st, const r128norm_channel *in,
     all_seen &= st->seen[c];
     non_finite[c] = 0;
   }
-  memset (st->diag, 0, st->channels * sizeof *st->diag);
-  memset (st->batch, 0, st->channels * sizeof *st->batch);
+  /* the diagnostic sums are read only with diagnostics on; the batch
+   * moments are all written by finish_sums() whenever the buffer is summed */
+  if (cfg->diagnostics)
+    memset (st->diag, 0, st->channels * sizeof *st->diag);
 
   /* frame mode, and any mode before running values exist, needs this
    * buffer's statistics before it can normalize: two passes.  Otherwise
@@ -1133,6 +1142,9 @@ r128norm_process (r128norm_state *st, const r128norm_channel *in,
   two_pass = cfg->stats == R128NORM_STATS_FRAME || !all_seen;
   summed = cfg->stats != R128NORM_STATS_FROZEN || !all_seen
       || cfg->diagnostics;
+
+  if (!summed)
+    memset (st->batch, 0, st->channels * sizeof *st->batch);
 
   strength = cfg->strength;
   if (cfg->warmup > 0.0 && st->elapsed < cfg->warmup)

@@ -845,6 +845,7 @@ packed_f32_body (const float *src, float *dst, size_t n,
 {
   const unsigned U = NPH == 1 ? 2 : NPH;
   const __m256 flo = _mm256_set1_ps (-FLT_MAX), fhi = _mm256_set1_ps (FLT_MAX);
+  const int clip = fp->clip;
   __m256d s[8][2], q[8][2];
   size_t i = 0;
   unsigned k, j;
@@ -860,7 +861,7 @@ packed_f32_body (const float *src, float *dst, size_t n,
       const float *sp = src + i + 8 * k;
       float *dp = dst + i + 8 * k;
       __m256 x = _mm256_loadu_ps (sp);
-      if (any_non_finite (x)) {
+      if (__builtin_expect (any_non_finite (x) != 0, 0)) {
         packed_f32_scalar (sp, dp, 8, o, fp, SUM, APPLY, sums, sq,
             non_finite);
         continue;
@@ -870,10 +871,12 @@ packed_f32_body (const float *src, float *dst, size_t n,
                 (x)), _mm256_loadu_pd (fp->shift + o));
         __m256d d1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps
                 (x, 1)), _mm256_loadu_pd (fp->shift + o + 4));
-        d0 = _mm256_min_pd (_mm256_max_pd (d0, _mm256_loadu_pd (fp->slo + o)),
-            _mm256_loadu_pd (fp->shi + o));
-        d1 = _mm256_min_pd (_mm256_max_pd (d1, _mm256_loadu_pd (fp->slo + o
-                    + 4)), _mm256_loadu_pd (fp->shi + o + 4));
+        if (clip) {
+          d0 = _mm256_min_pd (_mm256_max_pd (d0, _mm256_loadu_pd (fp->slo
+                      + o)), _mm256_loadu_pd (fp->shi + o));
+          d1 = _mm256_min_pd (_mm256_max_pd (d1, _mm256_loadu_pd (fp->slo + o
+                      + 4)), _mm256_loadu_pd (fp->shi + o + 4));
+        }
         s[k][0] = _mm256_add_pd (s[k][0], d0);
         s[k][1] = _mm256_add_pd (s[k][1], d1);
         q[k][0] = _mm256_add_pd (q[k][0], _mm256_mul_pd (d0, d0));

@@ -165,8 +165,13 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     pk->params.nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
         : step % 2 == 0 ? 2 : 1);
   } else {
-    pk->fparams.period = (unsigned) period;
-    pk->fparams.nph = (unsigned) period / gcd ((unsigned) period, 8);
+    r128norm_packed_fparams *fp = &pk->fparams;
+    fp->period = (unsigned) period;
+    fp->nph = (unsigned) period / gcd ((unsigned) period, 8);
+    for (j = 0; j < 8 * fp->nph; j++) {
+      fp->touched[j] = pk->lane_chan[j % fp->period] >= 0;
+      fp->keep[j] = fp->touched[j] ? 0 : -1;
+    }
   }
   pk->usable = 1;
 }
@@ -200,13 +205,32 @@ float_pass (r128norm_packed *pk, unsigned channels,
           != pk->offset[c])
         return 0;
   }
+  /* each lane's values once, at its first position (pos < period), then
+   * copied to the positions of the same lane */
   fp->single = 1;
+  fp->clip = 0;
   for (pos = 0; pos < m; pos++) {
-    int ch = pk->lane_chan[pos % fp->period];
-    fp->touched[pos] = ch >= 0;
-    fp->keep[pos] = ch >= 0 ? 0 : -1;
-    if (apply) {
-      if (ch < 0) {
+    const unsigned lane = pos % fp->period;
+    const int ch = pk->lane_chan[lane];
+    if (pos >= fp->period) {
+      if (apply) {
+        fp->c[pos] = fp->c[lane];
+        fp->a[pos] = fp->a[lane];
+        fp->b[pos] = fp->b[lane];
+        fp->lo[pos] = fp->lo[lane];
+        fp->hi[pos] = fp->hi[lane];
+        fp->nf[pos] = fp->nf[lane];
+        fp->cf[pos] = fp->cf[lane];
+        fp->af[pos] = fp->af[lane];
+        fp->bf[pos] = fp->bf[lane];
+      }
+      if (sum) {
+        fp->shift[pos] = fp->shift[lane];
+        fp->slo[pos] = fp->slo[lane];
+        fp->shi[pos] = fp->shi[lane];
+      }
+    } else if (ch < 0) {
+      if (apply) {
         fp->c[pos] = 0.0;
         fp->a[pos] = 1.0;
         fp->b[pos] = -0.0;
@@ -216,7 +240,14 @@ float_pass (r128norm_packed *pk, unsigned channels,
         fp->cf[pos] = 0.0f;
         fp->af[pos] = 1.0f;
         fp->bf[pos] = -0.0f;
-      } else {
+      }
+      if (sum) {
+        fp->shift[pos] = 0.0;
+        fp->slo[pos] = -DBL_MAX;
+        fp->shi[pos] = DBL_MAX;
+      }
+    } else {
+      if (apply) {
         const r128norm_affine *p = &affine[ch];
         float cf = (float) p->c;
         double bb = p->b - p->a * (p->c - (double) cf);
@@ -234,16 +265,15 @@ float_pass (r128norm_packed *pk, unsigned channels,
             || p->lo != -FLT_MAX || p->hi != FLT_MAX)
           fp->single = 0;
       }
-    }
-    if (sum) {
-      if (ch < 0 || !clip[ch].active) {
-        fp->shift[pos] = ch < 0 ? 0.0 : clip[ch].shift;
+      if (sum) {
+        fp->shift[pos] = clip[ch].shift;
         fp->slo[pos] = -DBL_MAX;
         fp->shi[pos] = DBL_MAX;
-      } else {
-        fp->shift[pos] = clip[ch].shift;
-        fp->slo[pos] = clip[ch].lo - clip[ch].shift;
-        fp->shi[pos] = clip[ch].hi - clip[ch].shift;
+        if (clip[ch].active) {
+          fp->clip = 1;
+          fp->slo[pos] = clip[ch].lo - clip[ch].shift;
+          fp->shi[pos] = clip[ch].hi - clip[ch].shift;
+        }
       }
     }
     sums[pos] = sq[pos] = 0.0;

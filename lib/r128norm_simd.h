@@ -59,6 +59,7 @@ typedef void (*r128norm_packed_f32_fn) (const uint8_t *row, void *out,
 typedef struct r128norm_packed_fparams {
   unsigned period, nph;
   int single;           /* apply in single precision with FMA (see x86) */
+  int clip;             /* some channel's statistics clamp (clip-sigma) */
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
   float bf[R128NORM_PACKED_F_POS];
   double c[R128NORM_PACKED_F_POS], a[R128NORM_PACKED_F_POS];
