@@ -2053,9 +2053,13 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
   gboolean changed, reset;
 
   /* a segment in another format (bytes, or none after a flush) has no
-   * stream time; asking for one is a g_critical (found by fuzzing) */
+   * stream time; asking for one is a g_critical (found by fuzzing).
+   * Without control bindings there is nothing to sync, and
+   * gst_object_sync_values() would still freeze and thaw the object's
+   * notifications (a global lock) on every buffer. */
   if (GST_CLOCK_TIME_IS_VALID (timestamp)
-      && trans->segment.format == GST_FORMAT_TIME) {
+      && trans->segment.format == GST_FORMAT_TIME
+      && gst_object_has_active_control_bindings (GST_OBJECT (self))) {
     GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment,
         GST_FORMAT_TIME, timestamp);
     if (GST_CLOCK_TIME_IS_VALID (stream_time))
@@ -2523,11 +2527,14 @@ gst_r128norm_prepare_output_buffer (GstBaseTransform * trans,
   gsize outsize = 0;
   gboolean ok;
 
+  /* in place (the usual case) first: no pool reference to take */
+  if (gst_base_transform_is_in_place (trans)
+      || gst_base_transform_is_passthrough (trans))
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer
+        (trans, input, outbuf);
   downstream = gst_base_transform_get_buffer_pool (trans);
-  if (downstream || gst_base_transform_is_in_place (trans)
-      || gst_base_transform_is_passthrough (trans)) {
-    if (downstream)
-      gst_object_unref (downstream);
+  if (downstream) {
+    gst_object_unref (downstream);
     return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer
         (trans, input, outbuf);
   }

@@ -696,7 +696,15 @@ first_finite (r128norm_format format, const r128norm_channel *ch)
   for (r = 0; r < ch->height; r++) {
     const uint8_t *row = (const uint8_t *) ch->data + (ptrdiff_t) r * ch->stride;
     for (i = 0; i < ch->width; i++) {
-      double x = load_raw (format, row + (ptrdiff_t) i * ch->step);
+      const uint8_t *p = row + (ptrdiff_t) i * ch->step;
+      double x;
+      if (format == R128NORM_FORMAT_F32) {
+        float f;                /* the common case without the switch */
+        memcpy (&f, p, sizeof f);
+        x = f;
+      } else {
+        x = load_raw (format, p);
+      }
       if (isfinite (x))
         return x;
     }

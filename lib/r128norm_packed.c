@@ -187,7 +187,7 @@ float_pass (r128norm_packed *pk, unsigned channels,
 {
   r128norm_packed_fparams *fp = &pk->fparams;
   double sums[R128NORM_PACKED_F_POS], sq[R128NORM_PACKED_F_POS];
-  uint64_t nf[R128NORM_PACKED_F_POS], chan_nf[R128NORM_PACKED_MAX_LANES];
+  uint64_t nf[R128NORM_PACKED_F_POS];
   const unsigned m = 8 * fp->nph;
   const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
   uint8_t *obase = (uint8_t *) out[0].data + pk->base;
@@ -283,25 +283,27 @@ float_pass (r128norm_packed *pk, unsigned channels,
     pk->fn_float (base + (ptrdiff_t) r * pk->stride,
         obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, fp,
         sum, apply, sums, sq, nf);
-  for (c = 0; c < channels; c++)
-    chan_nf[c] = 0;
-  for (pos = 0; pos < m; pos++) {
-    int ch = pk->lane_chan[pos % fp->period];
+  /* each lane's positions (lane, lane + period, ...) added up, then the
+   * lane's channel updated once */
+  for (c = 0; c < fp->period; c++) {
+    const int ch = pk->lane_chan[c];
+    double fs = 0.0, fq = 0.0;
+    uint64_t k = 0;
     if (ch < 0)
       continue;
-    chan_nf[ch] += nf[pos];
-    if (sum) {
-      acc[ch].fsum += sums[pos];
-      acc[ch].fsq += sq[pos];
+    for (pos = c; pos < m; pos += fp->period) {
+      fs += sums[pos];
+      fq += sq[pos];
+      k += nf[pos];
     }
-  }
-  for (c = 0; c < channels; c++) {
     if (sum) {
-      acc[c].n += (uint64_t) pk->width * pk->height - chan_nf[c];
-      acc[c].non_finite += chan_nf[c];
+      acc[ch].n += (uint64_t) pk->width * pk->height - k;
+      acc[ch].non_finite += k;
+      acc[ch].fsum += fs;
+      acc[ch].fsq += fq;
     }
     if (apply)
-      non_finite[c] += chan_nf[c];
+      non_finite[ch] += k;
   }
   return 1;
 }
