@@ -1874,6 +1874,16 @@ load_stats_file (GstR128Norm * self, const gchar * path)
 
 bad:
   self->stats_file_bad = TRUE;
+  /* GKeyFile quotes the offending line: keep a garbage file's 8 MiB line
+   * out of the message */
+  if (strlen (problem) > 300) {
+    gchar *valid = g_utf8_make_valid (problem, -1);
+    gchar *cut = g_utf8_substring (valid, 0, 300);
+    g_free (problem);
+    problem = g_strconcat (cut, "...", NULL);
+    g_free (cut);
+    g_free (valid);
+  }
   GST_ELEMENT_ERROR (self, RESOURCE, READ, ("stats-file '%s' %s; it will "
           "not be overwritten", path, problem), (NULL));
   g_clear_error (&error);

@@ -326,6 +326,23 @@ main (int argc, char **argv)
   for (i = 0; i < sizeof garbage; i++)
     garbage[i] = (gchar) g_rand_int (rand);
   expect_refused ("4 KiB of random bytes", garbage, sizeof garbage, NULL);
+  {
+    /* one 1 MiB line: refused with a message of bounded length */
+    gsize n = 1 << 20;
+    gchar *line = g_malloc (n), *path2, *text2 = NULL;
+    gboolean started;
+    memset (line, 'x', n);
+    path2 = g_build_filename (dir, "long.stats", NULL);
+    g_file_set_contents (path2, line, n, NULL);
+    started = start_with (path2, &text2);
+    result (!started && text2 && strlen (text2) < 1000
+        && file_is (path2, line, n), "a 1 MiB line: message cut short",
+        text2 ? text2 : "(started)");
+    g_free (text2);
+    g_unlink (path2);
+    g_free (path2);
+    g_free (line);
+  }
   expect_refused ("NUL bytes inside", "[r128norm]\nversion=1\0\nchannels=1\n"
       "mean=0\nvar=1\n", 40, NULL);
   expect_refused ("invalid UTF-8", "[r128norm]\nversion=1\nchannels=1\n"
