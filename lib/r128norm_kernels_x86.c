@@ -1,9 +1,12 @@
 /* Hand-vectorized x86 kernels (AVX2), chosen at run time with
  * __builtin_cpu_supports; without AVX2 (or on other CPUs) the ORC and C
- * kernels stay.  Every kernel gives the C kernel's result bit for bit:
- * the same single/double precision steps in the same order (multiply,
- * then add: no FMA), the same rounding.  Only the order of the float
- * statistics' additions differs (per-lane partial sums in double).
+ * kernels stay.  The kernels give the C kernel's result bit for bit (the
+ * same single/double precision steps in the same order: multiply, then
+ * add, no FMA; the same rounding), except u8 -> u8 (fixed point, 1 LSB
+ * next to a tie) and the F32 apply where single precision with FMA is
+ * within 1e-5 (apply_contig_f32_f32_fma, the packed F32 rows).  The
+ * order of the float statistics' additions differs (per-lane partial sums
+ * in double).
  *
  * Loads and stores are unaligned; tails and rows with non-finite floats
  * go to the C kernels.  See docs/performance.md. */
@@ -855,22 +858,32 @@ packed_f32_body (const float *src, float *dst, size_t n,
   for (k = 0; k < U; k++)
     s[k][0] = s[k][1] = q[k][0] = q[k][1] = _mm256_setzero_pd ();
   for (; i + 8 * U <= n; i += 8 * U) {
+    const __m256i e = _mm256_set1_epi32 (0x7f800000);
+    __m256i bad = _mm256_setzero_si256 ();
+    /* one test for the unit: NaN/Inf anywhere sends all of it to C's
+     * steps */
+#pragma GCC unroll 8
+    for (k = 0; k < U; k++) {
+      __m256i xi = _mm256_loadu_si256 ((const __m256i *) (src + i + 8 * k));
+      bad = _mm256_or_si256 (bad, _mm256_cmpeq_epi32 (_mm256_and_si256 (xi,
+                  e), e));
+    }
+    if (__builtin_expect (_mm256_movemask_epi8 (bad) != 0, 0)) {
+      packed_f32_scalar (src + i, dst + i, 8 * U, 0, fp, SUM, APPLY, sums,
+          sq, non_finite);
+      continue;
+    }
 #pragma GCC unroll 8
     for (k = 0; k < U; k++) {
       const unsigned o = 8 * (k % NPH);
       const float *sp = src + i + 8 * k;
       float *dp = dst + i + 8 * k;
       __m256 x = _mm256_loadu_ps (sp);
-      if (__builtin_expect (any_non_finite (x) != 0, 0)) {
-        packed_f32_scalar (sp, dp, 8, o, fp, SUM, APPLY, sums, sq,
-            non_finite);
-        continue;
-      }
       if (SUM) {
-        __m256d d0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128
-                (x)), _mm256_loadu_pd (fp->shift + o));
-        __m256d d1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps
-                (x, 1)), _mm256_loadu_pd (fp->shift + o + 4));
+        __m256d d0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm_loadu_ps (sp)),
+            _mm256_loadu_pd (fp->shift + o));
+        __m256d d1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm_loadu_ps (sp + 4)),
+            _mm256_loadu_pd (fp->shift + o + 4));
         if (clip) {
           d0 = _mm256_min_pd (_mm256_max_pd (d0, _mm256_loadu_pd (fp->slo
                       + o)), _mm256_loadu_pd (fp->shi + o));
