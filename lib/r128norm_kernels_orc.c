@@ -31,6 +31,40 @@
 
 #define IS_ALIGNED(ptr, size) (((uintptr_t) (ptr)) % (size) == 0)
 
+/* ORC 0.4.33's x86 JIT sets the flush-to-zero and denormals-are-zero bits
+ * of the SSE control register for its kernels and leaves them set: every
+ * later float operation of the whole process, the application's included,
+ * would then treat subnormals as zero.  Each ORC call below is bracketed by
+ * a save and a restore of the register (tests/lib/test_fp_state.c). */
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+typedef unsigned int fp_state;
+static inline fp_state
+fp_save (void)
+{
+  return _mm_getcsr ();
+}
+
+static inline void
+fp_restore (fp_state state)
+{
+  _mm_setcsr (state);
+}
+#else
+typedef int fp_state;
+static inline fp_state
+fp_save (void)
+{
+  return 0;
+}
+
+static inline void
+fp_restore (fp_state state)
+{
+  (void) state;
+}
+#endif
+
 static void
 stats_c (r128norm_format format, const void *in, size_t n,
     const r128norm_clip *clip, r128norm_acc *acc)
@@ -63,6 +97,7 @@ stats_u8 (const void *in, size_t n, const r128norm_clip *clip,
     stats_c (R128NORM_FORMAT_U8, in, n, clip, acc);
     return;
   }
+  fp_state fp = fp_save ();
   acc->n += n;
   while (n > 0) {
     size_t len = n < STATS_CHUNK ? n : STATS_CHUNK;
@@ -74,6 +109,7 @@ stats_u8 (const void *in, size_t n, const r128norm_clip *clip,
     s += len;
     n -= len;
   }
+  fp_restore (fp);
 }
 
 static void
@@ -86,6 +122,7 @@ stats_s16 (const void *in, size_t n, const r128norm_clip *clip,
     stats_c (R128NORM_FORMAT_S16, in, n, clip, acc);
     return;
   }
+  fp_state fp = fp_save ();
   acc->n += n;
   while (n > 0) {
     size_t len = n < STATS_CHUNK ? n : STATS_CHUNK;
@@ -98,6 +135,7 @@ stats_s16 (const void *in, size_t n, const r128norm_clip *clip,
     s += len;
     n -= len;
   }
+  fp_restore (fp);
 }
 
 static void
@@ -110,6 +148,7 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
     stats_c (R128NORM_FORMAT_U16, in, n, clip, acc);
     return;
   }
+  fp_state fp = fp_save ();
   acc->n += n;
   while (n > 0) {
     size_t len = n < STATS_CHUNK ? n : STATS_CHUNK;
@@ -121,6 +160,7 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
     s += len;
     n -= len;
   }
+  fp_restore (fp);
 }
 
 /* ---- apply ------------------------------------------------------------- */
@@ -136,6 +176,7 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
     if (n < MIN_SAMPLES || !IS_ALIGNED (in, sizeof (IN_T))              \
         || !IS_ALIGNED (out, sizeof (OUT_T)))                             \
       return apply_c (FORMAT, FORMAT, in, out, n, p);                     \
+    fp_state fp = fp_save ();                                             \
     while (n > 0) {                                                       \
       size_t len = n < APPLY_CHUNK ? n : APPLY_CHUNK;                     \
       r128norm_orc_apply_##NAME (d, s, p->cf, p->af, p->bf, p->lof,       \
@@ -144,6 +185,7 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
       d += len;                                                           \
       n -= len;                                                           \
     }                                                                     \
+    fp_restore (fp);                                                      \
     return 0;                                                             \
   }
 
@@ -158,6 +200,7 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
     if (n < MIN_SAMPLES || !IS_ALIGNED (in, sizeof (IN_T))              \
         || !IS_ALIGNED (out, 4))                                          \
       return apply_c (FORMAT, R128NORM_FORMAT_F32, in, out, n, p);        \
+    fp_state fp = fp_save ();                                             \
     while (n > 0) {                                                       \
       size_t len = n < APPLY_CHUNK ? n : APPLY_CHUNK;                     \
       r128norm_orc_apply_##NAME (d, s, p->cf, p->af, p->bf, p->lof,       \
@@ -166,6 +209,7 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
       d += len;                                                           \
       n -= len;                                                           \
     }                                                                     \
+    fp_restore (fp);                                                      \
     return 0;                                                             \
   }
 
@@ -186,6 +230,7 @@ apply_f32 (const void *in, void *out, size_t n, const r128norm_affine *p)
 
   if (n < MIN_SAMPLES_F32 || !IS_ALIGNED (in, 4) || !IS_ALIGNED (out, 4))
     return apply_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, in, out, n, p);
+  fp_state fp = fp_save ();
   while (n > 0) {
     size_t len = n < APPLY_CHUNK ? n : APPLY_CHUNK;
     orc_uint32 count;
@@ -197,6 +242,7 @@ apply_f32 (const void *in, void *out, size_t n, const r128norm_affine *p)
     d += len;
     n -= len;
   }
+  fp_restore (fp);
   return non_finite;
 }
 
