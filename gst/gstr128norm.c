@@ -53,7 +53,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_r128norm_debug);
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_INTERVAL (100 * GST_MSECOND)
 #define DEFAULT_TENSOR_LAYOUT GST_R128NORM_TENSOR_LAYOUT_HWC
-#define DEFAULT_N_THREADS 0
+/* one: the work is bound by memory bandwidth, which one core saturates on
+ * the machines measured (docs/performance.md); 0 asks for one per core */
+#define DEFAULT_N_THREADS 1
 #define MAX_THREADS 16
 /* Frames of at least this many samples per channel are split into bands of
  * rows, always BANDS of them whatever the thread count, so that the output
@@ -433,7 +435,7 @@ gst_r128norm_class_init (GstR128NormClass * klass)
   g_object_class_install_property (gobject_class, PROP_N_THREADS,
       g_param_spec_uint ("n-threads", "Threads",
           "Threads that share one frame of at least 1 Mpixel (0 = one per "
-          "core; the output is the same for any value)", 0, MAX_THREADS,
+          "core; the output is the same bits for any value)", 0, MAX_THREADS,
           DEFAULT_N_THREADS, rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_TENSOR_LAYOUT,
       g_param_spec_enum ("tensor-layout", "Tensor layout",
