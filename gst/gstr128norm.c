@@ -1878,13 +1878,16 @@ bad:
   self->stats_file_bad = TRUE;
   /* GKeyFile quotes the offending line: keep a garbage file's 8 MiB line
    * out of the message */
-  if (strlen (problem) > 300) {
+  {
     gchar *valid = g_utf8_make_valid (problem, -1);
-    gchar *cut = g_utf8_substring (valid, 0, 300);
     g_free (problem);
-    problem = g_strconcat (cut, "...", NULL);
-    g_free (cut);
-    g_free (valid);
+    problem = valid;
+    if (g_utf8_strlen (problem, -1) > 300) {
+      gchar *cut = g_utf8_substring (problem, 0, 300);
+      g_free (problem);
+      problem = g_strconcat (cut, "...", NULL);
+      g_free (cut);
+    }
   }
   GST_ELEMENT_ERROR (self, RESOURCE, READ, ("stats-file '%s' %s; it will "
           "not be overwritten", path, problem), (NULL));
