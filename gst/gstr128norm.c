@@ -673,16 +673,21 @@ array_from_value (GArray * array, const GValue * value)
 }
 
 static void
+array_append_double (GValue * array, gdouble d)
+{
+  GValue v = G_VALUE_INIT;
+  g_value_init (&v, G_TYPE_DOUBLE);
+  g_value_set_double (&v, d);
+  gst_value_array_append_and_take_value (array, &v);
+}
+
+static void
 value_from_doubles (GValue * value, const gdouble * values, guint n)
 {
   guint i;
 
-  for (i = 0; i < n; i++) {
-    GValue v = G_VALUE_INIT;
-    g_value_init (&v, G_TYPE_DOUBLE);
-    g_value_set_double (&v, values[i]);
-    gst_value_array_append_and_take_value (value, &v);
-  }
+  for (i = 0; i < n; i++)
+    array_append_double (value, values[i]);
 }
 
 static void
@@ -1529,6 +1534,14 @@ video_tensor_geometry_from_caps (TensorGeometry * g, const GstVideoInfo * info,
   return TRUE;
 }
 
+/* Video samples are 16-bit for GRAY16_LE, 8-bit for every other format. */
+static r128norm_format
+video_sample_format (const GstVideoInfo * info)
+{
+  return GST_VIDEO_INFO_FORMAT (info) == GST_VIDEO_FORMAT_GRAY16_LE
+      ? R128NORM_FORMAT_U16 : R128NORM_FORMAT_U8;
+}
+
 /* Statistics channels of a video format: its colour components, never
  * alpha (the last component of formats that have one) nor padding. */
 static guint
@@ -1597,8 +1610,7 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     family = FAMILY_VIDEO_TO_TENSOR;
     channels = self->tensor.channels;
     in_format =
-        GST_VIDEO_INFO_FORMAT (&self->in_video) == GST_VIDEO_FORMAT_GRAY16_LE
-        ? R128NORM_FORMAT_U16 : R128NORM_FORMAT_U8;
+        video_sample_format (&self->in_video);
     out_format = self->tensor.out_format;
     self->tensor.in_format = in_format;
     default_gamma = 1.0;
@@ -1629,8 +1641,7 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     family = FAMILY_VIDEO;
     channels = video_statistics_channels (&self->in_video);
     in_format = out_format =
-        GST_VIDEO_INFO_FORMAT (&self->in_video) == GST_VIDEO_FORMAT_GRAY16_LE
-        ? R128NORM_FORMAT_U16 : R128NORM_FORMAT_U8;
+        video_sample_format (&self->in_video);
     default_gamma = 0.2;
     default_beta = 0.5;
   }
@@ -2127,15 +2138,6 @@ array_value_init (GValue * v)
 {
   g_value_init (v, GST_TYPE_ARRAY);
   return v;
-}
-
-static void
-array_append_double (GValue * array, gdouble d)
-{
-  GValue v = G_VALUE_INIT;
-  g_value_init (&v, G_TYPE_DOUBLE);
-  g_value_set_double (&v, d);
-  gst_value_array_append_and_take_value (array, &v);
 }
 
 static void
