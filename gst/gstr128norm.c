@@ -1609,8 +1609,7 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
       goto invalid_caps;
     family = FAMILY_VIDEO_TO_TENSOR;
     channels = self->tensor.channels;
-    in_format =
-        video_sample_format (&self->in_video);
+    in_format = video_sample_format (&self->in_video);
     out_format = self->tensor.out_format;
     self->tensor.in_format = in_format;
     default_gamma = 1.0;
@@ -1640,8 +1639,7 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
       goto invalid_caps;
     family = FAMILY_VIDEO;
     channels = video_statistics_channels (&self->in_video);
-    in_format = out_format =
-        video_sample_format (&self->in_video);
+    in_format = out_format = video_sample_format (&self->in_video);
     default_gamma = 0.2;
     default_beta = 0.5;
   }
