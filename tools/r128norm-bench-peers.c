@@ -8,7 +8,10 @@
  * buffers (no hidden copy).  PyTorch and FFmpeg are timed by
  * tools/r128norm-bench-peers.py, which also prints the verdicts.
  *
- *   build/tools/r128norm-bench-peers [--quick]
+ *   build/tools/r128norm-bench-peers [--quick] [WORKLOAD...]
+ *
+ * WORKLOAD is rgba1080, rgba4k, tensor3x1080x1920 or audio10ms (default:
+ * all of them).
  *
  * Prints lines "name ms_per_buffer" that the script reads.
  */
@@ -23,6 +26,7 @@
 #define N_FRAMES 8
 
 static int repetitions = 7;
+static char **selected;         /* NULL-terminated workload names, or NULL */
 
 static double
 now (void)
@@ -137,9 +141,15 @@ static void
 measure (const char *workload, const char *caps, gsize size, gboolean floats,
     const Element * elements, int n_elements, int iterations)
 {
-  GstBuffer **frames = make_frames (size, floats, 1);
-  double *times = g_new (double, repetitions * (n_elements + 2));
+  GstBuffer **frames;
+  double *times;
   int r, e, k;
+
+  if (selected && !g_strv_contains ((const gchar * const *) selected,
+          workload))
+    return;
+  frames = make_frames (size, floats, 1);
+  times = g_new (double, repetitions * (n_elements + 2));
 
   for (r = 0; r < repetitions; r++) {
     double base = time_loop ("identity", caps, frames, iterations);
@@ -189,6 +199,8 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   if (quick)
     repetitions = 3;
+  if (argc > 1 + quick)
+    selected = argv + 1 + quick;
 
   measure ("rgba1080", "video/x-raw,format=RGBA,width=1920,height=1080,"
       "framerate=30/1", 1920 * 1080 * 4, FALSE, rgba, G_N_ELEMENTS (rgba),
