@@ -1014,6 +1014,282 @@ packed_f32 (const void *src, void *dst, size_t n,
         non_finite);
 }
 
+/* ---- s16 packed rows: interleaved channels with per-position params --- */
+
+/* S16 rows: 32-bit partial sums gain at most 2^15 per unit; this many
+ * units keep them within 2^31. */
+#define S16_FLUSH ((size_t) 32768)
+
+/* Samples [0, n) of a packed S16 row piece starting at position 0, one at
+ * a time with the C kernels' steps: the tail of a row. */
+static void
+packed_s16_scalar (const int16_t *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
+    uint64_t *sq)
+{
+  const unsigned m = 16 * sp->nph;
+  unsigned pos = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    int16_t x;
+    memcpy (&x, src + i, sizeof x);
+    if (sum) {
+      sums[pos] += x;
+      sq[pos] += (uint64_t) ((int32_t) x * (int32_t) x);
+    }
+    if (apply) {
+      const float lo = sp->lo[pos], hi = sp->hi[pos];
+      float v = ((float) x - sp->c[pos]) * sp->a[pos] + sp->b[pos];
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      if (sp->to_f32) {
+        memcpy ((float *) dst + i, &v, sizeof v);
+      } else {
+        int16_t y = (int16_t) ((int32_t) (v - lo + 0.5f) + (int32_t) lo);
+        memcpy ((int16_t *) dst + i, &y, sizeof y);
+      }
+    }
+    pos = pos + 1 == m ? 0 : pos + 1;
+  }
+}
+
+/* 8 samples as floats through the map of positions [o, o + 8): the C
+ * kernels' single precision steps, separately rounded (this function is
+ * compiled without FMA, so nothing is contracted). */
+AVX2 INLINE __m256
+s16_map8 (__m256i x, const r128norm_packed_sparams *sp, unsigned o)
+{
+  __m256 v = _mm256_sub_ps (_mm256_cvtepi32_ps (x), _mm256_loadu_ps (sp->c
+          + o));
+  v = _mm256_add_ps (_mm256_mul_ps (v, _mm256_loadu_ps (sp->a + o)),
+      _mm256_loadu_ps (sp->b + o));
+  return _mm256_min_ps (_mm256_max_ps (v, _mm256_loadu_ps (sp->lo + o)),
+      _mm256_loadu_ps (sp->hi + o));
+}
+
+/* trunc (v - lo + 0.5) + lo, as the C kernel rounds */
+AVX2 INLINE __m256i
+s16_round8 (__m256 v, const r128norm_packed_sparams *sp, unsigned o)
+{
+  const __m256 lo = _mm256_loadu_ps (sp->lo + o);
+  __m256 t = _mm256_add_ps (_mm256_sub_ps (v, lo), _mm256_set1_ps (0.5f));
+  return _mm256_add_epi32 (_mm256_cvttps_epi32 (t), _mm256_cvttps_epi32 (lo));
+}
+
+/* Units of U vectors of 16 samples (U = NPH, or 2 for one phase); vector
+ * k of a unit has the parameters of positions [16 (k % NPH), ... + 16).
+ * Sums: each vector's two halves widened to 8 int32 lanes, added to int32
+ * partial sums (flushed every S16_FLUSH units) and squared into int64
+ * lanes with mul_epi32 (even lanes, then odd ones shifted down): exact. */
+AVX2 INLINE void
+packed_s16_body (const int16_t *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, const int NPH, const int SUM,
+    const int APPLY, const int TO_F32, int64_t *sums, uint64_t *sq)
+{
+  const unsigned U = NPH == 1 ? 2 : NPH;
+  __m256i s[8][2], qe[8][2], qo[8][2];
+  size_t i = 0, units = 0;
+  unsigned k, h, j;
+
+#pragma GCC unroll 8
+  for (k = 0; k < U; k++)
+    for (h = 0; h < 2; h++)
+      s[k][h] = qe[k][h] = qo[k][h] = _mm256_setzero_si256 ();
+  for (; i + 16 * U <= n; i += 16 * U) {
+#pragma GCC unroll 8
+    for (k = 0; k < U; k++) {
+      const unsigned o = 16 * (k % NPH);
+      const int16_t *p = src + i + 16 * k;
+      __m256i x[2];
+      x[0] = _mm256_cvtepi16_epi32 (_mm_loadu_si128 ((const __m128i *) p));
+      x[1] = _mm256_cvtepi16_epi32 (_mm_loadu_si128 ((const __m128i *) (p
+                  + 8)));
+      for (h = 0; h < 2; h++) {
+        if (SUM) {
+          s[k][h] = _mm256_add_epi32 (s[k][h], x[h]);
+          qe[k][h] = _mm256_add_epi64 (qe[k][h], _mm256_mul_epi32 (x[h],
+                  x[h]));
+          qo[k][h] = _mm256_add_epi64 (qo[k][h], _mm256_mul_epi32
+              (_mm256_srli_epi64 (x[h], 32), _mm256_srli_epi64 (x[h], 32)));
+        }
+      }
+      if (APPLY && TO_F32) {
+        float *d = (float *) dst + i + 16 * k;
+        _mm256_storeu_ps (d, s16_map8 (x[0], sp, o));
+        _mm256_storeu_ps (d + 8, s16_map8 (x[1], sp, o + 8));
+      } else if (APPLY) {
+        __m256i y0 = s16_round8 (s16_map8 (x[0], sp, o), sp, o);
+        __m256i y1 = s16_round8 (s16_map8 (x[1], sp, o + 8), sp, o + 8);
+        _mm256_storeu_si256 ((__m256i *) ((int16_t *) dst + i + 16 * k),
+            _mm256_permute4x64_epi64 (_mm256_packs_epi32 (y0, y1),
+                _MM_SHUFFLE (3, 1, 2, 0)));
+      }
+    }
+    if (SUM && (++units == S16_FLUSH || i + 32 * U > n)) {
+#pragma GCC unroll 8
+      for (k = 0; k < U; k++)
+        for (h = 0; h < 2; h++) {
+          int32_t vs[8];
+          const unsigned o = 16 * (k % NPH) + 8 * h;
+          _mm256_storeu_si256 ((__m256i *) vs, s[k][h]);
+          for (j = 0; j < 8; j++)
+            sums[o + j] += vs[j];
+          s[k][h] = _mm256_setzero_si256 ();
+        }
+      units = 0;
+    }
+  }
+  if (SUM)
+#pragma GCC unroll 8
+    for (k = 0; k < U; k++)
+      for (h = 0; h < 2; h++) {
+        uint64_t ve[4], vo[4];
+        const unsigned o = 16 * (k % NPH) + 8 * h;
+        _mm256_storeu_si256 ((__m256i *) ve, qe[k][h]);
+        _mm256_storeu_si256 ((__m256i *) vo, qo[k][h]);
+        for (j = 0; j < 4; j++) {
+          sq[o + 2 * j] += ve[j];
+          sq[o + 2 * j + 1] += vo[j];
+        }
+      }
+  if (i < n)
+    packed_s16_scalar (src + i, TO_F32 ? (void *) ((float *) dst + i)
+        : (void *) ((int16_t *) dst + i), n - i, sp, SUM, APPLY, sums, sq);
+}
+
+#define PACKED_S16_ARGS                                                   \
+  const void *src, void *dst, size_t n, const r128norm_packed_sparams *sp, \
+  int64_t *sums, uint64_t *sq
+
+#define DEFINE_PACKED_S16(NPH)                                            \
+  AVX2 static void                                                        \
+  packed_s16_sum_##NPH (PACKED_S16_ARGS)                                  \
+  {                                                                       \
+    packed_s16_body (src, dst, n, sp, NPH, 1, 0, 0, sums, sq);            \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_s16_apply_##NPH (PACKED_S16_ARGS)                                \
+  {                                                                       \
+    packed_s16_body (src, dst, n, sp, NPH, 0, 1, 0, sums, sq);            \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_s16_both_##NPH (PACKED_S16_ARGS)                                 \
+  {                                                                       \
+    packed_s16_body (src, dst, n, sp, NPH, 1, 1, 0, sums, sq);            \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_s16_apply_f32_##NPH (PACKED_S16_ARGS)                            \
+  {                                                                       \
+    packed_s16_body (src, dst, n, sp, NPH, 0, 1, 1, sums, sq);            \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_s16_both_f32_##NPH (PACKED_S16_ARGS)                             \
+  {                                                                       \
+    packed_s16_body (src, dst, n, sp, NPH, 1, 1, 1, sums, sq);            \
+  }
+
+DEFINE_PACKED_S16 (1)
+DEFINE_PACKED_S16 (2)
+DEFINE_PACKED_S16 (3)
+DEFINE_PACKED_S16 (4)
+DEFINE_PACKED_S16 (5)
+DEFINE_PACKED_S16 (6)
+DEFINE_PACKED_S16 (7)
+DEFINE_PACKED_S16 (8)
+
+typedef void (*packed_s16_variant) (PACKED_S16_ARGS);
+
+#define PACKED_S16_ROW(NPH)                                               \
+  { packed_s16_sum_##NPH, packed_s16_apply_##NPH, packed_s16_both_##NPH,  \
+    packed_s16_apply_f32_##NPH, packed_s16_both_f32_##NPH }
+
+static const packed_s16_variant packed_s16_variants[8][5] = {
+  PACKED_S16_ROW (1), PACKED_S16_ROW (2), PACKED_S16_ROW (3),
+  PACKED_S16_ROW (4), PACKED_S16_ROW (5), PACKED_S16_ROW (6),
+  PACKED_S16_ROW (7), PACKED_S16_ROW (8),
+};
+
+static void
+packed_s16 (const void *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
+    uint64_t *sq)
+{
+  int v;
+
+  if (!apply)
+    v = 0;
+  else
+    v = (sum ? 2 : 1) + (sp->to_f32 ? 2 : 0);
+  if (sum || apply)
+    packed_s16_variants[sp->nph - 1][v] (src, dst, n, sp, sums, sq);
+}
+
+/* Contiguous S16 rows (mono, planar channels) are packed rows of period
+ * 1: every position has the channel's parameters. */
+static void
+fill_s16_params (r128norm_packed_sparams *sp, const r128norm_affine *p,
+    int to_f32)
+{
+  unsigned j;
+
+  sp->period = 1;
+  sp->nph = 1;
+  sp->to_f32 = to_f32;
+  for (j = 0; j < 16; j++) {
+    sp->c[j] = p ? p->cf : 0.0f;
+    sp->a[j] = p ? p->af : 0.0f;
+    sp->b[j] = p ? p->bf : 0.0f;
+    sp->lo[j] = p ? p->lof : 0.0f;
+    sp->hi[j] = p ? p->hif : 0.0f;
+  }
+}
+
+static void
+stats_contig_s16 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  r128norm_packed_sparams sp;
+  int64_t sums[16] = { 0 };
+  uint64_t sq[16] = { 0 };
+  unsigned j;
+
+  if (clip->active) {
+    c_set (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16).stats_contig (in, n,
+        clip, acc);
+    return;
+  }
+  fill_s16_params (&sp, NULL, 0);
+  packed_s16 (in, NULL, n, &sp, 1, 0, sums, sq);
+  acc->n += n;
+  for (j = 0; j < 16; j++) {
+    acc->sum += sums[j];
+    acc->sumsq += sq[j];
+  }
+}
+
+static uint64_t
+apply_contig_s16_s16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  r128norm_packed_sparams sp;
+
+  fill_s16_params (&sp, p, 0);
+  packed_s16 (in, out, n, &sp, 0, 1, NULL, NULL);
+  return 0;
+}
+
+static uint64_t
+apply_contig_s16_f32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  r128norm_packed_sparams sp;
+
+  fill_s16_params (&sp, p, 1);
+  packed_s16 (in, out, n, &sp, 0, 1, NULL, NULL);
+  return 0;
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 static int
@@ -1050,6 +1326,14 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
         set->apply_contig = apply_contig_u8_f32;
         set->apply = apply_u8_f32;
       }
+      break;
+    case R128NORM_FORMAT_S16:
+      set->stats_contig = stats_contig_s16;
+      if (out == in)
+        set->apply_contig = apply_contig_s16_s16;
+      else if (out == R128NORM_FORMAT_F32)
+        set->apply_contig = apply_contig_s16_f32;
+      any = 1;
       break;
     case R128NORM_FORMAT_U16:
       set->stats_contig = stats_contig_u16;
@@ -1090,6 +1374,12 @@ r128norm_packed_f32_x86 (void)
   return have_avx2 ()? packed_f32 : NULL;
 }
 
+r128norm_packed_s16_fn
+r128norm_packed_s16_x86 (void)
+{
+  return have_avx2 ()? packed_s16 : NULL;
+}
+
 #else /* not x86-64 with GCC/Clang */
 
 int
@@ -1116,6 +1406,12 @@ r128norm_packed_u8_f32_x86 (void)
 
 r128norm_packed_float_fn
 r128norm_packed_f32_x86 (void)
+{
+  return NULL;
+}
+
+r128norm_packed_s16_fn
+r128norm_packed_s16_x86 (void)
 {
   return NULL;
 }

@@ -26,6 +26,13 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     pk->size = 4;
     return;
   }
+  if (enable && in == R128NORM_FORMAT_S16 && (out == R128NORM_FORMAT_S16
+          || out == R128NORM_FORMAT_F32)) {
+    pk->fn_s16 = r128norm_packed_s16_x86 ();
+    pk->size = 2;
+    pk->sparams.to_f32 = out == R128NORM_FORMAT_F32;
+    return;
+  }
   if (!enable || (in != R128NORM_FORMAT_U8
           && in != R128NORM_FORMAT_U8_CENTERED))
     return;
@@ -106,15 +113,16 @@ gcd (unsigned a, unsigned b)
 
 /* Whether the channels tile one packed row: the same geometry, distinct
  * offsets within one step.  u8: a step of 2 to 32 bytes that divides 96
- * (so the lane pattern repeats within three 32-byte vectors).  F32: a step
- * of 2 to 64 floats whose pattern repeats within 8 vectors of 8 floats,
- * offsets whole floats apart. */
+ * (so the lane pattern repeats within three 32-byte vectors).  F32 (S16):
+ * a step of 2 to 64 samples whose pattern repeats within 8 vectors of 8
+ * floats (16 samples), offsets whole samples apart. */
 static void
 learn_layout (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
   const ptrdiff_t size = (ptrdiff_t) pk->size;
   ptrdiff_t step = in[0].step, lo = 0, hi = 0, period;
+  const unsigned per_vector = 32 / (unsigned) size;
   unsigned c, j;
 
   pk->known = 1;
@@ -134,7 +142,8 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   if (size == 1 && (step > R128NORM_PACKED_MAX_PERIOD || 96 % step != 0))
     return;
   if (size > 1 && (period > R128NORM_PACKED_MAX_LANES
-          || period / gcd ((unsigned) period, 8) > R128NORM_PACKED_F_PHASES))
+          || period / gcd ((unsigned) period, per_vector)
+          > R128NORM_PACKED_F_PHASES))
     return;
   for (c = 0; c < channels; c++) {
     if (in[c].step != step || in[c].stride != pk->stride
@@ -164,6 +173,9 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     /* 8-byte groups k and k' share parameters when 8k = 8k' mod step */
     pk->params.nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
         : step % 2 == 0 ? 2 : 1);
+  } else if (size == 2) {
+    pk->sparams.period = (unsigned) period;
+    pk->sparams.nph = (unsigned) period / gcd ((unsigned) period, 16);
   } else {
     r128norm_packed_fparams *fp = &pk->fparams;
     fp->period = (unsigned) period;
@@ -308,6 +320,75 @@ float_pass (r128norm_packed *pk, unsigned channels,
   return 1;
 }
 
+/* The S16 packed pass, as the F32 one: per-position parameters, one call
+ * of the kernel per row, the per-position sums added to the channels. */
+static int
+s16_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine)
+{
+  r128norm_packed_sparams *sp = &pk->sparams;
+  int64_t sums[R128NORM_PACKED_S_POS];
+  uint64_t sq[R128NORM_PACKED_S_POS];
+  const unsigned m = 16 * sp->nph;
+  const size_t out_size = sp->to_f32 ? 4 : 2;
+  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
+  uint8_t *obase;
+  const size_t n = pk->row_bytes / 2;
+  unsigned c, pos;
+  size_t r;
+
+  if (sum)
+    for (c = 0; c < channels; c++)
+      if (clip[c].active)
+        return 0;
+  if (apply && out != in) {
+    /* the same interleaving in the output's sample size, every sample of
+     * the pixel a channel */
+    if (channels != sp->period)
+      return 0;
+    for (c = 0; c < channels; c++)
+      if (out[c].step * 2 != pk->step * (ptrdiff_t) out_size
+          || out[c].stride != out[0].stride
+          || ((const char *) out[c].data - (const char *) out[0].data) * 2
+          != pk->offset[c] * (ptrdiff_t) out_size)
+        return 0;
+  } else if (apply && sp->to_f32) {
+    return 0;
+  }
+  obase = (uint8_t *) out[0].data + pk->base / 2 * (ptrdiff_t) out_size;
+  for (pos = 0; pos < m; pos++) {
+    const int ch = pk->lane_chan[pos % sp->period];
+    if (apply) {
+      const r128norm_affine *p = ch < 0 ? NULL : &affine[ch];
+      sp->c[pos] = p ? p->cf : 0.0f;
+      sp->a[pos] = p ? p->af : 1.0f;
+      sp->b[pos] = p ? p->bf : 0.0f;
+      sp->lo[pos] = p ? p->lof : -32768.0f;
+      sp->hi[pos] = p ? p->hif : 32767.0f;
+    }
+    sums[pos] = 0;
+    sq[pos] = 0;
+  }
+  for (r = 0; r < pk->height; r++)
+    pk->fn_s16 (base + (ptrdiff_t) r * pk->stride,
+        obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, sp,
+        sum, apply, sums, sq);
+  if (sum)
+    for (c = 0; c < sp->period; c++) {
+      const int ch = pk->lane_chan[c];
+      if (ch < 0)
+        continue;
+      acc[ch].n += (uint64_t) pk->width * pk->height;
+      for (pos = c; pos < m; pos += sp->period) {
+        acc[ch].sum += sums[pos];
+        acc[ch].sumsq += sq[pos];
+      }
+    }
+  return 1;
+}
+
 int
 r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
@@ -329,6 +410,15 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
       return 0;
     return float_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
         non_finite);
+  }
+  if (pk->fn_s16) {
+    if (channels < 2 || channels > R128NORM_PACKED_MAX_LANES)
+      return 0;
+    if (!same_layout (pk, channels, in))
+      learn_layout (pk, channels, in);
+    if (!pk->usable)
+      return 0;
+    return s16_pass (pk, channels, in, out, sum, apply, clip, acc, affine);
   }
   if (!pk->fn || channels < 2 || channels > R128NORM_PACKED_MAX_PERIOD
       || (apply && out != in && !pk->fn_f32))

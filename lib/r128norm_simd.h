@@ -82,12 +82,35 @@ typedef void (*r128norm_packed_float_fn) (const void *src, void *dst,
     size_t n, const r128norm_packed_fparams *fp, int sum, int apply,
     double *sums, double *sq, uint64_t *non_finite);
 
+/* Per-position parameters of a packed S16 row: sample i of a row has
+ * position i % (16 nph), the sample of lane i % period; the map is the C
+ * kernels' single precision one, step for step (so the output is bit for
+ * bit theirs): v = (x - c) * a + b clamped to [lo, hi], then for S16 out
+ * trunc (v - lo + 0.5) + lo.  Positions no channel describes have the
+ * identity map, which gives every integer back. */
+#define R128NORM_PACKED_S_POS (16 * R128NORM_PACKED_F_PHASES)
+typedef struct r128norm_packed_sparams {
+  unsigned period, nph;
+  int to_f32;                   /* output F32 (same interleaving), else S16 */
+  float c[R128NORM_PACKED_S_POS], a[R128NORM_PACKED_S_POS];
+  float b[R128NORM_PACKED_S_POS], lo[R128NORM_PACKED_S_POS];
+  float hi[R128NORM_PACKED_S_POS];
+} r128norm_packed_sparams;
+
+/* One packed S16 row of n samples from src to dst (may be the same, S16
+ * out): per position, sums[] += sum of x, sq[] += sum of x^2 (when sum is
+ * set, exact); normalizes when apply is set. */
+typedef void (*r128norm_packed_s16_fn) (const void *src, void *dst,
+    size_t n, const r128norm_packed_sparams *sp, int sum, int apply,
+    int64_t *sums, uint64_t *sq);
+
 /* The layout of the last buffer and what the packed path makes of it. */
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
   r128norm_packed_float_fn fn_float; /* F32 in and out; else NULL */
-  size_t size;                  /* bytes per sample: 1, or 4 (F32) */
+  r128norm_packed_s16_fn fn_s16; /* S16 in, S16 or F32 out; else NULL */
+  size_t size;                  /* bytes per sample: 1, 2 (S16) or 4 (F32) */
   /* layout key: channel 0's geometry and every channel's offset from it */
   int known;
   unsigned channels;
@@ -101,6 +124,7 @@ typedef struct r128norm_packed {
   int lane_chan[R128NORM_PACKED_MAX_LANES]; /* -1: untouched sample */
   r128norm_packed_params params;
   r128norm_packed_fparams fparams;
+  r128norm_packed_sparams sparams;
 } r128norm_packed;
 
 /* The x86 kernels for a format pair: fills the slots it implements and
@@ -110,8 +134,8 @@ int r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
 
 /* Chooses the packed kernels for a format pair (none unless the CPU has
  * AVX2 and the input is U8 or U8_CENTERED, in place only when the output
- * is the same format, out of place only to F32; or F32 to F32) and
- * forgets the cached layout. */
+ * is the same format, out of place only to F32; or F32 to F32; or S16
+ * to S16 or F32) and forgets the cached layout. */
 void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable);
 
@@ -129,5 +153,8 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
 
 /* The F32 packed kernel, or NULL without AVX2. */
 r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
+
+/* The S16 packed kernel, or NULL without AVX2. */
+r128norm_packed_s16_fn r128norm_packed_s16_x86 (void);
 
 #endif /* R128NORM_SIMD_H */

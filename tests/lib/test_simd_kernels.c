@@ -6,7 +6,8 @@
  * random and extreme affine parameters, full-scale integers, NaN/Inf/-0
  * floats, strided u8 statistics and u8 -> f32 with steps 1 to 5 (the
  * kernels take 2 to 4).
- *   u16 and u8 -> f32 output: bit-identical to C (same steps, no FMA)
+ *   u16, s16 and u8/s16 -> f32 output: bit-identical to C (same steps,
+ *   no FMA)
  *   f32 -> f32 output: single precision with FMA where that is accurate,
  *   so within 1e-5 of C (relative above 1), as SPEC 3 asks of the
  *   float64 reference
@@ -25,7 +26,8 @@
  * no channel describes unchanged.  And packed u8 to F32 interleaved alike
  * (RGB to an hwc tensor), bit-identical to C.  And interleaved F32
  * (audio) with 2 to 64 samples a pixel, SIMD against C within 1e-5
- * (test_packed_float).
+ * (test_packed_float).  And interleaved S16 in place and to F32,
+ * bit-identical to C (test_packed_s16).
  *
  * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2.
  *
@@ -92,15 +94,16 @@ static void
 random_affine (r128norm_format in, r128norm_format out, r128norm_affine *p)
 {
   double range = in == R128NORM_FORMAT_U8 ? 255.0 : in == R128NORM_FORMAT_U16
-      ? 65535.0 : 4.0;
+      ? 65535.0 : in == R128NORM_FORMAT_S16 ? 32767.0 : 4.0;
   double lo = out == R128NORM_FORMAT_U8 ? 0.0 : out == R128NORM_FORMAT_U16
-      ? 0.0 : -FLT_MAX;
+      ? 0.0 : out == R128NORM_FORMAT_S16 ? -32768.0 : -FLT_MAX;
   double hi = out == R128NORM_FORMAT_U8 ? 255.0 : out == R128NORM_FORMAT_U16
-      ? 65535.0 : FLT_MAX;
+      ? 65535.0 : out == R128NORM_FORMAT_S16 ? 32767.0 : FLT_MAX;
   int kind = (int) (rng () % 6);
 
   memset (p, 0, sizeof *p);
   p->c = in == R128NORM_FORMAT_F32 ? uniform (-range, range)
+      : in == R128NORM_FORMAT_S16 ? floor (uniform (-range, range))
       : floor (uniform (0, range));
   p->a = uniform (-3, 3);
   p->b = uniform (lo > -1e30 ? lo : -10, hi < 1e30 ? hi : 10);
@@ -135,6 +138,10 @@ fill (r128norm_format f, uint8_t *buf, size_t n)
     } else if (f == R128NORM_FORMAT_U16) {
       uint16_t v = (uint16_t) (rng () % 4 == 0 ? (rng () & 1) * 65535
           : rng ());
+      memcpy (buf + 2 * i, &v, 2);
+    } else if (f == R128NORM_FORMAT_S16) {
+      int16_t v = (int16_t) (rng () % 4 == 0 ? (rng () & 1) ? 32767 : -32768
+          : (int) (rng () % 65536) - 32768);
       memcpy (buf + 2 * i, &v, 2);
     } else {
       static const float specials[] = { NAN, INFINITY, -INFINITY, -0.0f,
@@ -541,6 +548,92 @@ test_packed_f32 (int iter)
 }
 
 
+/* Interleaved S16 (audio) through r128norm_process, SIMD (the packed S16
+ * rows) against C: 2 to 24 samples a pixel (9 and 11 take the per-channel
+ * path), in place with channels on random lanes and untouched samples
+ * around them, or to F32 of the same interleaving with every lane a
+ * channel; random widths, full-scale samples, all three modes, clip-sigma
+ * now and then (the per-channel path).  Output bit for bit, untouched
+ * samples unchanged, running statistics identical (exact integer sums). */
+static void
+test_packed_s16 (int iter)
+{
+  static const unsigned steps[] = { 2, 3, 4, 5, 6, 8, 9, 11, 12, 16, 24 };
+  unsigned step = steps[rng () % 11], lanes[32], c, b, C;
+  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
+  int to_f32 = rng () % 3 == 0;
+  double clip_sigma = rng () % 5 == 0 ? 2.0 : 0.0;
+  size_t w = pick (1, 300), h = pick (1, 4), pad = pick (0, 5);
+  size_t row = (w * step + pad) * 2, orow = (w * step + pad) * (to_f32 ? 4 : 2);
+  r128norm_state *sc, *ss;
+  r128norm_channel ic[32], oc[32], os[32];
+  uint64_t saved;
+  char what[160];
+
+  C = to_f32 ? step : (unsigned) pick (1, step);
+  saved = rng_state;
+  sc = make (C, R128NORM_FORMAT_S16, R128NORM_KERNELS_C, mode, clip_sigma, 0);
+  rng_state = saved;
+  ss = make (C, R128NORM_FORMAT_S16, R128NORM_KERNELS_SIMD, mode, clip_sigma,
+      0);
+  if (to_f32) {
+    r128norm_set_formats (sc, R128NORM_FORMAT_S16, R128NORM_FORMAT_F32);
+    r128norm_set_formats (ss, R128NORM_FORMAT_S16, R128NORM_FORMAT_F32);
+  }
+  for (c = 0; c < step; c++)
+    lanes[c] = c;
+  for (c = 0; c < step; c++) {
+    unsigned k = (unsigned) pick (c, step - 1), t = lanes[c];
+    lanes[c] = lanes[k];
+    lanes[k] = t;
+  }
+  for (b = 0; b < 3; b++) {
+    uint8_t *src = in_buf, *fc = c_out, *fs = s_out;
+    fill (R128NORM_FORMAT_S16, src, row * h / 2);
+    if (to_f32) {
+      memset (fc, 0x5a, orow * h);
+      memset (fs, 0x5a, orow * h);
+    } else {
+      memcpy (fc, src, row * h);
+      memcpy (fs, src, row * h);
+    }
+    for (c = 0; c < C; c++) {
+      ic[c].data = (to_f32 ? src : fc) + 2 * lanes[c];
+      ic[c].step = 2 * (ptrdiff_t) step;
+      ic[c].stride = (ptrdiff_t) row;
+      ic[c].width = w;
+      ic[c].height = h;
+      oc[c] = os[c] = ic[c];
+      oc[c].data = fc + (to_f32 ? 4 : 2) * lanes[c];
+      os[c].data = fs + (to_f32 ? 4 : 2) * lanes[c];
+      oc[c].step = os[c].step = (to_f32 ? 4 : 2) * (ptrdiff_t) step;
+      oc[c].stride = os[c].stride = (ptrdiff_t) orow;
+    }
+    if (to_f32) {
+      check (r128norm_process (sc, ic, oc, 0.01) == R128NORM_SUCCESS
+          && r128norm_process (ss, ic, os, 0.01) == R128NORM_SUCCESS,
+          "process s16 to f32");
+    } else {
+      check (r128norm_process (sc, oc, NULL, 0.01) == R128NORM_SUCCESS
+          && r128norm_process (ss, os, NULL, 0.01) == R128NORM_SUCCESS,
+          "process s16 in place");
+    }
+    snprintf (what, sizeof what, "packed s16 iter %d buffer %u: step %u "
+        "C %u w %zu h %zu mode %d f32 %d clip %g", iter, b, step, C, w, h,
+        (int) mode, to_f32, clip_sigma);
+    check (!memcmp (fc, fs, orow * h), what);
+    {
+      double mc[32], vc[32], ms[32], vs[32];
+      r128norm_get_running (sc, mc, vc, C);
+      r128norm_get_running (ss, ms, vs, C);
+      check (!memcmp (mc, ms, C * sizeof *mc) && !memcmp (vc, vs,
+              C * sizeof *vc), what);
+    }
+  }
+  r128norm_destroy (&sc);
+  r128norm_destroy (&ss);
+}
+
 /* Interleaved F32 (audio, hwc tensors) through r128norm_process, SIMD
  * (the packed F32 rows) against C: 2 to 64 samples a pixel (9 and 11 take
  * the per-channel path), channels on random lanes with untouched floats
@@ -883,6 +976,8 @@ main (int argc, char **argv)
   test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, "u8->f32");
   test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16, "u16->u16");
   test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F32, "u16->f32");
+  test_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, "s16->s16");
+  test_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_F32, "s16->f32");
   test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, "f32->f32");
   test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, "f32->f16");
   for (i = 0; i < 3000; i++)
@@ -891,6 +986,8 @@ main (int argc, char **argv)
     test_packed_f32 (i);
   for (i = 0; i < 1500; i++)
     test_packed_float (i);
+  for (i = 0; i < 1500; i++)
+    test_packed_s16 (i);
 
   printf ("u8 output: %zu of %zu bytes differ from C by 1\n",
       differing_bytes, compared_bytes);
