@@ -834,44 +834,63 @@ packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
 }
 
 /* Units of U vectors of 8 floats (U = NPH, or 2 for one phase: two sets
- * of accumulators); vector k of a unit has the parameters of positions
- * [8 (k % NPH), 8 (k % NPH) + 8).  Statistics as stats_contig_f32 with a
- * shift and clamp bounds per position; the apply is C's double precision
- * steps (SINGLE 0, bit for bit) or apply_contig_f32_f32_fma's single
- * precision scheme (SINGLE 1: the caller is compiled for FMA and the
- * multiply-add below contracts into one). */
-AVX2 INLINE void
-packed_f32_body (const float *src, float *dst, size_t n,
+ * of accumulators) from sample i on, while they hold no NaN or infinity;
+ * returns where it stopped.  Vector k of a unit has the parameters of
+ * positions [8 (k % NPH), 8 (k % NPH) + 8).  Statistics as
+ * stats_contig_f32 with a shift and clamp bounds per position; the apply
+ * is C's double precision steps (SINGLE 0, bit for bit) or
+ * apply_contig_f32_f32_fma's single precision scheme (SINGLE 1: the
+ * caller is compiled for FMA and the multiply-adds below contract into
+ * one). */
+AVX2 INLINE size_t
+packed_f32_body (const float *src, float *dst, size_t i, size_t n,
     const r128norm_packed_fparams *fp, const int NPH, const int SUM,
-    const int APPLY, const int SINGLE, double *sums, double *sq,
-    uint64_t *non_finite)
+    const int APPLY, const int SINGLE, double *sums, double *sq)
 {
   const unsigned U = NPH == 1 ? 2 : NPH;
   const __m256 flo = _mm256_set1_ps (-FLT_MAX), fhi = _mm256_set1_ps (FLT_MAX);
   const int clip = fp->clip;
   __m256d s[8][2], q[8][2];
-  size_t i = 0;
+  __m256 cf[8], af[8], bf[8], keep[8];
   unsigned k, j;
 
-  /* every loop over k unrolled: the accumulators stay in registers */
+  /* every loop over k unrolled: the accumulators and parameters stay in
+   * registers (the parameters loaded here, since stores to dst could alias
+   * fp and would make the compiler reload them in every unit) */
 #pragma GCC unroll 8
-  for (k = 0; k < U; k++)
+  for (k = 0; k < U; k++) {
     s[k][0] = s[k][1] = q[k][0] = q[k][1] = _mm256_setzero_pd ();
+    cf[k] = _mm256_loadu_ps (fp->cf + 8 * (k % NPH));
+    af[k] = _mm256_loadu_ps (fp->af + 8 * (k % NPH));
+    bf[k] = _mm256_loadu_ps (fp->bf + 8 * (k % NPH));
+    keep[k] = _mm256_castsi256_ps (_mm256_loadu_si256 ((const __m256i *)
+            (fp->keep + 8 * (k % NPH))));
+  }
   for (; i + 8 * U <= n; i += 8 * U) {
-    const __m256i e = _mm256_set1_epi32 (0x7f800000);
-    __m256i bad = _mm256_setzero_si256 ();
-    /* one test for the unit: NaN/Inf anywhere sends all of it to C's
-     * steps */
+    /* one test for the unit, NaN or +-Inf anywhere: with FMA, x * 0 is
+     * NaN exactly for those and a sum of such products is NaN when any is
+     * (one FMA a vector); without, the exponent all ones (measured the
+     * faster of the two in each case) */
+    if (SINGLE) {
+      __m256 probe = _mm256_setzero_ps ();
 #pragma GCC unroll 8
-    for (k = 0; k < U; k++) {
-      __m256i xi = _mm256_loadu_si256 ((const __m256i *) (src + i + 8 * k));
-      bad = _mm256_or_si256 (bad, _mm256_cmpeq_epi32 (_mm256_and_si256 (xi,
-                  e), e));
-    }
-    if (__builtin_expect (_mm256_movemask_epi8 (bad) != 0, 0)) {
-      packed_f32_scalar (src + i, dst + i, 8 * U, 0, fp, SUM, APPLY, sums,
-          sq, non_finite);
-      continue;
+      for (k = 0; k < U; k++)
+        probe = _mm256_add_ps (probe, _mm256_mul_ps (_mm256_loadu_ps (src + i
+                    + 8 * k), _mm256_setzero_ps ()));
+      if (__builtin_expect (_mm256_movemask_ps (_mm256_cmp_ps (probe, probe,
+                      _CMP_UNORD_Q)) != 0, 0))
+        break;
+    } else {
+      const __m256i e = _mm256_set1_epi32 (0x7f800000);
+      __m256i bad = _mm256_setzero_si256 ();
+#pragma GCC unroll 8
+      for (k = 0; k < U; k++) {
+        __m256i xi = _mm256_loadu_si256 ((const __m256i *) (src + i + 8 * k));
+        bad = _mm256_or_si256 (bad, _mm256_cmpeq_epi32 (_mm256_and_si256 (xi,
+                    e), e));
+      }
+      if (__builtin_expect (_mm256_movemask_epi8 (bad) != 0, 0))
+        break;
     }
 #pragma GCC unroll 8
     for (k = 0; k < U; k++) {
@@ -892,16 +911,15 @@ packed_f32_body (const float *src, float *dst, size_t n,
         }
         s[k][0] = _mm256_add_pd (s[k][0], d0);
         s[k][1] = _mm256_add_pd (s[k][1], d1);
+        /* one FMA in the FMA variants */
         q[k][0] = _mm256_add_pd (q[k][0], _mm256_mul_pd (d0, d0));
         q[k][1] = _mm256_add_pd (q[k][1], _mm256_mul_pd (d1, d1));
       }
       if (APPLY && SINGLE) {
-        __m256 v = _mm256_sub_ps (x, _mm256_loadu_ps (fp->cf + o));
-        v = _mm256_add_ps (_mm256_mul_ps (v, _mm256_loadu_ps (fp->af + o)),
-            _mm256_loadu_ps (fp->bf + o));
+        __m256 v = _mm256_sub_ps (x, cf[k]);
+        v = _mm256_add_ps (_mm256_mul_ps (v, af[k]), bf[k]);
         v = _mm256_min_ps (_mm256_max_ps (v, flo), fhi);
-        _mm256_storeu_ps (dp, _mm256_blendv_ps (v, x, _mm256_castsi256_ps
-                (_mm256_loadu_si256 ((const __m256i *) (fp->keep + o)))));
+        _mm256_storeu_ps (dp, _mm256_blendv_ps (v, x, keep[k]));
       } else if (APPLY) {
         __m256d v0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128
                 (x)), _mm256_loadu_pd (fp->c + o));
@@ -916,15 +934,10 @@ packed_f32_body (const float *src, float *dst, size_t n,
         v1 = _mm256_min_pd (_mm256_max_pd (v1, _mm256_loadu_pd (fp->lo + o
                     + 4)), _mm256_loadu_pd (fp->hi + o + 4));
         _mm256_storeu_ps (dp, _mm256_blendv_ps (_mm256_set_m128
-                (_mm256_cvtpd_ps (v1), _mm256_cvtpd_ps (v0)), x,
-                _mm256_castsi256_ps (_mm256_loadu_si256 ((const __m256i *)
-                        (fp->keep + o)))));
+                (_mm256_cvtpd_ps (v1), _mm256_cvtpd_ps (v0)), x, keep[k]));
       }
     }
   }
-  if (i < n)
-    packed_f32_scalar (src + i, dst + i, n - i, 0, fp, SUM, APPLY, sums, sq,
-        non_finite);
   if (SUM)
 #pragma GCC unroll 8
     for (k = 0; k < U; k++) {
@@ -939,6 +952,35 @@ packed_f32_body (const float *src, float *dst, size_t n,
         sq[o + j] += vq[j];
       }
     }
+  return i;
+}
+
+/* A whole row: clean units through the vectors, each unit with a NaN or
+ * an infinity (and the tail) through C's steps.  The vector loop holds no
+ * call (a call clobbers every vector register, which would keep the
+ * accumulators in memory): it stops at a unit it cannot do, and starts
+ * again after it with fresh accumulators. */
+AVX2 INLINE void
+packed_f32_row (const float *src, float *dst, size_t n,
+    const r128norm_packed_fparams *fp, const int NPH, const int SUM,
+    const int APPLY, const int SINGLE, double *sums, double *sq,
+    uint64_t *non_finite)
+{
+  const size_t unit = 8 * (NPH == 1 ? 2 : NPH);
+  size_t i = 0;
+
+  for (;;) {
+    i = packed_f32_body (src, dst, i, n, fp, NPH, SUM, APPLY, SINGLE, sums,
+        sq);
+    if (i + unit > n)
+      break;
+    packed_f32_scalar (src + i, dst + i, unit, 0, fp, SUM, APPLY, sums, sq,
+        non_finite);
+    i += unit;
+  }
+  if (i < n)
+    packed_f32_scalar (src + i, dst + i, n - i, 0, fp, SUM, APPLY, sums, sq,
+        non_finite);
 }
 
 #define PACKED_F32_ARGS                                                   \
@@ -949,27 +991,32 @@ packed_f32_body (const float *src, float *dst, size_t n,
   AVX2 static void                                                        \
   packed_f32_sum_##NPH (PACKED_F32_ARGS)                                  \
   {                                                                       \
-    packed_f32_body (src, dst, n, fp, NPH, 1, 0, 0, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 0, 0, sums, sq, nf);        \
   }                                                                       \
   AVX2 static void                                                        \
   packed_f32_apply_##NPH (PACKED_F32_ARGS)                                \
   {                                                                       \
-    packed_f32_body (src, dst, n, fp, NPH, 0, 1, 0, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 0, sums, sq, nf);        \
   }                                                                       \
   AVX2 static void                                                        \
   packed_f32_both_##NPH (PACKED_F32_ARGS)                                 \
   {                                                                       \
-    packed_f32_body (src, dst, n, fp, NPH, 1, 1, 0, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 0, sums, sq, nf);        \
   }                                                                       \
   FMA static void                                                         \
   packed_f32_apply_fma_##NPH (PACKED_F32_ARGS)                            \
   {                                                                       \
-    packed_f32_body (src, dst, n, fp, NPH, 0, 1, 1, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 1, sums, sq, nf);        \
   }                                                                       \
   FMA static void                                                         \
   packed_f32_both_fma_##NPH (PACKED_F32_ARGS)                             \
   {                                                                       \
-    packed_f32_body (src, dst, n, fp, NPH, 1, 1, 1, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 1, sums, sq, nf);        \
+  }                                                                       \
+  FMA static void                                                         \
+  packed_f32_sum_fma_##NPH (PACKED_F32_ARGS)                              \
+  {                                                                       \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 0, 1, sums, sq, nf);        \
   }
 
 DEFINE_PACKED_FLOAT (1)
@@ -985,9 +1032,10 @@ typedef void (*packed_f32_variant) (PACKED_F32_ARGS);
 
 #define PACKED_FLOAT_ROW(NPH)                                             \
   { packed_f32_sum_##NPH, packed_f32_apply_##NPH, packed_f32_both_##NPH,  \
-    packed_f32_apply_fma_##NPH, packed_f32_both_fma_##NPH }
+    packed_f32_apply_fma_##NPH, packed_f32_both_fma_##NPH,                \
+    packed_f32_sum_fma_##NPH }
 
-static const packed_f32_variant packed_f32_variants[8][5] = {
+static const packed_f32_variant packed_f32_variants[8][6] = {
   PACKED_FLOAT_ROW (1), PACKED_FLOAT_ROW (2), PACKED_FLOAT_ROW (3),
   PACKED_FLOAT_ROW (4), PACKED_FLOAT_ROW (5), PACKED_FLOAT_ROW (6),
   PACKED_FLOAT_ROW (7), PACKED_FLOAT_ROW (8),
@@ -1006,7 +1054,7 @@ packed_f32 (const void *src, void *dst, size_t n,
   if (fma < 0)
     fma = have_fma ();
   if (!apply)
-    v = 0;
+    v = fma ? 5 : 0;            /* SINGLE only picks the FMA probe here */
   else
     v = (sum ? 2 : 1) + (fp->single && fma ? 2 : 0);
   if (sum || apply)
