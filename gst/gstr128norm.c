@@ -2074,27 +2074,37 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
 {
   GstR128Norm *self = GST_R128NORM (trans);
   GstClockTime timestamp = GST_BUFFER_PTS (buffer);
-  gboolean changed, reset;
+  gboolean changed, reset, bound = FALSE;
+  GList *l;
+
+  /* One lock for everything read here, once per buffer.  The control
+   * bindings are looked at under it as gst_object_has_active_control_
+   * bindings() would (that takes the lock again) */
+  GST_OBJECT_LOCK (self);
+  changed = self->settings_changed || self->seed_pending;
+  reset = self->reset_pending;
+  self->reset_pending = FALSE;
+  for (l = GST_OBJECT (self)->control_bindings; l && !bound; l = l->next)
+    bound = !gst_control_binding_is_disabled (l->data);
+  GST_OBJECT_UNLOCK (self);
 
   /* a segment in another format (bytes, or none after a flush) has no
    * stream time; asking for one is a g_critical (found by fuzzing).
    * Without control bindings there is nothing to sync, and
    * gst_object_sync_values() would still freeze and thaw the object's
    * notifications (a global lock) on every buffer. */
-  if (GST_CLOCK_TIME_IS_VALID (timestamp)
-      && trans->segment.format == GST_FORMAT_TIME
-      && gst_object_has_active_control_bindings (GST_OBJECT (self))) {
+  if (bound && GST_CLOCK_TIME_IS_VALID (timestamp)
+      && trans->segment.format == GST_FORMAT_TIME) {
     GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment,
         GST_FORMAT_TIME, timestamp);
-    if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    if (GST_CLOCK_TIME_IS_VALID (stream_time)) {
       gst_object_sync_values (GST_OBJECT (self), stream_time);
+      /* the bound properties changed settings under the lock just now */
+      GST_OBJECT_LOCK (self);
+      changed = self->settings_changed || self->seed_pending;
+      GST_OBJECT_UNLOCK (self);
+    }
   }
-
-  GST_OBJECT_LOCK (self);
-  changed = self->settings_changed || self->seed_pending;
-  reset = self->reset_pending;
-  self->reset_pending = FALSE;
-  GST_OBJECT_UNLOCK (self);
 
   if (reset && self->norm) {
     r128norm_reset (self->norm);
@@ -2104,9 +2114,11 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
     apply_settings (self);
 }
 
-/* Running values for readers of running-mean/running-var. */
+/* Running values for readers of running-mean/running-var, and (in the
+ * same lock, taken once per buffer) the message settings for
+ * gather_diagnostics(). */
 static void
-publish_running (GstR128Norm * self)
+publish_running (GstR128Norm * self, gboolean * post, guint64 * interval)
 {
   GST_OBJECT_LOCK (self);
   if (!self->seed_pending && !self->reset_pending) {
@@ -2115,6 +2127,8 @@ publish_running (GstR128Norm * self)
         (double *) self->published_var->data, self->channels)
         == R128NORM_SUCCESS;
   }
+  *post = self->post_messages;
+  *interval = self->interval;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -2218,18 +2232,9 @@ post_diagnostics (GstR128Norm * self)
  * interval, and posts a message when the interval is complete. */
 static void
 gather_diagnostics (GstR128Norm * self, GstBuffer * buffer,
-    GstClockTime duration)
+    GstClockTime duration, guint64 interval)
 {
-  gboolean post;
-  guint64 interval;
   guint c, b;
-
-  GST_OBJECT_LOCK (self);
-  post = self->post_messages;
-  interval = self->interval;
-  GST_OBJECT_UNLOCK (self);
-  if (!post)
-    return;
 
   if (!GST_CLOCK_TIME_IS_VALID (self->diag_start))
     self->diag_start = GST_BUFFER_PTS (buffer);
@@ -2261,6 +2266,8 @@ static GstFlowReturn
 run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
     GstClockTime duration)
 {
+  gboolean post;
+  guint64 interval;
   int err = r128norm_process (self->norm, self->in_channels,
       in_place ? NULL : self->out_channels,
       duration / (gdouble) GST_SECOND);
@@ -2270,8 +2277,9 @@ run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
             r128norm_strerror (err)), (NULL));
     return GST_FLOW_ERROR;
   }
-  publish_running (self);
-  gather_diagnostics (self, buffer, duration);
+  publish_running (self, &post, &interval);
+  if (post)
+    gather_diagnostics (self, buffer, duration, interval);
   return GST_FLOW_OK;
 }
 
