@@ -71,6 +71,13 @@ struct r128norm_state {
   moments *batch;       /* per channel */
   moments *group_batch; /* per channel: the statistic of its group */
   double *norm_mean, *norm_var;
+  /* what affine[] was computed from: the same values again (frozen
+   * statistics, every buffer) skip the computation and, through
+   * affine_gen, the packed path's parameter setup */
+  double *affine_mean, *affine_var;
+  double affine_strength;
+  int affine_valid;             /* cleared by a new config or formats */
+  unsigned affine_gen;          /* counts the computations */
   diag_acc *diag;
   r128norm_report *reports;
   int histogram_filled;       /* some report's histogram may be non-zero */
@@ -182,13 +189,15 @@ r128norm_create (unsigned channels, int *error)
   st->group_batch = calloc (channels, sizeof *st->group_batch);
   st->norm_mean = calloc (channels, sizeof *st->norm_mean);
   st->norm_var = calloc (channels, sizeof *st->norm_var);
+  st->affine_mean = calloc (channels, sizeof *st->affine_mean);
+  st->affine_var = calloc (channels, sizeof *st->affine_var);
   st->diag = calloc (channels, sizeof *st->diag);
   st->reports = calloc (channels, sizeof *st->reports);
   if (!st->gamma || !st->beta || !st->max_gain || !st->running_mean
       || !st->running_var
       || !st->seen || !st->acc || !st->clip || !st->affine || !st->batch
-      || !st->group_batch || !st->norm_mean || !st->norm_var || !st->diag
-      || !st->reports) {
+      || !st->group_batch || !st->norm_mean || !st->norm_var
+      || !st->affine_mean || !st->affine_var || !st->diag || !st->reports) {
     r128norm_destroy (&st);
     err = R128NORM_ERROR_NOMEM;
     goto out;
@@ -235,6 +244,8 @@ r128norm_destroy (r128norm_state **st)
   free (s->group_batch);
   free (s->norm_mean);
   free (s->norm_var);
+  free (s->affine_mean);
+  free (s->affine_var);
   free (s->diag);
   free (s->reports);
   free (s->band_acc);
@@ -275,6 +286,7 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
   st->kernels = set;
   st->in_format = in;
   st->out_format = out;
+  st->affine_valid = 0;
   return R128NORM_SUCCESS;
 }
 
@@ -447,6 +459,7 @@ r128norm_set_config (r128norm_state *st, const r128norm_config *cfg)
   expand_array (st->max_gain, cfg->max_gain, cfg->n_max_gain, st->channels,
       0.0);
   st->config = *cfg;
+  st->affine_valid = 0;
   st->config.gamma = st->gamma;
   st->config.n_gamma = st->channels;
   st->config.beta = st->beta;
@@ -773,8 +786,18 @@ setup_affine (r128norm_state *st, double strength)
 {
   const format_info *fi = &formats[st->in_format];
   const format_info *fo = &formats[st->out_format];
+  const size_t bytes = st->channels * sizeof *st->norm_mean;
   unsigned c;
 
+  if (st->affine_valid && strength == st->affine_strength
+      && !memcmp (st->norm_mean, st->affine_mean, bytes)
+      && !memcmp (st->norm_var, st->affine_var, bytes))
+    return;
+  memcpy (st->affine_mean, st->norm_mean, bytes);
+  memcpy (st->affine_var, st->norm_var, bytes);
+  st->affine_strength = strength;
+  st->affine_valid = 1;
+  st->affine_gen++;
   for (c = 0; c < st->channels; c++) {
     r128norm_affine *p = &st->affine[c];
     double mean = st->norm_mean[c];
@@ -900,7 +923,7 @@ pass_rows (r128norm_state *st, const r128norm_channel *in,
 
   if (!(apply && st->config.diagnostics)
       && r128norm_packed_pass (packed, st->channels, in, out, sum,
-          apply, st->clip, acc, st->affine, non_finite))
+          apply, st->clip, acc, st->affine, st->affine_gen, non_finite))
     return;
 
   for (c = 0; c < st->channels; c++)

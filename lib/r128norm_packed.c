@@ -127,6 +127,7 @@ learn_layout (r128norm_packed *pk, unsigned channels,
 
   pk->known = 1;
   pk->usable = 0;
+  pk->apply_params_valid = 0;
   pk->channels = channels;
   pk->step = in[0].step;
   pk->stride = in[0].stride;
@@ -195,7 +196,8 @@ static int
 float_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
-    const r128norm_affine *affine, uint64_t *non_finite)
+    const r128norm_affine *affine, int apply_params_current,
+    uint64_t *non_finite)
 {
   r128norm_packed_fparams *fp = &pk->fparams;
   double sums[R128NORM_PACKED_F_POS], sq[R128NORM_PACKED_F_POS];
@@ -204,6 +206,7 @@ float_pass (r128norm_packed *pk, unsigned channels,
   const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
   uint8_t *obase = (uint8_t *) out[0].data + pk->base;
   const size_t n = pk->row_bytes / 4;
+  const int setup_apply = apply && !apply_params_current;
   unsigned c, pos;
   size_t r;
 
@@ -218,14 +221,16 @@ float_pass (r128norm_packed *pk, unsigned channels,
         return 0;
   }
   /* each lane's values once, at its first position (pos < period), then
-   * copied to the positions of the same lane */
-  fp->single = 1;
+   * copied to the positions of the same lane; the apply's only when they
+   * are not those of the last buffer already */
+  if (setup_apply)
+    fp->single = 1;
   fp->clip = 0;
   for (pos = 0; pos < m; pos++) {
     const unsigned lane = pos % fp->period;
     const int ch = pk->lane_chan[lane];
     if (pos >= fp->period) {
-      if (apply) {
+      if (setup_apply) {
         fp->c[pos] = fp->c[lane];
         fp->a[pos] = fp->a[lane];
         fp->b[pos] = fp->b[lane];
@@ -242,7 +247,7 @@ float_pass (r128norm_packed *pk, unsigned channels,
         fp->shi[pos] = fp->shi[lane];
       }
     } else if (ch < 0) {
-      if (apply) {
+      if (setup_apply) {
         fp->c[pos] = 0.0;
         fp->a[pos] = 1.0;
         fp->b[pos] = -0.0;
@@ -259,7 +264,7 @@ float_pass (r128norm_packed *pk, unsigned channels,
         fp->shi[pos] = DBL_MAX;
       }
     } else {
-      if (apply) {
+      if (setup_apply) {
         const r128norm_affine *p = &affine[ch];
         float cf = (float) p->c;
         double bb = p->b - p->a * (p->c - (double) cf);
@@ -326,7 +331,7 @@ static int
 s16_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
-    const r128norm_affine *affine)
+    const r128norm_affine *affine, int apply_params_current)
 {
   r128norm_packed_sparams *sp = &pk->sparams;
   int64_t sums[R128NORM_PACKED_S_POS];
@@ -360,7 +365,7 @@ s16_pass (r128norm_packed *pk, unsigned channels,
   obase = (uint8_t *) out[0].data + pk->base / 2 * (ptrdiff_t) out_size;
   for (pos = 0; pos < m; pos++) {
     const int ch = pk->lane_chan[pos % sp->period];
-    if (apply) {
+    if (apply && !apply_params_current) {
       const r128norm_affine *p = ch < 0 ? NULL : &affine[ch];
       sp->c[pos] = p ? p->cf : 0.0f;
       sp->a[pos] = p ? p->af : 1.0f;
@@ -389,11 +394,42 @@ s16_pass (r128norm_packed *pk, unsigned channels,
   return 1;
 }
 
+static int packed_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine, int apply_params_current,
+    uint64_t *non_finite);
+
 int
 r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
-    const r128norm_affine *affine, uint64_t *non_finite)
+    const r128norm_affine *affine, unsigned affine_gen,
+    uint64_t *non_finite)
+{
+  int done, current;
+
+  if ((!pk->fn && !pk->fn_float && !pk->fn_s16) || channels < 2
+      || channels > R128NORM_PACKED_MAX_LANES)
+    return 0;
+  if (!same_layout (pk, channels, in))
+    learn_layout (pk, channels, in);
+  current = pk->apply_params_valid && pk->apply_params_gen == affine_gen;
+  done = packed_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
+      current, non_finite);
+  if (done && apply) {
+    pk->apply_params_valid = 1;
+    pk->apply_params_gen = affine_gen;
+  }
+  return done;
+}
+
+static int
+packed_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine, int apply_params_current,
+    uint64_t *non_finite)
 {
   r128norm_packed_params *pp = &pk->params;
   uint64_t sums[R128NORM_PACKED_MAX_PERIOD], sq[R128NORM_PACKED_MAX_PERIOD];
@@ -401,31 +437,16 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
   unsigned c, h, j, lane;
   size_t r;
 
-  if (pk->fn_float) {
-    if (channels < 2 || channels > R128NORM_PACKED_MAX_LANES)
-      return 0;
-    if (!same_layout (pk, channels, in))
-      learn_layout (pk, channels, in);
-    if (!pk->usable)
-      return 0;
-    return float_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
-        non_finite);
-  }
-  if (pk->fn_s16) {
-    if (channels < 2 || channels > R128NORM_PACKED_MAX_LANES)
-      return 0;
-    if (!same_layout (pk, channels, in))
-      learn_layout (pk, channels, in);
-    if (!pk->usable)
-      return 0;
-    return s16_pass (pk, channels, in, out, sum, apply, clip, acc, affine);
-  }
-  if (!pk->fn || channels < 2 || channels > R128NORM_PACKED_MAX_PERIOD
-      || (apply && out != in && !pk->fn_f32))
-    return 0;
-  if (!same_layout (pk, channels, in))
-    learn_layout (pk, channels, in);
   if (!pk->usable)
+    return 0;
+  if (pk->fn_float)
+    return float_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
+        apply_params_current, non_finite);
+  if (pk->fn_s16)
+    return s16_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
+        apply_params_current);
+  if (channels > R128NORM_PACKED_MAX_PERIOD
+      || (apply && out != in && !pk->fn_f32))
     return 0;
   if (apply && out != in) {
     /* to F32 with the same interleaving, no byte of the pixel untouched
@@ -443,7 +464,7 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
       if (clip[c].active)
         return 0;
 
-  if (apply) {
+  if (apply && !apply_params_current) {
     for (h = 0; h < pp->nph; h++)
       for (j = 0; j < 8; j++) {
         int ch;

@@ -122,6 +122,10 @@ typedef struct r128norm_packed {
   ptrdiff_t base;               /* offset of the row start from channel 0 */
   size_t row_bytes;
   int lane_chan[R128NORM_PACKED_MAX_LANES]; /* -1: untouched sample */
+  /* the apply parameters below were made from this generation of the
+   * affine values, for this layout */
+  int apply_params_valid;
+  unsigned apply_params_gen;
   r128norm_packed_params params;
   r128norm_packed_fparams fparams;
   r128norm_packed_sparams sparams;
@@ -149,7 +153,8 @@ void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
 int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
-    const r128norm_affine *affine, uint64_t *non_finite);
+    const r128norm_affine *affine, unsigned affine_gen,
+    uint64_t *non_finite);
 
 /* The F32 packed kernel, or NULL without AVX2. */
 r128norm_packed_float_fn r128norm_packed_f32_x86 (void);

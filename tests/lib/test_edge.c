@@ -1,7 +1,8 @@
 /* Edge cases of the core library, each asserted by value (SPEC section 4):
  * non-finite input, constant channels, epsilon 0, empty and one-sample
  * buffers, extreme magnitudes, exact integer statistics, warmup and
- * time_constant by value, and every error path (with "nothing changed"). */
+ * time_constant by value, frozen statistics that must follow every change
+ * of settings, and every error path (with "nothing changed"). */
 #include "test_ref.h"
 
 static int kern;  /* index into test_kernels, for every state made here */
@@ -769,6 +770,144 @@ test_sequences (void)
 
 /* ---- diagnostics by value ------------------------------------------------ */
 
+/* Frozen statistics reuse the last buffer's normalization (the affine
+ * map and the packed rows' lane parameters are kept while their inputs
+ * are the same): every change of gamma, beta, epsilon, strength, the
+ * running values or the formats must still show in the next buffer.
+ * Interleaved stereo F32 and S16 and RGBx-like U8 (the packed rows), by
+ * value. */
+static double
+frozen_expect (int fmt, double x, double m, double v, double eps, double g,
+    double b)
+{
+  double scale = fmt == R128NORM_FORMAT_S16 ? 32768.0
+      : fmt == R128NORM_FORMAT_U8 ? 255.0 : 1.0;
+  double y = g * (x / scale - m) / sqrt (v + eps) + b;
+  if (fmt == R128NORM_FORMAT_F32)
+    return y;
+  y = nearbyint (y * scale);
+  return fmt == R128NORM_FORMAT_S16 ? fmin (fmax (y, -32768), 32767)
+      : fmin (fmax (y, 0), 255);
+}
+
+static void
+test_frozen_changes (void)
+{
+  static const int fmts[3] = { R128NORM_FORMAT_F32, R128NORM_FORMAT_S16,
+    R128NORM_FORMAT_U8 };
+  int f;
+
+  for (f = 0; f < 3; f++) {
+    const int fmt = fmts[f];
+    const unsigned step = fmt == R128NORM_FORMAT_U8 ? 4 : 2;
+    const unsigned C = fmt == R128NORM_FORMAT_U8 ? 3 : 2;
+    const size_t frames = 100, size = tfmts[fmt].size;
+    uint8_t buf[100 * 4 * 4], orig[100 * 4 * 4];
+    double m[3] = { 0.1, -0.05, 0.3 }, v[3] = { 0.04, 0.09, 0.01 };
+    double g = 1.5, b = 0.2, eps = 1e-5;
+    r128norm_channel ch[3];
+    r128norm_config cfg;
+    r128norm_state *st;
+    size_t i;
+    unsigned c;
+    int round;
+
+    for (i = 0; i < frames * step; i++) {
+      if (fmt == R128NORM_FORMAT_F32) {
+        float x = (float) (0.3 * sin (0.37 * (double) i));
+        memcpy (orig + 4 * i, &x, 4);
+      } else if (fmt == R128NORM_FORMAT_S16) {
+        int16_t x = (int16_t) (9000.0 * sin (0.37 * (double) i));
+        memcpy (orig + 2 * i, &x, 2);
+      } else {
+        orig[i] = (uint8_t) (128 + 100 * sin (0.37 * (double) i));
+      }
+    }
+    for (c = 0; c < C; c++) {
+      ch[c].data = buf + c * size;
+      ch[c].step = (ptrdiff_t) (step * size);
+      ch[c].stride = 0;
+      ch[c].width = frames;
+      ch[c].height = 1;
+    }
+    r128norm_config_init (&cfg);
+    cfg.stats = R128NORM_STATS_FROZEN;
+    cfg.gamma = &g;
+    cfg.n_gamma = 1;
+    cfg.beta = &b;
+    cfg.n_beta = 1;
+    st = make_state (C, fmt, fmt, &cfg);
+    CHECK (r128norm_set_running (st, m, v, C) == R128NORM_SUCCESS, "seed");
+    for (round = 0; round < 7; round++) {
+      double strength = 1.0;
+      /* each round changes one thing (round 1 changes nothing) */
+      if (round == 2) {
+        g = -0.7;
+      } else if (round == 3) {
+        b = 0.45;
+      } else if (round == 4) {
+        eps = 0.02;
+      } else if (round == 5) {
+        m[1] = 0.2;
+        v[0] = 0.25;
+        CHECK (r128norm_set_running (st, m, v, C) == R128NORM_SUCCESS,
+            "reseed");
+      } else if (round == 6) {
+        strength = 0.5;
+      }
+      cfg.epsilon = eps;
+      cfg.strength = strength;
+      if (round >= 2 && round != 5)
+        CHECK (r128norm_set_config (st, &cfg) == R128NORM_SUCCESS,
+            "set_config round %d", round);
+      memcpy (buf, orig, frames * step * size);
+      CHECK (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
+          "process");
+      for (i = 0; i < frames * step; i++) {
+        double x, y, e;
+        c = (unsigned) (i % step);
+        if (fmt == R128NORM_FORMAT_F32) {
+          float xf, yf;
+          memcpy (&xf, orig + 4 * i, 4);
+          memcpy (&yf, buf + 4 * i, 4);
+          x = xf;
+          y = yf;
+        } else if (fmt == R128NORM_FORMAT_S16) {
+          int16_t xs, ys;
+          memcpy (&xs, orig + 2 * i, 2);
+          memcpy (&ys, buf + 2 * i, 2);
+          x = xs;
+          y = ys;
+        } else {
+          x = orig[i];
+          y = buf[i];
+        }
+        if (c >= C) {
+          CHECK (y == x, "%s round %d: untouched byte %zu changed",
+              tfmts[fmt].name, round, i);
+          continue;
+        }
+        e = frozen_expect (fmt, x, m[c], v[c], eps, g, b);
+        if (strength != 1.0) {
+          /* x + s (y - x) in normalized units */
+          double scale = fmt == R128NORM_FORMAT_S16 ? 32768.0
+              : fmt == R128NORM_FORMAT_U8 ? 255.0 : 1.0;
+          double yn = g * (x / scale - m[c]) / sqrt (v[c] + eps) + b;
+          e = (x / scale + strength * (yn - x / scale)) * scale;
+          if (fmt == R128NORM_FORMAT_S16)
+            e = fmin (fmax (nearbyint (e), -32768), 32767);
+          else if (fmt == R128NORM_FORMAT_U8)
+            e = fmin (fmax (nearbyint (e), 0), 255);
+        }
+        CHECK (fabs (y - e) <= (fmt == R128NORM_FORMAT_F32 ? 1e-5 * fmax (1.0,
+                    fabs (e)) : 1.0), "%s round %d sample %zu: %.9g, "
+            "expected %.9g", tfmts[fmt].name, round, i, y, e);
+      }
+    }
+    r128norm_destroy (&st);
+  }
+}
+
 static void
 test_diagnostics (void)
 {
@@ -1094,6 +1233,7 @@ main (void)
     test_extremes ();
     test_exact_integers ();
     test_sequences ();
+    test_frozen_changes ();
     test_diagnostics ();
     test_errors ();
   }
