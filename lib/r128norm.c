@@ -970,15 +970,17 @@ typedef struct {
   r128norm_state *st;
   const r128norm_channel *in, *out;
   int sum, apply;
+  int last_first;       /* task i is band bands - 1 - i */
 } band_job;
 
 /* One band, on whatever thread the parallel runner chose: it touches only
  * its own rows and its own band's sums, counters and packed cache. */
 static void
-run_band (void *data, unsigned b)
+run_band (void *data, unsigned task)
 {
   const band_job *job = data;
   r128norm_state *st = job->st;
+  const unsigned b = job->last_first ? st->bands - 1 - task : task;
   const unsigned channels = st->channels;
   r128norm_channel *in = st->band_in + (size_t) b * channels;
   r128norm_channel *out = st->band_out + (size_t) b * channels;
@@ -1009,14 +1011,17 @@ acc_add (r128norm_acc *a, const r128norm_acc *b)
 /* One pass over the buffer.  With bands (r128norm_set_parallel) the rows
  * are split into the same bands whatever runs them, and the bands' sums are
  * added in band order afterwards, so the result does not depend on the
- * number of threads.  Diagnostics gather into one place: no bands then. */
+ * number of threads.  Diagnostics gather into one place: no bands then.
+ * @again: the pass before this one read the same buffer; its last bands
+ * are the likeliest still in the cache, so they go first. */
 static void
 pass (r128norm_state *st, const r128norm_channel *in,
-    const r128norm_channel *out, int sum, int apply, uint64_t *non_finite)
+    const r128norm_channel *out, int sum, int apply, int again,
+    uint64_t *non_finite)
 {
   const size_t n = (size_t) st->bands * st->channels;
   size_t rows = 0, i;
-  band_job job = { st, in, out, sum, apply };
+  band_job job = { st, in, out, sum, apply, again };
   unsigned b, c;
 
   for (c = 0; c < st->channels; c++)
@@ -1188,7 +1193,7 @@ r128norm_process (r128norm_state *st, const r128norm_channel *in,
     setup_sums (st, in);
 
   if (two_pass) {
-    pass (st, in, out, 1, 0, non_finite);
+    pass (st, in, out, 1, 0, 0, non_finite);
     finish_sums (st, variant);
     for (c = 0; c < st->channels; c++) {
       int use_batch = cfg->stats == R128NORM_STATS_FRAME || !st->seen[c];
@@ -1202,14 +1207,14 @@ r128norm_process (r128norm_state *st, const r128norm_channel *in,
       }
     }
     setup_affine (st, strength);
-    pass (st, in, out, 0, 1, non_finite);
+    pass (st, in, out, 0, 1, 1, non_finite);
   } else {
     for (c = 0; c < st->channels; c++) {
       st->norm_mean[c] = st->running_mean[c];
       st->norm_var[c] = st->running_var[c];
     }
     setup_affine (st, strength);
-    pass (st, in, out, summed, 1, non_finite);
+    pass (st, in, out, summed, 1, 0, non_finite);
     if (summed)
       finish_sums (st, variant);
   }
