@@ -654,50 +654,97 @@ any_non_finite (__m256 x)
           (_mm256_castps_si256 (x), e), e));
 }
 
-/* Sums of x - shift in double, 8 partial sums of each; groups of 8 with a
- * non-finite sample go to the C kernel. */
-AVX2 static void
-stats_contig_f32 (const void *in, size_t n, const r128norm_clip *clip,
+/* Sums of x - shift in double over vectors of 16 floats from sample i on,
+ * 16 partial sums of each (two vectors in flight: the additions' latency,
+ * not their number, bounds a loop with fewer), while no NaN or infinity
+ * turns up; returns where it stopped, the partial sums added to acc.  No
+ * call inside the loop (a call clobbers every vector register). */
+AVX2 INLINE size_t
+stats_f32_run (const float *s, size_t i, size_t n, double shift_value,
+    r128norm_acc *acc)
+{
+  const __m256d shift = _mm256_set1_pd (shift_value);
+  const __m256i e = _mm256_set1_epi32 (0x7f800000);
+  __m256d sa[4], qa[4];
+  double vs[4], vq[4];
+  size_t start = i;
+  int j;
+
+#pragma GCC unroll 4
+  for (j = 0; j < 4; j++)
+    sa[j] = qa[j] = _mm256_setzero_pd ();
+  for (; i + 16 <= n; i += 16) {
+    __m256 x0 = _mm256_loadu_ps (s + i), x1 = _mm256_loadu_ps (s + i + 8);
+    __m256d d[4];
+    if (__builtin_expect (_mm256_movemask_epi8 (_mm256_or_si256
+                (_mm256_cmpeq_epi32 (_mm256_and_si256 (_mm256_castps_si256
+                            (x0), e), e), _mm256_cmpeq_epi32
+                    (_mm256_and_si256 (_mm256_castps_si256 (x1), e), e)))
+            != 0, 0))
+      break;
+    d[0] = _mm256_cvtps_pd (_mm256_castps256_ps128 (x0));
+    d[1] = _mm256_cvtps_pd (_mm256_extractf128_ps (x0, 1));
+    d[2] = _mm256_cvtps_pd (_mm256_castps256_ps128 (x1));
+    d[3] = _mm256_cvtps_pd (_mm256_extractf128_ps (x1, 1));
+    /* unrolled: the partial sums stay in registers */
+#pragma GCC unroll 4
+    for (j = 0; j < 4; j++) {
+      d[j] = _mm256_sub_pd (d[j], shift);
+      sa[j] = _mm256_add_pd (sa[j], d[j]);
+      /* one FMA in the FMA variant */
+      qa[j] = _mm256_add_pd (qa[j], _mm256_mul_pd (d[j], d[j]));
+    }
+  }
+  _mm256_storeu_pd (vs, _mm256_add_pd (_mm256_add_pd (sa[0], sa[1]),
+          _mm256_add_pd (sa[2], sa[3])));
+  _mm256_storeu_pd (vq, _mm256_add_pd (_mm256_add_pd (qa[0], qa[1]),
+          _mm256_add_pd (qa[2], qa[3])));
+  acc->n += i - start;
+  for (j = 0; j < 4; j++) {
+    acc->fsum += vs[j];
+    acc->fsq += vq[j];
+  }
+  return i;
+}
+
+/* Vectors of 16 through stats_f32_run(); a vector with a non-finite
+ * sample, and the tail, through the C kernel. */
+AVX2 INLINE void
+stats_contig_f32_body (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
 {
   const float *s = in;
   const r128norm_stats_contig_fn c_stats = c_set (R128NORM_FORMAT_F32,
       R128NORM_FORMAT_F32).stats_contig;
-  const __m256d shift = _mm256_set1_pd (clip->shift);
-  __m256d s0 = _mm256_setzero_pd (), s1 = s0, q0 = s0, q1 = s0;
-  double vs[4], vq[4];
-  uint64_t finite = 0;
   size_t i = 0;
-  int j;
 
   if (clip->active) {
     c_stats (in, n, clip, acc);
     return;
   }
-  for (; i + 8 <= n; i += 8) {
-    __m256 x = _mm256_loadu_ps (s + i);
-    __m256d d0, d1;
-    if (any_non_finite (x)) {
-      c_stats (s + i, 8, clip, acc);
-      continue;
-    }
-    d0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128 (x)), shift);
-    d1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps (x, 1)), shift);
-    s0 = _mm256_add_pd (s0, d0);
-    s1 = _mm256_add_pd (s1, d1);
-    q0 = _mm256_add_pd (q0, _mm256_mul_pd (d0, d0));
-    q1 = _mm256_add_pd (q1, _mm256_mul_pd (d1, d1));
-    finite += 8;
-  }
-  _mm256_storeu_pd (vs, _mm256_add_pd (s0, s1));
-  _mm256_storeu_pd (vq, _mm256_add_pd (q0, q1));
-  acc->n += finite;
-  for (j = 0; j < 4; j++) {
-    acc->fsum += vs[j];
-    acc->fsq += vq[j];
+  for (;;) {
+    i = stats_f32_run (s, i, n, clip->shift, acc);
+    if (i + 16 > n)
+      break;
+    c_stats (s + i, 16, clip, acc);
+    i += 16;
   }
   if (i < n)
     c_stats (s + i, n - i, clip, acc);
+}
+
+AVX2 static void
+stats_contig_f32 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_f32_body (in, n, clip, acc);
+}
+
+__attribute__ ((target ("avx2,fma"))) static void
+stats_contig_f32_fma (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_f32_body (in, n, clip, acc);
 }
 
 /* The C kernel's double precision steps: t = x - c; t * a + b; clamped to
@@ -1390,7 +1437,8 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       any = 1;
       break;
     case R128NORM_FORMAT_F32:
-      set->stats_contig = stats_contig_f32;
+      set->stats_contig = have_fma () ? stats_contig_f32_fma
+          : stats_contig_f32;
       if (out == in)
         set->apply_contig = have_fma () ? apply_contig_f32_f32_fma
             : apply_contig_f32_f32;
