@@ -187,7 +187,8 @@ int r128norm_set_parallel (r128norm_state *st, unsigned bands,
                            r128norm_parallel_fn run, void *user_data);
 
 /** The implementation the last r128norm_set_formats() chose, as a short name
- *  ("c", "orc", "avx2") for logs. */
+ *  ("c", "orc", "avx2", or "avx512" when an AVX-512 kernel is among the AVX2
+ *  ones) for logs. */
 const char *r128norm_get_kernel_name(const r128norm_state *st);
 
 /** Validate and apply a configuration (gamma and beta are copied).  On error
