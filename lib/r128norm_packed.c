@@ -128,6 +128,11 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   pk->known = 1;
   pk->usable = 0;
   pk->apply_params_valid = 0;
+  memset (pk->fsums, 0, sizeof pk->fsums);
+  memset (pk->fsq, 0, sizeof pk->fsq);
+  memset (pk->fnf, 0, sizeof pk->fnf);
+  memset (pk->ssums, 0, sizeof pk->ssums);
+  memset (pk->ssq, 0, sizeof pk->ssq);
   pk->channels = channels;
   pk->step = in[0].step;
   pk->stride = in[0].stride;
@@ -179,8 +184,14 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     pk->sparams.nph = (unsigned) period / gcd ((unsigned) period, 16);
   } else {
     r128norm_packed_fparams *fp = &pk->fparams;
+    const unsigned nph16 = (unsigned) period / gcd ((unsigned) period, 16);
     fp->period = (unsigned) period;
     fp->nph = (unsigned) period / gcd ((unsigned) period, 8);
+    /* the pattern over vectors of 16 floats, where the kernel has them
+     * and it fits: the AVX2 kernel is as happy with it */
+    if (r128norm_packed_f32_x86_width () == 16
+        && 2 * nph16 <= R128NORM_PACKED_F_PHASES)
+      fp->nph = 2 * nph16;
     for (j = 0; j < 8 * fp->nph; j++) {
       fp->touched[j] = pk->lane_chan[j % fp->period] >= 0;
       fp->keep[j] = fp->touched[j] ? 0 : -1;
@@ -200,14 +211,14 @@ float_pass (r128norm_packed *pk, unsigned channels,
     uint64_t *non_finite)
 {
   r128norm_packed_fparams *fp = &pk->fparams;
-  double sums[R128NORM_PACKED_F_POS], sq[R128NORM_PACKED_F_POS];
-  uint64_t nf[R128NORM_PACKED_F_POS];
+  double *sums = pk->fsums, *sq = pk->fsq;
+  uint64_t *nf = pk->fnf;
   const unsigned m = 8 * fp->nph;
   const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
   uint8_t *obase = (uint8_t *) out[0].data + pk->base;
   const size_t n = pk->row_bytes / 4;
   const int setup_apply = apply && !apply_params_current;
-  unsigned c, pos;
+  unsigned c, pos, lane;
   size_t r;
 
   if (apply && out != in) {
@@ -226,8 +237,10 @@ float_pass (r128norm_packed *pk, unsigned channels,
   if (setup_apply)
     fp->single = 1;
   fp->clip = 0;
-  for (pos = 0; pos < m; pos++) {
-    const unsigned lane = pos % fp->period;
+  for (pos = 0, lane = 0; pos < m; pos++, lane = lane + 1 == fp->period ? 0
+      : lane + 1) {
+    /* (a counter, not pos % period: a division per position cost more
+     * than the rest of this loop) */
     const int ch = pk->lane_chan[lane];
     if (pos >= fp->period) {
       if (setup_apply) {
@@ -293,26 +306,26 @@ float_pass (r128norm_packed *pk, unsigned channels,
         }
       }
     }
-    sums[pos] = sq[pos] = 0.0;
-    nf[pos] = 0;
   }
   for (r = 0; r < pk->height; r++)
     pk->fn_float (base + (ptrdiff_t) r * pk->stride,
         obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, fp,
         sum, apply, sums, sq, nf);
-  /* each lane's positions (lane, lane + period, ...) added up, then the
-   * lane's channel updated once */
+  /* each lane's positions (lane, lane + period, ...) added up, and
+   * zeroed for the next pass, then the lane's channel updated once */
   for (c = 0; c < fp->period; c++) {
     const int ch = pk->lane_chan[c];
     double fs = 0.0, fq = 0.0;
     uint64_t k = 0;
-    if (ch < 0)
-      continue;
     for (pos = c; pos < m; pos += fp->period) {
       fs += sums[pos];
       fq += sq[pos];
       k += nf[pos];
+      sums[pos] = sq[pos] = 0.0;
+      nf[pos] = 0;
     }
+    if (ch < 0)
+      continue;
     if (sum) {
       acc[ch].n += (uint64_t) pk->width * pk->height - k;
       acc[ch].non_finite += k;
@@ -334,14 +347,14 @@ s16_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine, int apply_params_current)
 {
   r128norm_packed_sparams *sp = &pk->sparams;
-  int64_t sums[R128NORM_PACKED_S_POS];
-  uint64_t sq[R128NORM_PACKED_S_POS];
+  int64_t *sums = pk->ssums;
+  uint64_t *sq = pk->ssq;
   const unsigned m = 16 * sp->nph;
   const size_t out_size = sp->to_f32 ? 4 : 2;
   const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
   uint8_t *obase;
   const size_t n = pk->row_bytes / 2;
-  unsigned c, pos;
+  unsigned c, pos, lane;
   size_t r;
 
   if (sum)
@@ -363,8 +376,9 @@ s16_pass (r128norm_packed *pk, unsigned channels,
     return 0;
   }
   obase = (uint8_t *) out[0].data + pk->base / 2 * (ptrdiff_t) out_size;
-  for (pos = 0; pos < m; pos++) {
-    const int ch = pk->lane_chan[pos % sp->period];
+  for (pos = 0, lane = 0; pos < m; pos++, lane = lane + 1 == sp->period ? 0
+      : lane + 1) {
+    const int ch = pk->lane_chan[lane];
     if (apply && !apply_params_current) {
       const r128norm_affine *p = ch < 0 ? NULL : &affine[ch];
       sp->c[pos] = p ? p->cf : 0.0f;
@@ -373,8 +387,6 @@ s16_pass (r128norm_packed *pk, unsigned channels,
       sp->lo[pos] = p ? p->lof : -32768.0f;
       sp->hi[pos] = p ? p->hif : 32767.0f;
     }
-    sums[pos] = 0;
-    sq[pos] = 0;
   }
   for (r = 0; r < pk->height; r++)
     pk->fn_s16 (base + (ptrdiff_t) r * pk->stride,
@@ -382,14 +394,21 @@ s16_pass (r128norm_packed *pk, unsigned channels,
         sum, apply, sums, sq);
   if (sum)
     for (c = 0; c < sp->period; c++) {
+      /* every position read once and zeroed for the next pass */
       const int ch = pk->lane_chan[c];
+      int64_t total = 0;
+      unsigned __int128 total_sq = 0;
+      for (pos = c; pos < m; pos += sp->period) {
+        total += sums[pos];
+        total_sq += sq[pos];
+        sums[pos] = 0;
+        sq[pos] = 0;
+      }
       if (ch < 0)
         continue;
       acc[ch].n += (uint64_t) pk->width * pk->height;
-      for (pos = c; pos < m; pos += sp->period) {
-        acc[ch].sum += sums[pos];
-        acc[ch].sumsq += sq[pos];
-      }
+      acc[ch].sum += total;
+      acc[ch].sumsq += total_sq;
     }
   return 1;
 }

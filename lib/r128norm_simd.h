@@ -129,6 +129,13 @@ typedef struct r128norm_packed {
   r128norm_packed_params params;
   r128norm_packed_fparams fparams;
   r128norm_packed_sparams sparams;
+  /* the F32 and S16 kernels' sums per position, all zero between passes
+   * (the pass that reads one zeroes it: cheaper than clearing them all
+   * before each pass) */
+  double fsums[R128NORM_PACKED_F_POS], fsq[R128NORM_PACKED_F_POS];
+  uint64_t fnf[R128NORM_PACKED_F_POS];
+  int64_t ssums[R128NORM_PACKED_S_POS];
+  uint64_t ssq[R128NORM_PACKED_S_POS];
 } r128norm_packed;
 
 /* The x86 kernels for a format pair: fills the slots it implements and
@@ -158,6 +165,11 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
 
 /* The F32 packed kernel, or NULL without AVX2. */
 r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
+
+/* Floats a vector of that kernel: 16 where it runs AVX-512 (when nph is
+ * even), else 8.  The layout code makes nph even (lcm (period, 16) / 8)
+ * where that stays within R128NORM_PACKED_F_PHASES. */
+unsigned r128norm_packed_f32_x86_width (void);
 
 /* The S16 packed kernel, or NULL without AVX2. */
 r128norm_packed_s16_fn r128norm_packed_s16_x86 (void);
