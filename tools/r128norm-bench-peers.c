@@ -10,8 +10,8 @@
  *
  *   build/tools/r128norm-bench-peers [--quick] [WORKLOAD...]
  *
- * WORKLOAD is rgba1080, rgba4k, tensor3x1080x1920 or audio10ms (default:
- * all of them).
+ * WORKLOAD is rgba1080, rgba4k, tensor3x1080x1920, audio10ms or
+ * audio10ms-s16 (default: all of them).
  *
  * Prints lines "name ms_per_buffer" that the script reads.
  */
@@ -50,8 +50,15 @@ median (double *v, int n)
   return v[n / 2];
 }
 
+typedef enum
+{
+  SAMPLES_U8,
+  SAMPLES_S16,
+  SAMPLES_F32
+} Samples;
+
 static GstBuffer **
-make_frames (gsize size, gboolean floats, guint seed)
+make_frames (gsize size, Samples samples, guint seed)
 {
   GstBuffer **frames = g_new (GstBuffer *, N_FRAMES);
   int f;
@@ -62,10 +69,14 @@ make_frames (gsize size, gboolean floats, guint seed)
     gsize i;
     frames[f] = gst_buffer_new_allocate (NULL, size, NULL);
     gst_buffer_map (frames[f], &map, GST_MAP_WRITE);
-    if (floats) {
+    if (samples == SAMPLES_F32) {
       float *p = (float *) map.data;
       for (i = 0; i < size / 4; i++)
         p[i] = (float) (rand () % 1000) / 1000.0f;
+    } else if (samples == SAMPLES_S16) {
+      gint16 *p = (gint16 *) map.data;
+      for (i = 0; i < size / 2; i++)
+        p[i] = (gint16) (rand () % 20000 - 10000);
     } else {
       for (i = 0; i < size; i++)
         map.data[i] = (guint8) (rand () >> 7);
@@ -138,7 +149,7 @@ typedef struct
 
 /* Prints the median cost per buffer of each element, identity subtracted. */
 static void
-measure (const char *workload, const char *caps, gsize size, gboolean floats,
+measure (const char *workload, const char *caps, gsize size, Samples samples,
     const Element * elements, int n_elements, int iterations)
 {
   GstBuffer **frames;
@@ -148,7 +159,7 @@ measure (const char *workload, const char *caps, gsize size, gboolean floats,
   if (selected && !g_strv_contains ((const gchar * const *) selected,
           workload))
     return;
-  frames = make_frames (size, floats, 1);
+  frames = make_frames (size, samples, 1);
   times = g_new (double, repetitions * (n_elements + 2));
 
   for (r = 0; r < repetitions; r++) {
@@ -192,6 +203,7 @@ main (int argc, char **argv)
   };
   static const Element audio[] = {
     {"r128norm-running", "r128norm"},
+    {"r128norm-frozen", "r128norm stats=frozen"},
     {"volume", "volume volume=0.5"},
   };
   int quick = argc > 1 && strcmp (argv[1], "--quick") == 0;
@@ -203,17 +215,21 @@ main (int argc, char **argv)
     selected = argv + 1 + quick;
 
   measure ("rgba1080", "video/x-raw,format=RGBA,width=1920,height=1080,"
-      "framerate=30/1", 1920 * 1080 * 4, FALSE, rgba, G_N_ELEMENTS (rgba),
+      "framerate=30/1", 1920 * 1080 * 4, SAMPLES_U8, rgba, G_N_ELEMENTS (rgba),
       quick ? 16 : 48);
   measure ("rgba4k", "video/x-raw,format=RGBA,width=3840,height=2160,"
-      "framerate=30/1", 3840 * 2160 * 4, FALSE, rgba4k, G_N_ELEMENTS (rgba4k),
+      "framerate=30/1", 3840 * 2160 * 4, SAMPLES_U8, rgba4k,
+      G_N_ELEMENTS (rgba4k),
       quick ? 8 : 24);
   measure ("tensor3x1080x1920", "other/tensors,format=static,num_tensors=1,"
       "types=float32,dimensions=1920:1080:3:1,framerate=30/1",
-      3 * 1080 * 1920 * 4, TRUE, tensor, G_N_ELEMENTS (tensor),
+      3 * 1080 * 1920 * 4, SAMPLES_F32, tensor, G_N_ELEMENTS (tensor),
       quick ? 8 : 24);
   measure ("audio10ms", "audio/x-raw,format=F32LE,layout=interleaved,"
-      "rate=48000,channels=2", 480 * 2 * 4, TRUE, audio,
+      "rate=48000,channels=2", 480 * 2 * 4, SAMPLES_F32, audio,
+      G_N_ELEMENTS (audio), quick ? 2000 : 20000);
+  measure ("audio10ms-s16", "audio/x-raw,format=S16LE,layout=interleaved,"
+      "rate=48000,channels=2", 480 * 2 * 2, SAMPLES_S16, audio,
       G_N_ELEMENTS (audio), quick ? 2000 : 20000);
   return 0;
 }

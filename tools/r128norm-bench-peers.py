@@ -110,6 +110,15 @@ def main():
         g["rgba4k/r128norm-frame-1-thread"], 1.6)
     row("48 kHz stereo f32 10 ms: volume / r128norm (needs >= 1/1.5)",
         g["audio10ms/r128norm-running"], g["audio10ms/volume"], 1 / 1.5)
+    # not rows of issue #6: the same comparison frozen, and on S16
+    row("(also) 48 kHz stereo f32 10 ms: volume / r128norm stats=frozen",
+        g["audio10ms/r128norm-frozen"], g["audio10ms/volume"], 1 / 1.5)
+    row("(also) 48 kHz stereo S16 10 ms: volume / r128norm",
+        g["audio10ms-s16/r128norm-running"], g["audio10ms-s16/volume"],
+        1 / 1.5)
+    row("(also) 48 kHz stereo S16 10 ms: volume / r128norm stats=frozen",
+        g["audio10ms-s16/r128norm-frozen"], g["audio10ms-s16/volume"],
+        1 / 1.5)
 
     print("| comparison | r128norm ms | peer ms | peer / r128norm | target | |")
     print("|---|--:|--:|--:|--:|---|")
