@@ -913,6 +913,8 @@ packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
     double *sq, uint64_t *non_finite)
 {
   const unsigned m = 8 * fp->nph;
+  const r128norm_packed_lane *ln;
+  unsigned lane = pos % fp->period;
   size_t i;
 
   for (i = 0; i < n; i++) {
@@ -923,30 +925,32 @@ packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
     memcpy (&xf, src + i, sizeof xf);
     x = xf;
     ok = (x - x == 0.0);
+    ln = &fp->lane[lane];
     if (fp->touched[pos]) {
       non_finite[pos] += !ok;
       if (sum) {
-        double d = ok ? x - fp->shift[pos] : 0.0;
-        d = d < fp->slo[pos] ? fp->slo[pos] : d;
-        d = d > fp->shi[pos] ? fp->shi[pos] : d;
+        double d = ok ? x - ln->shift : 0.0;
+        d = d < ln->slo ? ln->slo : d;
+        d = d > ln->shi ? ln->shi : d;
         sums[pos] += d;
         sq[pos] += d * d;
       }
       if (apply) {
-        double t = x - fp->c[pos], v;
+        double t = x - ln->c, v;
         float y;
         t = t < -DBL_MAX ? -DBL_MAX : t;
         t = t > DBL_MAX ? DBL_MAX : t;
-        v = t * fp->a[pos] + fp->b[pos];
-        v = v < fp->lo[pos] ? fp->lo[pos] : v;
-        v = v > fp->hi[pos] ? fp->hi[pos] : v;
-        y = (float) (ok ? v : fp->nf[pos]);
+        v = t * ln->a + ln->b;
+        v = v < ln->lo ? ln->lo : v;
+        v = v > ln->hi ? ln->hi : v;
+        y = (float) (ok ? v : ln->nf);
         memcpy (dst + i, &y, sizeof y);
       }
     } else if (apply && dst != src) {
       memcpy (dst + i, &xf, sizeof xf);
     }
     pos = pos + 1 == m ? 0 : pos + 1;
+    lane = lane + 1 == fp->period ? 0 : lane + 1;
   }
 }
 

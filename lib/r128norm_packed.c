@@ -231,79 +231,76 @@ float_pass (r128norm_packed *pk, unsigned channels,
           != pk->offset[c])
         return 0;
   }
-  /* each lane's values once, at its first position (pos < period), then
-   * copied to the positions of the same lane; the apply's only when they
-   * are not those of the last buffer already */
+  /* each lane's values (the apply's only when they are not those of the
+   * last buffer already), then the positions' copies the vectors read */
   if (setup_apply)
     fp->single = 1;
   fp->clip = 0;
-  for (pos = 0, lane = 0; pos < m; pos++, lane = lane + 1 == fp->period ? 0
-      : lane + 1) {
-    /* (a counter, not pos % period: a division per position cost more
-     * than the rest of this loop) */
+  for (lane = 0; lane < fp->period; lane++) {
     const int ch = pk->lane_chan[lane];
-    if (pos >= fp->period) {
-      if (setup_apply) {
-        fp->c[pos] = fp->c[lane];
-        fp->a[pos] = fp->a[lane];
-        fp->b[pos] = fp->b[lane];
-        fp->lo[pos] = fp->lo[lane];
-        fp->hi[pos] = fp->hi[lane];
-        fp->nf[pos] = fp->nf[lane];
-        fp->cf[pos] = fp->cf[lane];
-        fp->af[pos] = fp->af[lane];
-        fp->bf[pos] = fp->bf[lane];
-      }
-      if (sum) {
-        fp->shift[pos] = fp->shift[lane];
-        fp->slo[pos] = fp->slo[lane];
-        fp->shi[pos] = fp->shi[lane];
-      }
-    } else if (ch < 0) {
-      if (setup_apply) {
-        fp->c[pos] = 0.0;
-        fp->a[pos] = 1.0;
-        fp->b[pos] = -0.0;
-        fp->lo[pos] = -FLT_MAX;
-        fp->hi[pos] = FLT_MAX;
-        fp->nf[pos] = 0.0;
-        fp->cf[pos] = 0.0f;
-        fp->af[pos] = 1.0f;
-        fp->bf[pos] = -0.0f;
-      }
-      if (sum) {
-        fp->shift[pos] = 0.0;
-        fp->slo[pos] = -DBL_MAX;
-        fp->shi[pos] = DBL_MAX;
-      }
-    } else {
-      if (setup_apply) {
-        const r128norm_affine *p = &affine[ch];
-        float cf = (float) p->c;
-        double bb = p->b - p->a * (p->c - (double) cf);
-        fp->c[pos] = p->c;
-        fp->a[pos] = p->a;
-        fp->b[pos] = p->b;
-        fp->lo[pos] = p->lo;
-        fp->hi[pos] = p->hi;
-        fp->nf[pos] = p->non_finite;
-        /* the contiguous FMA kernel's scheme and conditions */
-        fp->cf[pos] = cf;
-        fp->af[pos] = (float) p->a;
-        fp->bf[pos] = (float) bb;
-        if (!(fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (bb) <= 16.0)
-            || p->lo != -FLT_MAX || p->hi != FLT_MAX)
-          fp->single = 0;
-      }
-      if (sum) {
-        fp->shift[pos] = clip[ch].shift;
-        fp->slo[pos] = -DBL_MAX;
-        fp->shi[pos] = DBL_MAX;
+    r128norm_packed_lane *ln = &fp->lane[lane];
+    if (setup_apply && ch < 0) {
+      ln->c = 0.0;
+      ln->a = 1.0;
+      ln->b = -0.0;
+      ln->lo = -FLT_MAX;
+      ln->hi = FLT_MAX;
+      ln->nf = 0.0;
+      ln->cf = 0.0f;
+      ln->af = 1.0f;
+      ln->bf = -0.0f;
+    } else if (setup_apply) {
+      const r128norm_affine *p = &affine[ch];
+      float cf = (float) p->c;
+      double bb = p->b - p->a * (p->c - (double) cf);
+      ln->c = p->c;
+      ln->a = p->a;
+      ln->b = p->b;
+      ln->lo = p->lo;
+      ln->hi = p->hi;
+      ln->nf = p->non_finite;
+      /* the contiguous FMA kernel's scheme and conditions */
+      ln->cf = cf;
+      ln->af = (float) p->a;
+      ln->bf = (float) bb;
+      if (!(fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (bb) <= 16.0)
+          || p->lo != -FLT_MAX || p->hi != FLT_MAX)
+        fp->single = 0;
+    }
+    if (sum) {
+      ln->shift = 0.0;
+      ln->slo = -DBL_MAX;
+      ln->shi = DBL_MAX;
+      if (ch >= 0) {
+        ln->shift = clip[ch].shift;
         if (clip[ch].active) {
           fp->clip = 1;
-          fp->slo[pos] = clip[ch].lo - clip[ch].shift;
-          fp->shi[pos] = clip[ch].hi - clip[ch].shift;
+          ln->slo = clip[ch].lo - clip[ch].shift;
+          ln->shi = clip[ch].hi - clip[ch].shift;
         }
+      }
+    }
+  }
+  for (pos = 0, lane = 0; pos < m; pos++, lane = lane + 1 == fp->period ? 0
+      : lane + 1) {
+    /* (a counter, not pos % period: no division per position) */
+    const r128norm_packed_lane *ln = &fp->lane[lane];
+    if (setup_apply && fp->single) {
+      fp->cf[pos] = ln->cf;
+      fp->af[pos] = ln->af;
+      fp->bf[pos] = ln->bf;
+    } else if (setup_apply) {
+      fp->c[pos] = ln->c;
+      fp->a[pos] = ln->a;
+      fp->b[pos] = ln->b;
+      fp->lo[pos] = ln->lo;
+      fp->hi[pos] = ln->hi;
+    }
+    if (sum) {
+      fp->shift[pos] = ln->shift;
+      if (fp->clip) {
+        fp->slo[pos] = ln->slo;
+        fp->shi[pos] = ln->shi;
       }
     }
   }

@@ -52,10 +52,21 @@ typedef void (*r128norm_packed_f32_fn) (const uint8_t *row, void *out,
     size_t bytes, const r128norm_packed_params *pp, int sum, uint64_t *sums,
     uint64_t *sq);
 
+/* One lane's parameters of a packed F32 row (what the C steps use). */
+typedef struct r128norm_packed_lane {
+  double c, a, b, lo, hi, nf;   /* apply; nf: what NaN/Inf become */
+  double shift, slo, shi;       /* statistics: x - shift in [slo, shi] */
+  float cf, af, bf;             /* the single precision scheme's */
+} r128norm_packed_lane;
+
 /* Per-position parameters of a packed F32 row: float i of a row has
  * position i % (8 nph), the sample of lane i % period.  Positions of lanes
  * no channel describes have the identity map (c 0, a 1, b -0: every finite
- * float comes back bit for bit) and are not counted. */
+ * float comes back bit for bit) and are not counted.  The vector kernels
+ * read the per-position arrays, and only those a pass needs are filled:
+ * cf, af, bf for the single precision apply, else c, a, b, lo, hi; shift
+ * for statistics, slo and shi when some channel clamps them.  The C steps
+ * (tails, NaN/Inf) read the lanes. */
 typedef struct r128norm_packed_fparams {
   unsigned period, nph;
   int single;           /* apply in single precision with FMA (see x86) */
@@ -63,11 +74,11 @@ typedef struct r128norm_packed_fparams {
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
   float bf[R128NORM_PACKED_F_POS];
   double c[R128NORM_PACKED_F_POS], a[R128NORM_PACKED_F_POS];
-  double b[R128NORM_PACKED_F_POS], nf[R128NORM_PACKED_F_POS];
+  double b[R128NORM_PACKED_F_POS];
   double lo[R128NORM_PACKED_F_POS], hi[R128NORM_PACKED_F_POS];
-  /* statistics: x - shift, clamped to [slo, shi] */
   double shift[R128NORM_PACKED_F_POS];
   double slo[R128NORM_PACKED_F_POS], shi[R128NORM_PACKED_F_POS];
+  r128norm_packed_lane lane[R128NORM_PACKED_MAX_LANES];
   unsigned char touched[R128NORM_PACKED_F_POS];
   /* all ones where no channel is: the input is written back as it was
    * (the identity map alone would flush subnormals under DAZ/FTZ) */
