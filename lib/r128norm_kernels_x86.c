@@ -901,6 +901,57 @@ apply_contig_f32_f32_fma (const void *in, void *out, size_t n,
 }
 
 
+/* The same scheme with AVX-512: vectors of 16, vfpclassps for NaN/Inf.  A
+ * vector with one goes to the C kernel, outside the vector loop (which
+ * then holds no call). */
+AVX512 static size_t
+apply_f32_run_avx512 (const float *s, float *d, size_t i, size_t n,
+    __m512 c, __m512 a, __m512 b)
+{
+  const __m512 lo = _mm512_set1_ps (-FLT_MAX), hi = _mm512_set1_ps (FLT_MAX);
+
+  for (; i + 16 <= n; i += 16) {
+    __m512 x = _mm512_loadu_ps (s + i), v;
+    if (__builtin_expect (_mm512_fpclass_ps_mask (x, 0x99) != 0, 0))
+      break;
+    v = _mm512_fmadd_ps (_mm512_sub_ps (x, c), a, b);
+    _mm512_storeu_ps (d + i, _mm512_min_ps (_mm512_max_ps (v, lo), hi));
+  }
+  return i;
+}
+
+AVX512 static uint64_t
+apply_contig_f32_f32_avx512 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const float *s = in;
+  float *d = out;
+  float cf = (float) p->c;
+  double bb = p->b - p->a * (p->c - (double) cf);
+  r128norm_apply_contig_fn c_apply;
+  __m512 c, a, b;
+  uint64_t non_finite = 0;
+  size_t i = 0;
+
+  if (!(fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (bb) <= 16.0)
+      || p->lo != -FLT_MAX || p->hi != FLT_MAX)
+    return apply_contig_f32_f32 (in, out, n, p);
+  c = _mm512_set1_ps (cf);
+  a = _mm512_set1_ps ((float) p->a);
+  b = _mm512_set1_ps ((float) bb);
+  for (;;) {
+    i = apply_f32_run_avx512 (s, d, i, n, c, a, b);
+    if (i + 16 > n)
+      break;
+    c_apply = c_set (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32).apply_contig;
+    non_finite += c_apply (s + i, d + i, 16, p);
+    i += 16;
+  }
+  if (i < n)
+    non_finite += apply_contig_f32_f32_fma (s + i, d + i, n - i, p);
+  return non_finite;
+}
+
 /* ---- f32 packed rows: interleaved channels with per-position params --- */
 
 /* Samples [0, n) of a packed F32 row piece starting at position pos, one
@@ -1703,8 +1754,8 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       set->stats_contig = have_avx512 () ? stats_contig_f32_avx512
           : have_fma () ? stats_contig_f32_fma : stats_contig_f32;
       if (out == in)
-        set->apply_contig = have_fma () ? apply_contig_f32_f32_fma
-            : apply_contig_f32_f32;
+        set->apply_contig = have_avx512 () ? apply_contig_f32_f32_avx512
+            : have_fma () ? apply_contig_f32_f32_fma : apply_contig_f32_f32;
       any = 1;
       break;
     default:
