@@ -53,6 +53,7 @@ struct r128norm_state {
   r128norm_format in_format, out_format;
   r128norm_kernels kernel_choice;
   r128norm_kernel_set kernels;
+  r128norm_apply_contig_fn lut_source; /* C's u8 apply, when kernels want tables */
   r128norm_packed packed;      /* interleaved u8 or F32 channels as one row */
 
   r128norm_config config;     /* gamma and beta point at the arrays below */
@@ -284,6 +285,12 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
   for (unsigned b = 0; b < st->bands; b++)
     st->band_packed[b] = st->packed;
   st->kernels = set;
+  st->lut_source = NULL;
+  if (set.wants_lut) {
+    r128norm_kernel_set c;
+    r128norm_kernels_c (in, out, &c);
+    st->lut_source = c.apply_contig;
+  }
   st->in_format = in;
   st->out_format = out;
   st->affine_valid = 0;
@@ -833,6 +840,16 @@ setup_affine (r128norm_state *st, double strength)
     p->bf = (float) clamp (b, -1e30, 1e30);
     p->lof = (float) fo->min;
     p->hif = (float) fo->max;
+    p->has_lut = 0;
+    if (st->lut_source) {
+      /* every u8 value through the C kernel: 256 samples, once a buffer */
+      uint8_t ramp[256];
+      unsigned v;
+      for (v = 0; v < 256; v++)
+        ramp[v] = (uint8_t) v;
+      st->lut_source (ramp, p->lut, 256, p);
+      p->has_lut = 1;
+    }
   }
 }
 

@@ -18,6 +18,11 @@ typedef struct r128norm_affine {
   double non_finite;
   float cf, af, bf;
   float lof, hif;
+  /* u8 -> u8 when the kernels ask for it (wants_lut): the C kernel's
+   * output for every input value, so a table lookup gives exactly its
+   * result */
+  int has_lut;
+  uint8_t lut[256];
 } r128norm_affine;
 
 /* Which input samples enter the statistics and how.  Integer formats clamp
@@ -65,6 +70,7 @@ typedef struct r128norm_kernel_set {
   r128norm_apply_fn apply;
   r128norm_stats_contig_fn stats_contig;
   r128norm_apply_contig_fn apply_contig;
+  int wants_lut;        /* apply_contig reads r128norm_affine.lut */
 } r128norm_kernel_set;
 
 /* The C kernels for a format pair; returns 0 if the pair is unsupported. */

@@ -381,5 +381,6 @@ r128norm_kernels_c (r128norm_format in, r128norm_format out,
   set->stats_contig = c_kernels[in].stats_contig;
   set->apply = c_kernels[in].apply[which];
   set->apply_contig = c_kernels[in].apply_contig[which];
+  set->wants_lut = 0;
   return 1;
 }

@@ -395,6 +395,40 @@ apply_contig_u8_u8 (const void *in, void *out, size_t n,
   return 0;
 }
 
+/* u8 -> u8 by table (AVX-512 VBMI): the library fills r128norm_affine.lut
+ * with the C kernel's output for all 256 inputs once a buffer, so this is
+ * the C result exactly; two 128-entry permutes and a blend on the top bit
+ * look 64 samples up at once. */
+#define AVX512VBMI \
+  __attribute__ ((target ("avx512f,avx512bw,avx512vbmi,avx2")))
+
+AVX512VBMI static uint64_t
+apply_contig_u8_u8_vbmi (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  __m512i t0, t1, t2, t3;
+  size_t i = 0;
+
+  if (!p->has_lut)
+    return apply_contig_u8_u8 (in, out, n, p);
+  t0 = _mm512_loadu_si512 (p->lut);
+  t1 = _mm512_loadu_si512 (p->lut + 64);
+  t2 = _mm512_loadu_si512 (p->lut + 128);
+  t3 = _mm512_loadu_si512 (p->lut + 192);
+  for (; i + 64 <= n; i += 64) {
+    __m512i x = _mm512_loadu_si512 (s + i);
+    __m512i lo = _mm512_permutex2var_epi8 (t0, x, t1);
+    __m512i hi = _mm512_permutex2var_epi8 (t2, x, t3);
+    _mm512_storeu_si512 (d + i, _mm512_mask_blend_epi8 (_mm512_movepi8_mask
+            (x), lo, hi));
+  }
+  for (; i < n; i++)
+    d[i] = p->lut[s[i]];
+  return 0;
+}
+
 /* ---- u8 -> f32 ------------------------------------------------------- */
 
 /* The C kernel's single precision steps, clamped to the F32 range. */
@@ -1709,6 +1743,13 @@ have_avx512 (void)
 }
 
 static int
+have_avx512vbmi (void)
+{
+  return have_avx512 () && __builtin_cpu_supports ("avx512bw")
+      && __builtin_cpu_supports ("avx512vbmi");
+}
+
+static int
 have_fma (void)
 {
   __builtin_cpu_init ();
@@ -1730,7 +1771,9 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       set->stats = stats_u8;
       any = 1;
       if (out == in) {
-        set->apply_contig = apply_contig_u8_u8;
+        set->wants_lut = have_avx512vbmi ();
+        set->apply_contig = set->wants_lut ? apply_contig_u8_u8_vbmi
+            : apply_contig_u8_u8;
       } else if (out == R128NORM_FORMAT_F32) {
         set->apply_contig = apply_contig_u8_f32;
         set->apply = apply_u8_f32;
@@ -1762,8 +1805,8 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       break;
   }
   if (any)
-    set->name = set->stats_contig == stats_contig_f32_avx512 ? "avx512"
-        : "avx2";
+    set->name = set->stats_contig == stats_contig_f32_avx512
+        || set->apply_contig == apply_contig_u8_u8_vbmi ? "avx512" : "avx2";
   return any;
 }
 
