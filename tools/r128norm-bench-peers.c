@@ -141,6 +141,50 @@ time_memcpy (GstBuffer ** frames, gsize size, int iterations)
   return (t1 - t0) / iterations;
 }
 
+/* memcpy of each frame split in two halves on two threads: how much a
+ * second core adds to the memory bandwidth of this machine */
+typedef struct
+{
+  guint8 *dst;
+  const guint8 *src;
+  gsize size;
+} CopyJob;
+
+static gpointer
+copy_half (gpointer data)
+{
+  CopyJob *job = data;
+  memcpy (job->dst, job->src, job->size);
+  return NULL;
+}
+
+static double
+time_memcpy_2_threads (GstBuffer ** frames, gsize size, int iterations)
+{
+  guint8 *dst = g_malloc (size);
+  GstMapInfo maps[N_FRAMES];
+  double t0, t1;
+  int i;
+
+  for (i = 0; i < N_FRAMES; i++)
+    gst_buffer_map (frames[i], &maps[i], GST_MAP_READ);
+  memcpy (dst, maps[0].data, size);
+  t0 = now ();
+  for (i = 0; i < iterations; i++) {
+    CopyJob second = { dst + size / 2, maps[i % N_FRAMES].data + size / 2,
+      size - size / 2
+    };
+    GThread *t = g_thread_new ("copy", copy_half, &second);
+    memcpy (dst, maps[i % N_FRAMES].data, size / 2);
+    g_thread_join (t);
+  }
+  t1 = now ();
+  for (i = 0; i < N_FRAMES; i++)
+    gst_buffer_unmap (frames[i], &maps[i]);
+  g_free (dst);
+  return (t1 - t0) / iterations;
+}
+
 typedef struct
 {
   const char *name;
@@ -171,6 +215,12 @@ measure (const char *workload, const char *caps, gsize size, Samples samples,
     times[(n_elements + 1) * repetitions + r] = base;
   }
   printf ("%s/memcpy %.6f\n", workload, median (times, repetitions) * 1e3);
+  if (size >= 16 * 1024 * 1024) {
+    for (r = 0; r < repetitions; r++)
+      times[r] = time_memcpy_2_threads (frames, size, iterations);
+    printf ("%s/memcpy-2-threads %.6f\n", workload, median (times,
+            repetitions) * 1e3);
+  }
   for (e = 0; e < n_elements; e++)
     printf ("%s/%s %.6f\n", workload, elements[e].name,
         median (times + (e + 1) * repetitions, repetitions) * 1e3);

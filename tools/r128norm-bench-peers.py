@@ -108,6 +108,9 @@ def main():
     row("4K RGBA stats=frame: n-threads=1 / n-threads=2 (2 cores)",
         g["rgba4k/r128norm-frame-2-threads"],
         g["rgba4k/r128norm-frame-1-thread"], 1.6)
+    # not a row of issue #6: what a second core adds to plain copying here
+    row("(also) 4K RGBA memcpy: 1 thread / 2 threads (this machine)",
+        g["rgba4k/memcpy-2-threads"], g["rgba4k/memcpy"], 1.0)
     row("48 kHz stereo f32 10 ms: volume / r128norm (needs >= 1/1.5)",
         g["audio10ms/r128norm-running"], g["audio10ms/volume"], 1 / 1.5)
     # not rows of issue #6: the same comparison frozen, and on S16
