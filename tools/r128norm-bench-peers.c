@@ -120,29 +120,7 @@ time_loop (const char *launch, const char *caps, GstBuffer ** frames,
   return (t1 - t0) / iterations;
 }
 
-static double
-time_memcpy (GstBuffer ** frames, gsize size, int iterations)
-{
-  guint8 *dst = g_malloc (size);
-  GstMapInfo maps[N_FRAMES];
-  double t0, t1;
-  int i;
-
-  for (i = 0; i < N_FRAMES; i++)
-    gst_buffer_map (frames[i], &maps[i], GST_MAP_READ);
-  memcpy (dst, maps[0].data, size);
-  t0 = now ();
-  for (i = 0; i < iterations; i++)
-    memcpy (dst, maps[i % N_FRAMES].data, size);
-  t1 = now ();
-  for (i = 0; i < N_FRAMES; i++)
-    gst_buffer_unmap (frames[i], &maps[i]);
-  g_free (dst);
-  return (t1 - t0) / iterations;
-}
-
-/* memcpy of each frame split in two halves on two threads: how much a
- * second core adds to the memory bandwidth of this machine */
+/* The second half of a copy, on a thread of its own. */
 typedef struct
 {
   guint8 *dst;
@@ -158,8 +136,13 @@ copy_half (gpointer data)
   return NULL;
 }
 
+/* Seconds per memcpy of a frame, cycling through the frames; with
+ * @two_threads each copy is split in halves on two threads (a thread
+ * started per copy): how much a second core adds to the memory bandwidth
+ * of this machine. */
 static double
-time_memcpy_2_threads (GstBuffer ** frames, gsize size, int iterations)
+time_memcpy (GstBuffer ** frames, gsize size, int iterations,
+    gboolean two_threads)
 {
   guint8 *dst = g_malloc (size);
   GstMapInfo maps[N_FRAMES];
@@ -171,12 +154,15 @@ time_memcpy_2_threads (GstBuffer ** frames, gsize size, int iterations)
   memcpy (dst, maps[0].data, size);
   t0 = now ();
   for (i = 0; i < iterations; i++) {
-    CopyJob second = { dst + size / 2, maps[i % N_FRAMES].data + size / 2,
-      size - size / 2
-    };
-    GThread *t = g_thread_new ("copy", copy_half, &second);
-    memcpy (dst, maps[i % N_FRAMES].data, size / 2);
-    g_thread_join (t);
+    const guint8 *src = maps[i % N_FRAMES].data;
+    if (two_threads) {
+      CopyJob second = { dst + size / 2, src + size / 2, size - size / 2 };
+      GThread *t = g_thread_new ("copy", copy_half, &second);
+      memcpy (dst, src, size / 2);
+      g_thread_join (t);
+    } else {
+      memcpy (dst, src, size);
+    }
   }
   t1 = now ();
   for (i = 0; i < N_FRAMES; i++)
@@ -208,7 +194,7 @@ measure (const char *workload, const char *caps, gsize size, Samples samples,
 
   for (r = 0; r < repetitions; r++) {
     double base = time_loop ("identity", caps, frames, iterations);
-    times[r] = time_memcpy (frames, size, iterations);
+    times[r] = time_memcpy (frames, size, iterations, FALSE);
     for (e = 0; e < n_elements; e++)
       times[(e + 1) * repetitions + r] = time_loop (elements[e].launch, caps,
           frames, iterations) - base;
@@ -217,7 +203,7 @@ measure (const char *workload, const char *caps, gsize size, Samples samples,
   printf ("%s/memcpy %.6f\n", workload, median (times, repetitions) * 1e3);
   if (size >= 16 * 1024 * 1024) {
     for (r = 0; r < repetitions; r++)
-      times[r] = time_memcpy_2_threads (frames, size, iterations);
+      times[r] = time_memcpy (frames, size, iterations, TRUE);
     printf ("%s/memcpy-2-threads %.6f\n", workload, median (times,
             repetitions) * 1e3);
   }
