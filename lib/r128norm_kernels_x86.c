@@ -1584,9 +1584,12 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
           sq[o + 2 * j + 1] += vo[j];
         }
       }
+  /* dst is NULL for statistics alone: no arithmetic on it then (UB,
+   * found by fuzzing) */
   if (i < n)
-    packed_s16_scalar (src + i, TO_F32 ? (void *) ((float *) dst + i)
-        : (void *) ((int16_t *) dst + i), n - i, sp, SUM, APPLY, sums, sq);
+    packed_s16_scalar (src + i, !APPLY ? dst : TO_F32 ? (void *) ((float *)
+            dst + i) : (void *) ((int16_t *) dst + i), n - i, sp, SUM, APPLY,
+        sums, sq);
 }
 
 #define PACKED_S16_ARGS                                                   \
