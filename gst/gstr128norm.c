@@ -133,6 +133,7 @@ typedef struct
   void *task_data;
   guint n_tasks, next, finished;
   guint64 generation;
+  gint posted;                  /* generation's low bits, read without the lock */
   gboolean quit;
 } WorkerPool;
 
@@ -521,6 +522,22 @@ worker_main (gpointer data)
 
   g_mutex_lock (&pool->lock);
   for (;;) {
+    if (!pool->quit && pool->generation == seen) {
+      /* the next pass usually follows within microseconds (a frame-mode
+       * buffer's second pass right after its statistics): watch for it a
+       * little before sleeping, which would cost a futex wake-up */
+      gint posted = (gint) seen;
+      guint spin;
+      g_mutex_unlock (&pool->lock);
+      for (spin = 0; spin < 20000 && g_atomic_int_get (&pool->posted)
+          == posted; spin++)
+        G_STMT_START {
+#if defined(__x86_64__) || defined(__i386__)
+          __builtin_ia32_pause ();
+#endif
+        } G_STMT_END;
+      g_mutex_lock (&pool->lock);
+    }
     while (!pool->quit && pool->generation == seen)
       g_cond_wait (&pool->wake, &pool->lock);
     if (pool->quit)
@@ -553,6 +570,7 @@ worker_pool_run (void *user_data, unsigned n,
   pool->next = 0;
   pool->finished = 0;
   pool->generation++;
+  g_atomic_int_set (&pool->posted, (gint) pool->generation);
   g_cond_broadcast (&pool->wake);
   while (pool->next < pool->n_tasks) {
     guint i = pool->next++;
