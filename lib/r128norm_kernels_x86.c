@@ -1423,21 +1423,18 @@ packed_f32 (const void *src, void *dst, size_t n,
     const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
     double *sq, uint64_t *non_finite)
 {
-  static int fma = -1, avx512 = -1;
   int v;
 
-  if (fma < 0) {
-    fma = have_fma ();
-    avx512 = have_avx512 ();
-  }
+  /* the CPU's features as r128norm_packed_init() found them (once, on one
+   * thread), so that the bands' threads only read them */
   if (!apply)
-    v = fma ? 5 : 0;            /* SINGLE only picks the FMA probe here */
+    v = fp->fma ? 5 : 0;        /* SINGLE only picks the FMA probe here */
   else
-    v = (sum ? 2 : 1) + (fp->single && fma ? 2 : 0);
+    v = (sum ? 2 : 1) + (fp->single ? 2 : 0);
   if (!sum && !apply)
     return;
   /* an even nph: the pattern repeats within whole vectors of 16 */
-  if (avx512 && fp->nph % 2 == 0)
+  if (fp->avx512 && fp->nph % 2 == 0)
     packed_f32_variants_avx512[fp->nph / 2 - 1][v] (src, dst, n, fp, sums,
         sq, non_finite);
   else
@@ -1735,7 +1732,7 @@ have_avx2 (void)
 
 /* AVX512F and AVX512DQ, unless R128NORM_NO_AVX512 is set in the
  * environment (so the AVX2 kernels can be tested, and chosen, on such a
- * CPU too). */
+ * CPU too; likewise R128NORM_NO_FMA for the kernels without FMA). */
 static int
 have_avx512 (void)
 {
@@ -1756,7 +1753,7 @@ static int
 have_fma (void)
 {
   __builtin_cpu_init ();
-  return __builtin_cpu_supports ("fma");
+  return __builtin_cpu_supports ("fma") && !getenv ("R128NORM_NO_FMA");
 }
 
 int
@@ -1837,10 +1834,11 @@ r128norm_packed_s16_x86 (void)
   return have_avx2 ()? packed_s16 : NULL;
 }
 
-unsigned
-r128norm_packed_f32_x86_width (void)
+void
+r128norm_packed_f32_x86_features (int *fma, int *avx512)
 {
-  return have_avx2 () && have_avx512 ()? 16 : 8;
+  *fma = have_avx2 () && have_fma ();
+  *avx512 = have_avx2 () && have_avx512 ();
 }
 
 #else /* not x86-64 with GCC/Clang */
@@ -1879,10 +1877,11 @@ r128norm_packed_s16_x86 (void)
   return NULL;
 }
 
-unsigned
-r128norm_packed_f32_x86_width (void)
+void
+r128norm_packed_f32_x86_features (int *fma, int *avx512)
 {
-  return 8;
+  *fma = 0;
+  *avx512 = 0;
 }
 
 #endif

@@ -24,6 +24,7 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
   if (enable && in == R128NORM_FORMAT_F32 && out == R128NORM_FORMAT_F32) {
     pk->fn_float = r128norm_packed_f32_x86 ();
     pk->size = 4;
+    r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
     return;
   }
   if (enable && in == R128NORM_FORMAT_S16 && (out == R128NORM_FORMAT_S16
@@ -189,8 +190,7 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     fp->nph = (unsigned) period / gcd ((unsigned) period, 8);
     /* the pattern over vectors of 16 floats, where the kernel has them
      * and it fits: the AVX2 kernel is as happy with it */
-    if (r128norm_packed_f32_x86_width () == 16
-        && 2 * nph16 <= R128NORM_PACKED_F_PHASES)
+    if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES)
       fp->nph = 2 * nph16;
     for (j = 0; j < 8 * fp->nph; j++) {
       fp->touched[j] = pk->lane_chan[j % fp->period] >= 0;
@@ -215,7 +215,10 @@ float_pass (r128norm_packed *pk, unsigned channels,
   uint64_t *nf = pk->fnf;
   const unsigned m = 8 * fp->nph;
   const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
-  uint8_t *obase = (uint8_t *) out[0].data + pk->base;
+  /* statistics alone write nothing: the input's rows then, not an output
+   * whose layout was not checked */
+  uint8_t *obase = apply ? (uint8_t *) out[0].data + pk->base
+      : (uint8_t *) base;
   const size_t n = pk->row_bytes / 4;
   const int setup_apply = apply && !apply_params_current;
   unsigned c, pos, lane;
@@ -233,8 +236,9 @@ float_pass (r128norm_packed *pk, unsigned channels,
   }
   /* each lane's values (the apply's only when they are not those of the
    * last buffer already), then the positions' copies the vectors read */
+  /* single precision needs the FMA kernels, which fill only cf, af, bf */
   if (setup_apply)
-    fp->single = 1;
+    fp->single = fp->fma;
   fp->clip = 0;
   for (lane = 0; lane < fp->period; lane++) {
     const int ch = pk->lane_chan[lane];
@@ -372,7 +376,8 @@ s16_pass (r128norm_packed *pk, unsigned channels,
   } else if (apply && sp->to_f32) {
     return 0;
   }
-  obase = (uint8_t *) out[0].data + pk->base / 2 * (ptrdiff_t) out_size;
+  obase = apply ? (uint8_t *) out[0].data + pk->base / 2
+      * (ptrdiff_t) out_size : (uint8_t *) base;  /* as in float_pass() */
   for (pos = 0, lane = 0; pos < m; pos++, lane = lane + 1 == sp->period ? 0
       : lane + 1) {
     const int ch = pk->lane_chan[lane];

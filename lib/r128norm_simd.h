@@ -69,6 +69,7 @@ typedef struct r128norm_packed_lane {
  * (tails, NaN/Inf) read the lanes. */
 typedef struct r128norm_packed_fparams {
   unsigned period, nph;
+  int fma, avx512;      /* the CPU's, found by r128norm_packed_init() */
   int single;           /* apply in single precision with FMA (see x86) */
   int clip;             /* some channel's statistics clamp (clip-sigma) */
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
@@ -177,10 +178,11 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
 /* The F32 packed kernel, or NULL without AVX2. */
 r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
 
-/* Floats a vector of that kernel: 16 where it runs AVX-512 (when nph is
- * even), else 8.  The layout code makes nph even (lcm (period, 16) / 8)
- * where that stays within R128NORM_PACKED_F_PHASES. */
-unsigned r128norm_packed_f32_x86_width (void);
+/* What that kernel may use on this CPU: FMA (the single precision apply)
+ * and AVX-512 (vectors of 16 floats, where nph is even: the layout code
+ * then makes it lcm (period, 16) / 8 where that stays within
+ * R128NORM_PACKED_F_PHASES). */
+void r128norm_packed_f32_x86_features (int *fma, int *avx512);
 
 /* The S16 packed kernel, or NULL without AVX2. */
 r128norm_packed_s16_fn r128norm_packed_s16_x86 (void);
