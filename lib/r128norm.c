@@ -744,7 +744,11 @@ setup_sums (r128norm_state *st, const r128norm_channel *in)
     memset (&st->acc[c], 0, sizeof st->acc[c]);
     memset (clip, 0, sizeof *clip);
     if (st->seen[c] && k > 0.0) {
-      double mean = raw_from_normalized (fi, st->running_mean[c]);
+      /* finite: a running mean near the statistics' limit is beyond
+       * double's range in raw S16 units, and Inf - Inf would make the
+       * bounds NaN (found by fuzzing) */
+      double mean = clamp (raw_from_normalized (fi, st->running_mean[c]),
+          -DBL_MAX, DBL_MAX);
       /* sigma as the normalization sees it: with var + epsilon, a constant
        * start (black frames, silence) cannot pin every later sample to the
        * mean forever */
