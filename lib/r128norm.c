@@ -826,7 +826,9 @@ setup_affine (r128norm_state *st, double strength)
     /* out = x + s * (y - x) with y = gain * (x - mean) + beta, all linear
      * in x: out = k * (x - mean) + target */
     k = 1.0 - s + s * gain;
-    target = mean + s * (st->beta[c] - mean);
+    /* not mean + s (beta - mean): beta - mean can overflow to Inf, and
+     * strength 0 times Inf is NaN (found by fuzzing) */
+    target = (1.0 - s) * mean + s * st->beta[c];
     cr = raw_from_normalized (fi, mean);
     if (!fi->is_float)
       cr = nearbyint (clamp (cr, fi->min, fi->max));
