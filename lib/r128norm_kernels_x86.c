@@ -906,14 +906,13 @@ apply_contig_f32_f32_fma (const void *in, void *out, size_t n,
   float *d = out;
   const r128norm_apply_contig_fn c_apply = c_set (R128NORM_FORMAT_F32,
       R128NORM_FORMAT_F32).apply_contig;
-  float cf = (float) p->c;
-  double bb = p->b - p->a * (p->c - (double) cf);
+  float cf;
+  double bb;
   __m256 c, a, b, lo, hi;
   uint64_t non_finite = 0;
   size_t i = 0;
 
-  if (!(fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (bb) <= 16.0)
-      || p->lo != -FLT_MAX || p->hi != FLT_MAX)
+  if (!r128norm_single_precision (p, &cf, &bb))
     return apply_contig_f32_f32 (in, out, n, p);
   c = _mm256_set1_ps (cf);
   a = _mm256_set1_ps ((float) p->a);
@@ -960,15 +959,14 @@ apply_contig_f32_f32_avx512 (const void *in, void *out, size_t n,
 {
   const float *s = in;
   float *d = out;
-  float cf = (float) p->c;
-  double bb = p->b - p->a * (p->c - (double) cf);
   r128norm_apply_contig_fn c_apply;
+  float cf;
+  double bb;
   __m512 c, a, b;
   uint64_t non_finite = 0;
   size_t i = 0;
 
-  if (!(fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (bb) <= 16.0)
-      || p->lo != -FLT_MAX || p->hi != FLT_MAX)
+  if (!r128norm_single_precision (p, &cf, &bb))
     return apply_contig_f32_f32 (in, out, n, p);
   c = _mm512_set1_ps (cf);
   a = _mm512_set1_ps ((float) p->a);

@@ -255,21 +255,19 @@ float_pass (r128norm_packed *pk, unsigned channels,
       ln->bf = -0.0f;
     } else if (setup_apply) {
       const r128norm_affine *p = &affine[ch];
-      float cf = (float) p->c;
-      double bb = p->b - p->a * (p->c - (double) cf);
+      float cf;
+      double bb;
+      if (!r128norm_single_precision (p, &cf, &bb))
+        fp->single = 0;
       ln->c = p->c;
       ln->a = p->a;
       ln->b = p->b;
       ln->lo = p->lo;
       ln->hi = p->hi;
       ln->nf = p->non_finite;
-      /* the contiguous FMA kernel's scheme and conditions */
       ln->cf = cf;
       ln->af = (float) p->a;
       ln->bf = (float) bb;
-      if (!(fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (bb) <= 16.0)
-          || p->lo != -FLT_MAX || p->hi != FLT_MAX)
-        fp->single = 0;
     }
     if (sum) {
       ln->shift = 0.0;

@@ -5,7 +5,25 @@
 #ifndef R128NORM_SIMD_H
 #define R128NORM_SIMD_H
 
+#include <float.h>
+#include <math.h>
+
 #include "r128norm_kernels.h"
+
+/* The single precision scheme of the F32 -> F32 FMA kernels (see
+ * apply_contig_f32_f32_fma in r128norm_kernels_x86.c): cf, the float
+ * nearest c, and bb = b - a (c - cf); returns whether it is within 1e-5 of
+ * C's double precision steps for these parameters (a mean within float's
+ * range, a finite float gain, an offset of at most 16, the full F32 output
+ * range), else those steps must be used. */
+static inline int
+r128norm_single_precision (const r128norm_affine *p, float *cf, double *bb)
+{
+  *cf = (float) p->c;
+  *bb = p->b - p->a * (p->c - (double) *cf);
+  return fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (*bb) <= 16.0
+      && p->lo == -FLT_MAX && p->hi == FLT_MAX;
+}
 
 /* Most bytes per pixel of a packed row: the lane pattern must repeat
  * within 96 bytes (three 32-byte vectors), i.e. the period divides 96. */
