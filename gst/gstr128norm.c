@@ -132,8 +132,7 @@ typedef struct
   void (*task) (void *data, unsigned i);
   void *task_data;
   guint n_tasks, next, finished;
-  guint64 generation;
-  gint posted;                  /* generation's low bits, read without the lock */
+  gint generation;              /* written under the lock, read also without */
   gboolean quit;
 } WorkerPool;
 
@@ -518,7 +517,7 @@ static gpointer
 worker_main (gpointer data)
 {
   WorkerPool *pool = data;
-  guint64 seen = 0;
+  gint seen = 0;
 
   g_mutex_lock (&pool->lock);
   for (;;) {
@@ -526,11 +525,10 @@ worker_main (gpointer data)
       /* the next pass usually follows within microseconds (a frame-mode
        * buffer's second pass right after its statistics): watch for it a
        * little before sleeping, which would cost a futex wake-up */
-      gint posted = (gint) seen;
       guint spin;
       g_mutex_unlock (&pool->lock);
-      for (spin = 0; spin < 20000 && g_atomic_int_get (&pool->posted)
-          == posted; spin++)
+      for (spin = 0; spin < 20000 && g_atomic_int_get (&pool->generation)
+          == seen; spin++)
         G_STMT_START {
 #if defined(__x86_64__) || defined(__i386__)
           __builtin_ia32_pause ();
@@ -569,8 +567,7 @@ worker_pool_run (void *user_data, unsigned n,
   pool->n_tasks = n;
   pool->next = 0;
   pool->finished = 0;
-  pool->generation++;
-  g_atomic_int_set (&pool->posted, (gint) pool->generation);
+  g_atomic_int_inc (&pool->generation);
   g_cond_broadcast (&pool->wake);
   while (pool->next < pool->n_tasks) {
     guint i = pool->next++;
