@@ -2,6 +2,7 @@
  * well-defined result: subnormals, infinities, NaN, and round to nearest,
  * ties to even (the rounding numpy and the F16C instructions use). */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "r128norm_kernels.h"
@@ -31,9 +32,10 @@ r128norm_half_to_float (uint16_t h)
 uint16_t
 r128norm_double_to_half (double d)
 {
-  uint16_t sign = signbit (d) ? 0x8000 : 0;
-  double a = fabs (d);
-  int e;
+  const uint16_t sign = signbit (d) ? 0x8000 : 0;
+  const double a = fabs (d);
+  double q, big, r;
+  uint64_t bits;
 
   if (isnan (d))
     return sign | 0x7e00;
@@ -41,19 +43,23 @@ r128norm_double_to_half (double d)
    * goes to the even neighbour, which is infinity. */
   if (a >= 65520.0)
     return sign | 0x7c00;
-  if (a < 6.103515625e-05) {
-    /* subnormal range: units of 2^-24; rounding up to 1024 lands exactly on
-     * the smallest normal's bit pattern */
-    return sign | (uint16_t) nearbyint (a * 16777216.0);
-  }
-  {
-    double m = frexp (a, &e);   /* a = m * 2^e, m in [0.5, 1) */
-    double mantissa = nearbyint ((m * 2.0 - 1.0) * 1024.0);
-    int exponent = e - 1;
-    if (mantissa >= 1024.0) {
-      mantissa = 0.0;
-      exponent++;
-    }
-    return sign | (uint16_t) ((exponent + 15) << 10) | (uint16_t) mantissa;
-  }
+  /* q: the last place of a half at a, 2^(floor(log2 a) - 10), and 2^-24
+   * (the subnormals' spacing) below half's normal range.  a + 1.5 * 2^52 q
+   * lies where doubles are q apart, so that one addition rounds a to a
+   * multiple of q, to nearest with ties to even (the parity of the double's
+   * last bit is that of a / q's); subtracting the constant again is exact.
+   * frexp() and nearbyint() did the same several times slower. */
+  memcpy (&bits, &a, sizeof bits);
+  bits &= 0x7ff0000000000000ULL;
+  memcpy (&q, &bits, sizeof q);
+  q *= 0x1p-10;
+  q = q < 0x1p-24 ? 0x1p-24 : q;
+  big = q * 0x1.8p52;
+  r = (a + big) - big;
+  if (r < 0x1p-14)              /* subnormal: a multiple of 2^-24, 1024 at most */
+    return sign | (uint16_t) (r * 0x1p24);
+  memcpy (&bits, &r, sizeof bits);
+  /* r is a half: exponent e - 1023 + 15, the top 10 bits of the fraction */
+  return sign | (uint16_t) ((((bits >> 52) - 1008) << 10) | ((bits >> 42)
+          & 0x3ff));
 }

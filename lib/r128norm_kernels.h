@@ -18,11 +18,11 @@ typedef struct r128norm_affine {
   double non_finite;
   float cf, af, bf;
   float lof, hif;
-  /* u8 -> u8 when the kernels ask for it (wants_lut): the C kernel's
-   * output for every input value, so a table lookup gives exactly its
-   * result */
+  /* u8 in, when the kernels ask for it (wants_lut): the C kernel's output
+   * for every input value, so a table lookup gives exactly its result;
+   * 256 outputs of the output format, u8 or F16 (2 bytes each) */
   int has_lut;
-  uint8_t lut[256];
+  uint8_t lut[256 * 2];
 } r128norm_affine;
 
 /* Which input samples enter the statistics and how.  Integer formats clamp
@@ -70,7 +70,7 @@ typedef struct r128norm_kernel_set {
   r128norm_apply_fn apply;
   r128norm_stats_contig_fn stats_contig;
   r128norm_apply_contig_fn apply_contig;
-  int wants_lut;        /* apply_contig reads r128norm_affine.lut */
+  int wants_lut;        /* apply and apply_contig read r128norm_affine.lut */
 } r128norm_kernel_set;
 
 /* The C kernels for a format pair; returns 0 if the pair is unsupported. */

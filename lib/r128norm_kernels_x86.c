@@ -1734,6 +1734,243 @@ apply_contig_s16_f32 (const void *in, void *out, size_t n,
   return 0;
 }
 
+/* ---- half (F16) ------------------------------------------------------ */
+
+/* F16 output: the C kernels compute in double and round once to half
+ * (r128norm_double_to_half: nearest, ties to even).  These take the same
+ * double steps and round the same way: adding and subtracting
+ * 1.5 * 2^52 * q, where q is the last place of a half at |v| (2^-24 below
+ * half's normal range), rounds |v| to a multiple of q, ties to even, in
+ * one double addition; the result is a half exactly, so the conversions to
+ * float and (F16C) to half that follow are exact.  Bit for bit C's.
+ * (Rounding to float first and then to half, as vcvtps2ph alone would,
+ * can land on the wrong side of a tie.) */
+#define AVX2_F16C __attribute__ ((target ("avx2,f16c")))
+
+AVX2_F16C INLINE __m256d
+round_to_half (__m256d v)
+{
+  const __m256d sign = _mm256_set1_pd (-0.0);
+  const __m256d exponent = _mm256_castsi256_pd (_mm256_set1_epi64x
+      (0x7ff0000000000000LL));
+  /* 2^16 and above are infinity as halves, as in C (which clamps first) */
+  __m256d a = _mm256_min_pd (_mm256_andnot_pd (sign, v),
+      _mm256_set1_pd (65536.0));
+  /* 2^floor(log2 a) * 2^-10, at least 2^-24 (zero, and subnormals) */
+  __m256d q = _mm256_max_pd (_mm256_mul_pd (_mm256_and_pd (a, exponent),
+          _mm256_set1_pd (0x1p-10)), _mm256_set1_pd (0x1p-24));
+  __m256d big = _mm256_mul_pd (q, _mm256_set1_pd (0x1.8p52));
+  __m256d r = _mm256_sub_pd (_mm256_add_pd (a, big), big);
+  return _mm256_or_pd (r, _mm256_and_pd (v, sign));
+}
+
+/* 8 doubles (already rounded to halves) as 8 halves */
+AVX2_F16C INLINE __m128i
+halves8 (__m256d lo, __m256d hi)
+{
+  return _mm256_cvtps_ph (_mm256_set_m128 (_mm256_cvtpd_ps (hi),
+          _mm256_cvtpd_ps (lo)), _MM_FROUND_TO_NEAREST_INT);
+}
+
+/* 8 floats as 2 x 4 doubles */
+AVX2_F16C INLINE void
+widen8 (__m256 x, __m256d *lo, __m256d *hi)
+{
+  *lo = _mm256_cvtps_pd (_mm256_castps256_ps128 (x));
+  *hi = _mm256_cvtps_pd (_mm256_extractf128_ps (x, 1));
+}
+
+/* C's float steps in double: (x - c) * a + b, clamped (v < lo ? lo : v,
+ * then v > hi ? hi : v); non-finite x become nf.  x - c cannot overflow
+ * for a finite float x and the library's |c| <= 1e300, so C's clamp of
+ * x - c to +-DBL_MAX changes nothing here. */
+AVX2_F16C INLINE __m256d
+affine4_float (__m256d x, __m256d c, __m256d a, __m256d b, __m256d lo,
+    __m256d hi, __m256d nf)
+{
+  __m256d v = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (x, c), a), b);
+  __m256d ok = _mm256_cmp_pd (_mm256_sub_pd (x, x), _mm256_setzero_pd (),
+      _CMP_EQ_OQ);
+  v = _mm256_min_pd (hi, _mm256_max_pd (lo, v));
+  return _mm256_blendv_pd (nf, v, ok);
+}
+
+/* F32 or F16 (HALF_IN) samples to F16 or F32 (HALF_OUT 0), 8 at a time;
+ * the tail through C.  Returns the non-finite samples. */
+AVX2_F16C INLINE uint64_t
+apply_float_f16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p, const int HALF_IN, const int HALF_OUT)
+{
+  const __m256d c = _mm256_set1_pd (p->c), a = _mm256_set1_pd (p->a);
+  const __m256d b = _mm256_set1_pd (p->b), lo = _mm256_set1_pd (p->lo);
+  const __m256d hi = _mm256_set1_pd (p->hi);
+  const __m256d nf = _mm256_set1_pd (p->non_finite);
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  const size_t isz = HALF_IN ? 2 : 4, osz = HALF_OUT ? 2 : 4;
+  uint64_t non_finite = 0;
+  size_t i = 0;
+
+  for (; i + 8 <= n; i += 8) {
+    __m256 x = HALF_IN ? _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *)
+            (s + i * isz))) : _mm256_loadu_ps ((const float *) (s + i * isz));
+    __m256d x0, x1, v0, v1;
+    non_finite += (uint64_t) __builtin_popcount (_mm256_movemask_ps
+        (_mm256_cmp_ps (_mm256_sub_ps (x, x), _mm256_setzero_ps (),
+                _CMP_NEQ_UQ)));
+    widen8 (x, &x0, &x1);
+    v0 = affine4_float (x0, c, a, b, lo, hi, nf);
+    v1 = affine4_float (x1, c, a, b, lo, hi, nf);
+    if (HALF_OUT)
+      _mm_storeu_si128 ((__m128i *) (d + i * osz), halves8 (round_to_half
+              (v0), round_to_half (v1)));
+    else
+      _mm256_storeu_ps ((float *) (d + i * osz), _mm256_set_m128
+          (_mm256_cvtpd_ps (v1), _mm256_cvtpd_ps (v0)));
+  }
+  if (i < n)
+    non_finite += c_set (HALF_IN ? R128NORM_FORMAT_F16 : R128NORM_FORMAT_F32,
+        HALF_OUT ? R128NORM_FORMAT_F16 : R128NORM_FORMAT_F32).apply_contig
+        (s + i * isz, d + i * osz, n - i, p);
+  return non_finite;
+}
+
+AVX2_F16C static uint64_t
+apply_contig_f32_f16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_float_f16 (in, out, n, p, 0, 1);
+}
+
+AVX2_F16C static uint64_t
+apply_contig_f16_f16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_float_f16 (in, out, n, p, 1, 1);
+}
+
+AVX2_F16C static uint64_t
+apply_contig_f16_f32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_float_f16 (in, out, n, p, 1, 0);
+}
+
+/* S16 or U16 to F16: C's steps in double (exact integers, no NaN). */
+AVX2_F16C INLINE uint64_t
+apply_int16_f16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p, const int SIGNED)
+{
+  const __m256d c = _mm256_set1_pd (p->c), a = _mm256_set1_pd (p->a);
+  const __m256d b = _mm256_set1_pd (p->b), lo = _mm256_set1_pd (p->lo);
+  const __m256d hi = _mm256_set1_pd (p->hi);
+  const uint16_t *s = in;
+  uint16_t *d = out;
+  size_t i = 0;
+
+  for (; i + 8 <= n; i += 8) {
+    __m128i x16 = _mm_loadu_si128 ((const __m128i *) (s + i));
+    __m256i x32 = SIGNED ? _mm256_cvtepi16_epi32 (x16)
+        : _mm256_cvtepu16_epi32 (x16);
+    __m256d v0 = _mm256_cvtepi32_pd (_mm256_castsi256_si128 (x32));
+    __m256d v1 = _mm256_cvtepi32_pd (_mm256_extracti128_si256 (x32, 1));
+    v0 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (v0, c), a), b);
+    v1 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (v1, c), a), b);
+    v0 = _mm256_min_pd (hi, _mm256_max_pd (lo, v0));
+    v1 = _mm256_min_pd (hi, _mm256_max_pd (lo, v1));
+    _mm_storeu_si128 ((__m128i *) (d + i), halves8 (round_to_half (v0),
+            round_to_half (v1)));
+  }
+  if (i < n)
+    c_set (SIGNED ? R128NORM_FORMAT_S16 : R128NORM_FORMAT_U16,
+        R128NORM_FORMAT_F16).apply_contig (s + i, d + i, n - i, p);
+  return 0;
+}
+
+AVX2_F16C static uint64_t
+apply_contig_s16_f16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_int16_f16 (in, out, n, p, 1);
+}
+
+AVX2_F16C static uint64_t
+apply_contig_u16_f16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_int16_f16 (in, out, n, p, 0);
+}
+
+/* u8 to F16 by table: the library fills r128norm_affine.lut with the C
+ * kernel's 256 outputs once a buffer (wants_lut), so each sample is one
+ * lookup, any step, C's result exactly. */
+static uint64_t
+apply_u8_f16 (const void *in, ptrdiff_t in_step, void *out,
+    ptrdiff_t out_step, size_t n, const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  size_t i;
+
+  if (!p->has_lut)
+    return c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16).apply (in,
+        in_step, out, out_step, n, p);
+  for (i = 0; i < n; i++)
+    memcpy (d + (ptrdiff_t) i * out_step, p->lut + 2 * s[(ptrdiff_t) i
+            * in_step], 2);
+  return 0;
+}
+
+static uint64_t
+apply_contig_u8_f16 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_u8_f16 (in, 1, out, 2, n, p);
+}
+
+/* F16 statistics: blocks of halves widened to floats (exactly) and summed
+ * by the F32 kernel the CPU has. */
+AVX2_F16C INLINE void
+stats_contig_f16_via (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc, r128norm_stats_contig_fn f32_stats)
+{
+  const uint16_t *s = in;
+  float block[1024];
+  size_t i = 0, j;
+
+  while (i < n) {
+    size_t len = n - i < 1024 ? n - i : 1024;
+    for (j = 0; j + 8 <= len; j += 8)
+      _mm256_storeu_ps (block + j, _mm256_cvtph_ps (_mm_loadu_si128
+              ((const __m128i *) (s + i + j))));
+    for (; j < len; j++)
+      block[j] = r128norm_half_to_float (s[i + j]);
+    f32_stats (block, len, clip, acc);
+    i += len;
+  }
+}
+
+AVX2_F16C static void
+stats_contig_f16 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_f16_via (in, n, clip, acc, stats_contig_f32);
+}
+
+AVX2_F16C static void
+stats_contig_f16_fma (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_f16_via (in, n, clip, acc, stats_contig_f32_fma);
+}
+
+AVX2_F16C static void
+stats_contig_f16_avx512 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_f16_via (in, n, clip, acc, stats_contig_f32_avx512);
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 static int
@@ -1762,6 +1999,15 @@ have_avx512vbmi (void)
       && __builtin_cpu_supports ("avx512vbmi");
 }
 
+/* the half conversions (every AVX2 CPU has them, but they are a CPUID
+ * flag of their own) */
+static int
+have_f16c (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("f16c");
+}
+
 static int
 have_fma (void)
 {
@@ -1773,6 +2019,7 @@ int
 r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set)
 {
+  const int f16c = have_f16c ();
   int any = 0;
 
   if (!have_avx2 ())
@@ -1790,6 +2037,10 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       } else if (out == R128NORM_FORMAT_F32) {
         set->apply_contig = apply_contig_u8_f32;
         set->apply = apply_u8_f32;
+      } else if (out == R128NORM_FORMAT_F16) {
+        set->wants_lut = 1;
+        set->apply_contig = apply_contig_u8_f16;
+        set->apply = apply_u8_f16;
       }
       break;
     case R128NORM_FORMAT_S16:
@@ -1798,12 +2049,26 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
         set->apply_contig = apply_contig_s16_s16;
       else if (out == R128NORM_FORMAT_F32)
         set->apply_contig = apply_contig_s16_f32;
+      else if (out == R128NORM_FORMAT_F16 && f16c)
+        set->apply_contig = apply_contig_s16_f16;
       any = 1;
       break;
     case R128NORM_FORMAT_U16:
       set->stats_contig = stats_contig_u16;
       if (out == in)
         set->apply_contig = apply_contig_u16_u16;
+      else if (out == R128NORM_FORMAT_F16 && f16c)
+        set->apply_contig = apply_contig_u16_f16;
+      any = 1;
+      break;
+    case R128NORM_FORMAT_F16:
+      if (!f16c)
+        break;
+      set->stats_contig = have_avx512 () ? stats_contig_f16_avx512
+          : have_fma () ? stats_contig_f16_fma : stats_contig_f16;
+      set->apply_contig = out == in ? apply_contig_f16_f16
+          : out == R128NORM_FORMAT_F32 ? apply_contig_f16_f32
+          : set->apply_contig;
       any = 1;
       break;
     case R128NORM_FORMAT_F32:
@@ -1812,6 +2077,8 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       if (out == in)
         set->apply_contig = have_avx512 () ? apply_contig_f32_f32_avx512
             : have_fma () ? apply_contig_f32_f32_fma : apply_contig_f32_f32;
+      else if (out == R128NORM_FORMAT_F16 && f16c)
+        set->apply_contig = apply_contig_f32_f16;
       any = 1;
       break;
     default:
@@ -1819,6 +2086,7 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
   }
   if (any)
     set->name = set->stats_contig == stats_contig_f32_avx512
+        || set->stats_contig == stats_contig_f16_avx512
         || set->apply_contig == apply_contig_u8_u8_vbmi ? "avx512" : "avx2";
   return any;
 }

@@ -97,13 +97,16 @@ random_affine (r128norm_format in, r128norm_format out, r128norm_affine *p)
   double range = in == R128NORM_FORMAT_U8 ? 255.0 : in == R128NORM_FORMAT_U16
       ? 65535.0 : in == R128NORM_FORMAT_S16 ? 32767.0 : 4.0;
   double lo = out == R128NORM_FORMAT_U8 ? 0.0 : out == R128NORM_FORMAT_U16
-      ? 0.0 : out == R128NORM_FORMAT_S16 ? -32768.0 : -FLT_MAX;
+      ? 0.0 : out == R128NORM_FORMAT_S16 ? -32768.0 : out
+      == R128NORM_FORMAT_F16 ? -65504.0 : -FLT_MAX;
   double hi = out == R128NORM_FORMAT_U8 ? 255.0 : out == R128NORM_FORMAT_U16
-      ? 65535.0 : out == R128NORM_FORMAT_S16 ? 32767.0 : FLT_MAX;
+      ? 65535.0 : out == R128NORM_FORMAT_S16 ? 32767.0 : out
+      == R128NORM_FORMAT_F16 ? 65504.0 : FLT_MAX;
+  const int float_in = in == R128NORM_FORMAT_F32 || in == R128NORM_FORMAT_F16;
   int kind = (int) (rng () % 6);
 
   memset (p, 0, sizeof *p);
-  p->c = in == R128NORM_FORMAT_F32 ? uniform (-range, range)
+  p->c = float_in ? uniform (-range, range)
       : in == R128NORM_FORMAT_S16 ? floor (uniform (-range, range))
       : floor (uniform (0, range));
   p->a = uniform (-3, 3);
@@ -114,9 +117,14 @@ random_affine (r128norm_format in, r128norm_format out, r128norm_affine *p)
     p->a = 0.0;
   else if (kind == 3)
     p->a = 1e30;
-  else if (kind == 4 && in == R128NORM_FORMAT_F32) {
+  else if (kind == 4 && float_in) {
     p->c = uniform (-1e8, 1e8);         /* extreme means */
     p->a = uniform (-1e-6, 1e-6);
+  }
+  else if (kind == 5 && out == R128NORM_FORMAT_F16) {
+    /* outputs around half's subnormals (below 2^-14) */
+    p->a = ldexp (uniform (-1, 1), -(int) (rng () % 30));
+    p->b = ldexp (uniform (-1, 1), -(int) (rng () % 30));
   }
   p->lo = lo;
   p->hi = hi;
@@ -143,6 +151,11 @@ fill (r128norm_format f, uint8_t *buf, size_t n)
     } else if (f == R128NORM_FORMAT_S16) {
       int16_t v = (int16_t) (rng () % 4 == 0 ? (rng () & 1) ? 32767 : -32768
           : (int) (rng () % 65536) - 32768);
+      memcpy (buf + 2 * i, &v, 2);
+    } else if (f == R128NORM_FORMAT_F16) {
+      /* any half: NaN, infinities, subnormals, -0 and 65504 included */
+      uint16_t v = (uint16_t) (rng () % 4 == 0 ? rng ()
+          : r128norm_double_to_half (uniform (-5, 5)));
       memcpy (buf + 2 * i, &v, 2);
     } else {
       static const float specials[] = { NAN, INFINITY, -INFINITY, -0.0f,
@@ -286,6 +299,15 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
       uint64_t nc, ns;
 
       random_affine (in, out, &p);
+      if (s.wants_lut) {
+        /* as the library does: C's outputs for all 256 u8 values */
+        uint8_t ramp[256];
+        unsigned v;
+        for (v = 0; v < 256; v++)
+          ramp[v] = (uint8_t) v;
+        c.apply_contig (ramp, p.lut, 256, &p);
+        p.has_lut = 1;
+      }
       fill (in, in_buf + off * isz, n + PAD);
       /* statistics, with and without clipping */
       memset (&clip, 0, sizeof clip);
@@ -305,7 +327,8 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
         s.stats_contig (in_buf + off * isz, n, &clip, &as);
         snprintf (what, sizeof what, "stats %s n=%zu clip=%d", name, n,
             clip.active);
-        check (same_acc (&as, &ac, in == R128NORM_FORMAT_F32), what);
+        check (same_acc (&as, &ac, in == R128NORM_FORMAT_F32
+                || in == R128NORM_FORMAT_F16), what);
       }
       if (c.stats != s.stats) {
         ptrdiff_t step = (ptrdiff_t) pick (1, 5);
@@ -1049,6 +1072,11 @@ main (int argc, char **argv)
   test_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_F32, "s16->f32");
   test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, "f32->f32");
   test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, "f32->f16");
+  test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16, "u8->f16");
+  test_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_F16, "s16->f16");
+  test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F16, "u16->f16");
+  test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F16, "f16->f16");
+  test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F32, "f16->f32");
   for (i = 0; i < 3000; i++)
     test_packed (i);
   for (i = 0; i < 500; i++)
