@@ -8,6 +8,9 @@
  * kernels take 2 to 4).
  *   u16, s16 and u8/s16 -> f32 output: bit-identical to C (same steps,
  *   no FMA)
+ *   f16 output (from u8 by table, from s16, u16, f32 and f16) and f16 ->
+ *   f32: bit-identical to C (C's double steps, one rounding to half),
+ *   outputs down to half's subnormals
  *   f32 -> f32 output: single precision with FMA where that is accurate,
  *   so within 1e-5 of C (relative above 1), as SPEC 3 asks of the
  *   float64 reference
