@@ -1915,9 +1915,8 @@ apply_u8_f16 (const void *in, ptrdiff_t in_step, void *out,
   if (!p->has_lut)
     return c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16).apply (in,
         in_step, out, out_step, n, p);
-  for (i = 0; i < n; i++)
-    memcpy (d + (ptrdiff_t) i * out_step, p->lut + 2 * s[(ptrdiff_t) i
-            * in_step], 2);
+  for (i = 0; i < n; i++, s += in_step, d += out_step)
+    memcpy (d, p->lut + 2 * *s, 2);
   return 0;
 }
 
