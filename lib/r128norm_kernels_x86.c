@@ -1934,11 +1934,11 @@ stats_contig_f16_via (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc, r128norm_stats_contig_fn f32_stats)
 {
   const uint16_t *s = in;
-  float block[1024];
+  float block[256];
   size_t i = 0, j;
 
   while (i < n) {
-    size_t len = n - i < 1024 ? n - i : 1024;
+    size_t len = n - i < 256 ? n - i : 256;
     for (j = 0; j + 8 <= len; j += 8)
       _mm256_storeu_ps (block + j, _mm256_cvtph_ps (_mm_loadu_si128
               ((const __m128i *) (s + i + j))));
