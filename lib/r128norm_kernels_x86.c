@@ -1910,13 +1910,14 @@ apply_u8_f16 (const void *in, ptrdiff_t in_step, void *out,
 {
   const uint8_t *s = in;
   uint8_t *d = out;
+  ptrdiff_t si = 0, di = 0;     /* offsets, not pointers run past the row */
   size_t i;
 
   if (!p->has_lut)
     return c_set (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16).apply (in,
         in_step, out, out_step, n, p);
-  for (i = 0; i < n; i++, s += in_step, d += out_step)
-    memcpy (d, p->lut + 2 * *s, 2);
+  for (i = 0; i < n; i++, si += in_step, di += out_step)
+    memcpy (d + di, p->lut + 2 * s[si], 2);
   return 0;
 }
 
