@@ -14,6 +14,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
+#include <cpuid.h>
 #include <float.h>
 #include <immintrin.h>
 #include <math.h>
@@ -1805,15 +1806,16 @@ apply_float_f16 (const void *in, void *out, size_t n,
   const __m256d b = _mm256_set1_pd (p->b), lo = _mm256_set1_pd (p->lo);
   const __m256d hi = _mm256_set1_pd (p->hi);
   const __m256d nf = _mm256_set1_pd (p->non_finite);
-  const uint8_t *s = in;
-  uint8_t *d = out;
-  const size_t isz = HALF_IN ? 2 : 4, osz = HALF_OUT ? 2 : 4;
+  const uint16_t *hs = in;
+  const float *fs = in;
+  uint16_t *hd = out;
+  float *fd = out;
   uint64_t non_finite = 0;
   size_t i = 0;
 
   for (; i + 8 <= n; i += 8) {
     __m256 x = HALF_IN ? _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *)
-            (s + i * isz))) : _mm256_loadu_ps ((const float *) (s + i * isz));
+            (hs + i))) : _mm256_loadu_ps (fs + i);
     __m256d x0, x1, v0, v1;
     non_finite += (uint64_t) __builtin_popcount (_mm256_movemask_ps
         (_mm256_cmp_ps (_mm256_sub_ps (x, x), _mm256_setzero_ps (),
@@ -1822,16 +1824,17 @@ apply_float_f16 (const void *in, void *out, size_t n,
     v0 = affine4_float (x0, c, a, b, lo, hi, nf);
     v1 = affine4_float (x1, c, a, b, lo, hi, nf);
     if (HALF_OUT)
-      _mm_storeu_si128 ((__m128i *) (d + i * osz), halves8 (round_to_half
-              (v0), round_to_half (v1)));
+      _mm_storeu_si128 ((__m128i *) (hd + i), halves8 (round_to_half (v0),
+              round_to_half (v1)));
     else
-      _mm256_storeu_ps ((float *) (d + i * osz), _mm256_set_m128
-          (_mm256_cvtpd_ps (v1), _mm256_cvtpd_ps (v0)));
+      _mm256_storeu_ps (fd + i, _mm256_set_m128 (_mm256_cvtpd_ps (v1),
+              _mm256_cvtpd_ps (v0)));
   }
   if (i < n)
     non_finite += c_set (HALF_IN ? R128NORM_FORMAT_F16 : R128NORM_FORMAT_F32,
         HALF_OUT ? R128NORM_FORMAT_F16 : R128NORM_FORMAT_F32).apply_contig
-        (s + i * isz, d + i * osz, n - i, p);
+        (HALF_IN ? (const void *) (hs + i) : (const void *) (fs + i),
+        HALF_OUT ? (void *) (hd + i) : (void *) (fd + i), n - i, p);
   return non_finite;
 }
 
@@ -2004,8 +2007,11 @@ have_avx512vbmi (void)
 static int
 have_f16c (void)
 {
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("f16c");
+  unsigned eax, ebx, ecx, edx;
+
+  /* CPUID leaf 1 (not __builtin_cpu_supports ("f16c"), which clang 14's
+   * tools do not know) */
+  return __get_cpuid (1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
 }
 
 static int
