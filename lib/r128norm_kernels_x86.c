@@ -2168,6 +2168,20 @@ have_fma (void)
   return __builtin_cpu_supports ("fma") && !getenv ("R128NORM_NO_FMA");
 }
 
+/* Whether a set holds an AVX-512 kernel (for r128norm_get_kernel_name) */
+static int
+uses_avx512 (const r128norm_kernel_set *set)
+{
+  const r128norm_stats_contig_fn s = set->stats_contig;
+  const r128norm_apply_contig_fn a = set->apply_contig;
+
+  return s == stats_contig_f32_avx512 || s == stats_contig_f16_avx512
+      || a == apply_contig_f32_f32_avx512 || a == apply_contig_u8_u8_vbmi
+      || a == apply_contig_s16_f16_avx512 || a == apply_contig_u16_f16_avx512
+      || a == apply_contig_f32_f16_avx512 || a == apply_contig_f16_f16_avx512
+      || a == apply_contig_f16_f32_avx512;
+}
+
 int
 r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set)
@@ -2244,9 +2258,7 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       break;
   }
   if (any)
-    set->name = set->stats_contig == stats_contig_f32_avx512
-        || set->stats_contig == stats_contig_f16_avx512
-        || set->apply_contig == apply_contig_u8_u8_vbmi ? "avx512" : "avx2";
+    set->name = uses_avx512 (set) ? "avx512" : "avx2";
   return any;
 }
 
