@@ -2093,8 +2093,11 @@ stats_contig_f16_via (const void *in, size_t n, const r128norm_clip *clip,
     for (j = 0; j + 8 <= len; j += 8)
       _mm256_storeu_ps (block + j, _mm256_cvtph_ps (_mm_loadu_si128
               ((const __m128i *) (s + i + j))));
-    for (; j < len; j++)
-      block[j] = r128norm_half_to_float (s[i + j]);
+    for (; j < len; j++) {
+      uint16_t h;               /* rows of halves need not be aligned */
+      memcpy (&h, s + i + j, sizeof h);
+      block[j] = r128norm_half_to_float (h);
+    }
     f32_stats (block, len, clip, acc);
     i += len;
   }
