@@ -2232,6 +2232,141 @@ DEFINE_APPLY_STRIDED (f32_f16, 4, 2)
 DEFINE_APPLY_STRIDED (s16_f16, 2, 2)
 DEFINE_APPLY_STRIDED (u16_f16, 2, 2)
 
+/* Packed F16 rows (an hwc float16 tensor, in place): blocks of whole
+ * position patterns widened to floats (exactly), summed by the packed F32
+ * kernel; the output from C's double steps with each position's
+ * parameters, rounded once to half, and the samples of untouched
+ * positions written back as they were. */
+#define HALF_BLOCK 512
+
+AVX2_F16C static void
+packed_half_apply (const uint16_t *src, uint16_t *dst, const float *x,
+    size_t n, const r128norm_packed_fparams *fp, int count,
+    uint64_t *non_finite, unsigned pos)
+{
+  const unsigned m = 8 * fp->nph;
+  size_t i = 0;
+
+  /* 8 samples from a multiple of 8: positions pos..pos + 7, one pattern */
+  for (; i + 8 <= n; i += 8, pos = pos + 8 == m ? 0 : pos + 8) {
+    const __m256 xv = _mm256_loadu_ps (x + i);
+    const int bad = _mm256_movemask_ps (_mm256_cmp_ps (_mm256_sub_ps (xv,
+                xv), _mm256_setzero_ps (), _CMP_NEQ_UQ));
+    const __m128i keep = _mm_packs_epi32 (_mm_loadu_si128 ((const __m128i *)
+            (fp->keep + pos)), _mm_loadu_si128 ((const __m128i *) (fp->keep
+                + pos + 4)));
+    __m256d x0, x1, v0, v1;
+    int e;
+
+    widen8 (xv, &x0, &x1);
+    v0 = affine4_float (x0, _mm256_loadu_pd (fp->c + pos), _mm256_loadu_pd
+        (fp->a + pos), _mm256_loadu_pd (fp->b + pos), _mm256_loadu_pd
+        (fp->lo + pos), _mm256_loadu_pd (fp->hi + pos), _mm256_loadu_pd
+        (fp->nfv + pos));
+    v1 = affine4_float (x1, _mm256_loadu_pd (fp->c + pos + 4),
+        _mm256_loadu_pd (fp->a + pos + 4), _mm256_loadu_pd (fp->b + pos + 4),
+        _mm256_loadu_pd (fp->lo + pos + 4), _mm256_loadu_pd (fp->hi + pos
+            + 4), _mm256_loadu_pd (fp->nfv + pos + 4));
+    if (__builtin_expect (bad && count, 0))
+      for (e = 0; e < 8; e++)
+        non_finite[pos + e] += (uint64_t) ((bad >> e) & 1);
+    _mm_storeu_si128 ((__m128i *) (dst + i), _mm_blendv_epi8 (halves8
+            (round_to_half (v0), round_to_half (v1)), _mm_loadu_si128
+            ((const __m128i *) (src + i)), keep));
+  }
+  for (; i < n; i++, pos++) {
+    double v = x[i];
+    uint16_t h;
+    if (fp->keep[pos])
+      continue;                 /* in place: the sample stays */
+    if (v - v == 0.0) {
+      v = (v - fp->c[pos]) * fp->a[pos] + fp->b[pos];
+      v = v < fp->lo[pos] ? fp->lo[pos] : v;
+      v = v > fp->hi[pos] ? fp->hi[pos] : v;
+    } else {
+      v = fp->nfv[pos];
+      non_finite[pos] += (uint64_t) count;
+    }
+    h = r128norm_double_to_half (v);
+    memcpy (dst + i, &h, sizeof h);
+  }
+}
+
+/* The same 16 samples at a time, where the positions repeat within
+ * vectors of 16 (nph even). */
+AVX512 static void
+packed_half_apply_avx512 (const uint16_t *src, uint16_t *dst, const float *x,
+    size_t n, const r128norm_packed_fparams *fp, int count,
+    uint64_t *non_finite)
+{
+  const unsigned m = 8 * fp->nph;
+  unsigned pos = 0;
+  size_t i = 0;
+
+  for (; i + 16 <= n; i += 16, pos = pos + 16 == m ? 0 : pos + 16) {
+    const __m512 xv = _mm512_loadu_ps (x + i);
+    const __mmask16 bad = _mm512_fpclass_ps_mask (xv, 0x99);
+    const __m256i keep = _mm512_cvtepi32_epi16 (_mm512_loadu_si512
+        (fp->keep + pos));
+    __m512d v0 = affine8_double_avx512 (_mm512_cvtps_pd
+        (_mm512_castps512_ps256 (xv)), _mm512_loadu_pd (fp->c + pos),
+        _mm512_loadu_pd (fp->a + pos), _mm512_loadu_pd (fp->b + pos),
+        _mm512_loadu_pd (fp->lo + pos), _mm512_loadu_pd (fp->hi + pos));
+    __m512d v1 = affine8_double_avx512 (_mm512_cvtps_pd
+        (_mm512_extractf32x8_ps (xv, 1)), _mm512_loadu_pd (fp->c + pos + 8),
+        _mm512_loadu_pd (fp->a + pos + 8), _mm512_loadu_pd (fp->b + pos
+            + 8), _mm512_loadu_pd (fp->lo + pos + 8), _mm512_loadu_pd (fp->hi
+            + pos + 8));
+    int e;
+
+    v0 = _mm512_mask_blend_pd ((__mmask8) bad, v0, _mm512_loadu_pd (fp->nfv
+            + pos));
+    v1 = _mm512_mask_blend_pd ((__mmask8) (bad >> 8), v1, _mm512_loadu_pd
+        (fp->nfv + pos + 8));
+    if (__builtin_expect (bad && count, 0))
+      for (e = 0; e < 16; e++)
+        non_finite[pos + e] += (uint64_t) ((bad >> e) & 1);
+    _mm256_storeu_si256 ((__m256i *) (dst + i), _mm256_blendv_epi8 (halves16
+            (round_to_half_avx512 (v0), round_to_half_avx512 (v1)),
+            _mm256_loadu_si256 ((const __m256i *) (src + i)), keep));
+  }
+  if (i < n)
+    packed_half_apply (src + i, dst + i, x + i, n - i, fp, count, non_finite,
+        pos);
+}
+
+AVX2_F16C static void
+packed_f16 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  const uint16_t *s = src;
+  uint16_t *d = dst;
+  const size_t m = 8 * fp->nph, block = HALF_BLOCK / m * m;
+  float x[HALF_BLOCK];
+  size_t i, j;
+
+  for (i = 0; i < n; i += block) {
+    const size_t len = n - i < block ? n - i : block;
+    for (j = 0; j + 8 <= len; j += 8)
+      _mm256_storeu_ps (x + j, _mm256_cvtph_ps (_mm_loadu_si128
+              ((const __m128i *) (s + i + j))));
+    for (; j < len; j++) {
+      uint16_t h;
+      memcpy (&h, s + i + j, sizeof h);
+      x[j] = r128norm_half_to_float (h);
+    }
+    /* the NaN/Inf samples are counted once: by the statistics when there
+     * are any, else by the apply */
+    if (sum)
+      packed_f32 (x, x, len, fp, 1, 0, sums, sq, non_finite);
+    if (apply && fp->avx512 && m % 16 == 0)
+      packed_half_apply_avx512 (s + i, d + i, x, len, fp, !sum, non_finite);
+    else if (apply)
+      packed_half_apply (s + i, d + i, x, len, fp, !sum, non_finite, 0);
+  }
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 static int
@@ -2404,6 +2539,12 @@ r128norm_packed_f32_x86 (void)
   return have_avx2 ()? packed_f32 : NULL;
 }
 
+r128norm_packed_float_fn
+r128norm_packed_f16_x86 (void)
+{
+  return have_avx2 () && have_f16c ()? packed_f16 : NULL;
+}
+
 r128norm_packed_s16_fn
 r128norm_packed_s16_x86 (void)
 {
@@ -2443,6 +2584,12 @@ r128norm_packed_u8_f32_x86 (void)
 
 r128norm_packed_float_fn
 r128norm_packed_f32_x86 (void)
+{
+  return NULL;
+}
+
+r128norm_packed_float_fn
+r128norm_packed_f16_x86 (void)
 {
   return NULL;
 }

@@ -27,6 +27,13 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
     return;
   }
+  if (enable && in == R128NORM_FORMAT_F16 && out == R128NORM_FORMAT_F16) {
+    pk->fn_float = r128norm_packed_f16_x86 ();
+    pk->half = 1;
+    pk->size = 2;
+    r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
+    return;
+  }
   if (enable && in == R128NORM_FORMAT_S16 && (out == R128NORM_FORMAT_S16
           || out == R128NORM_FORMAT_F32)) {
     pk->fn_s16 = r128norm_packed_s16_x86 ();
@@ -123,7 +130,9 @@ learn_layout (r128norm_packed *pk, unsigned channels,
 {
   const ptrdiff_t size = (ptrdiff_t) pk->size;
   ptrdiff_t step = in[0].step, lo = 0, hi = 0, period;
-  const unsigned per_vector = 32 / (unsigned) size;
+  /* F16 rows are laid out as F32 ones (their statistics run through the
+   * F32 kernel on widened blocks) */
+  const unsigned per_vector = pk->half ? 8 : 32 / (unsigned) size;
   unsigned c, j;
 
   pk->known = 1;
@@ -180,7 +189,7 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     /* 8-byte groups k and k' share parameters when 8k = 8k' mod step */
     pk->params.nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
         : step % 2 == 0 ? 2 : 1);
-  } else if (size == 2) {
+  } else if (size == 2 && !pk->half) {
     pk->sparams.period = (unsigned) period;
     pk->sparams.nph = (unsigned) period / gcd ((unsigned) period, 16);
   } else {
@@ -219,14 +228,14 @@ float_pass (r128norm_packed *pk, unsigned channels,
    * whose layout was not checked */
   uint8_t *obase = apply ? (uint8_t *) out[0].data + pk->base
       : (uint8_t *) base;
-  const size_t n = pk->row_bytes / 4;
+  const size_t n = pk->row_bytes / pk->size;
   const int setup_apply = apply && !apply_params_current;
   unsigned c, pos, lane;
   size_t r;
 
   if (apply && out != in) {
-    /* the same layout, no sample of the pixel untouched */
-    if (channels != fp->period)
+    /* the same layout, no sample of the pixel untouched (F32 only) */
+    if (pk->half || channels != fp->period)
       return 0;
     for (c = 0; c < channels; c++)
       if (out[c].step != pk->step || out[c].stride != out[0].stride
@@ -236,9 +245,10 @@ float_pass (r128norm_packed *pk, unsigned channels,
   }
   /* each lane's values (the apply's only when they are not those of the
    * last buffer already), then the positions' copies the vectors read */
-  /* single precision needs the FMA kernels, which fill only cf, af, bf */
+  /* single precision needs the FMA kernels, which fill only cf, af, bf;
+   * half output is rounded from C's double steps */
   if (setup_apply)
-    fp->single = fp->fma;
+    fp->single = fp->fma && !pk->half;
   fp->clip = 0;
   for (lane = 0; lane < fp->period; lane++) {
     const int ch = pk->lane_chan[lane];
@@ -304,6 +314,7 @@ float_pass (r128norm_packed *pk, unsigned channels,
       fp->b[lane] = fp->lane[lane].b;
       fp->lo[lane] = fp->lane[lane].lo;
       fp->hi[lane] = fp->lane[lane].hi;
+      fp->nfv[lane] = fp->lane[lane].nf;
     }
     for (pos = fp->period; pos < m; pos++) {
       fp->c[pos] = fp->c[pos - fp->period];
@@ -311,6 +322,7 @@ float_pass (r128norm_packed *pk, unsigned channels,
       fp->b[pos] = fp->b[pos - fp->period];
       fp->lo[pos] = fp->lo[pos - fp->period];
       fp->hi[pos] = fp->hi[pos - fp->period];
+      fp->nfv[pos] = fp->nfv[pos - fp->period];
     }
   }
   if (sum) {

@@ -84,7 +84,9 @@ typedef struct r128norm_packed_lane {
  * read the per-position arrays, and only those a pass needs are filled:
  * cf, af, bf for the single precision apply, else c, a, b, lo, hi; shift
  * for statistics, slo and shi when some channel clamps them.  The C steps
- * (tails, NaN/Inf) read the lanes. */
+ * (tails, NaN/Inf) read the lanes.  Packed F16 rows use the same
+ * positions, with c, a, b, lo, hi and nfv (what NaN/Inf become) always
+ * (their output is rounded once from C's double steps). */
 typedef struct r128norm_packed_fparams {
   unsigned period, nph;
   int fma, avx512;      /* the CPU's, found by r128norm_packed_init() */
@@ -97,6 +99,7 @@ typedef struct r128norm_packed_fparams {
   double lo[R128NORM_PACKED_F_POS], hi[R128NORM_PACKED_F_POS];
   double shift[R128NORM_PACKED_F_POS];
   double slo[R128NORM_PACKED_F_POS], shi[R128NORM_PACKED_F_POS];
+  double nfv[R128NORM_PACKED_F_POS];
   r128norm_packed_lane lane[R128NORM_PACKED_MAX_LANES];
   unsigned char touched[R128NORM_PACKED_F_POS];
   /* all ones where no channel is: the input is written back as it was
@@ -138,9 +141,10 @@ typedef void (*r128norm_packed_s16_fn) (const void *src, void *dst,
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
-  r128norm_packed_float_fn fn_float; /* F32 in and out; else NULL */
+  r128norm_packed_float_fn fn_float; /* F32 (or F16) in and out; else NULL */
+  int half;                     /* fn_float's rows are F16 */
   r128norm_packed_s16_fn fn_s16; /* S16 in, S16 or F32 out; else NULL */
-  size_t size;                  /* bytes per sample: 1, 2 (S16) or 4 (F32) */
+  size_t size;                  /* bytes per sample: 1, 2 (S16, F16) or 4 */
   /* layout key: channel 0's geometry and every channel's offset from it */
   int known;
   unsigned channels;
@@ -176,7 +180,7 @@ int r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
 /* Chooses the packed kernels for a format pair (none unless the CPU has
  * AVX2 and the input is U8 or U8_CENTERED, in place only when the output
  * is the same format, out of place only to F32; or F32 to F32; or S16
- * to S16 or F32) and forgets the cached layout. */
+ * to S16 or F32; or F16 to F16 in place) and forgets the cached layout. */
 void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable);
 
@@ -201,6 +205,11 @@ r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
  * then makes it lcm (period, 16) / 8 where that stays within
  * R128NORM_PACKED_F_PHASES). */
 void r128norm_packed_f32_x86_features (int *fma, int *avx512);
+
+/* The F16 packed kernel (in place), or NULL without AVX2 and F16C: rows
+ * of halves as F32 rows for the statistics, C's double steps and one
+ * rounding to half for the output. */
+r128norm_packed_float_fn r128norm_packed_f16_x86 (void);
 
 /* The S16 packed kernel, or NULL without AVX2. */
 r128norm_packed_s16_fn r128norm_packed_s16_x86 (void);

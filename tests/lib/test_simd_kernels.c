@@ -761,8 +761,8 @@ close_mean (double a, double b, double var)
 }
 
 static r128norm_state *
-make_f (unsigned C, r128norm_kernels k, r128norm_stats_mode mode,
-    double clip_sigma, int layer)
+make_fmt (unsigned C, r128norm_format format, r128norm_kernels k,
+    r128norm_stats_mode mode, double clip_sigma, int layer)
 {
   r128norm_config cfg;
   r128norm_state *st = r128norm_create (C, NULL);
@@ -782,10 +782,17 @@ make_f (unsigned C, r128norm_kernels k, r128norm_stats_mode mode,
   cfg.clip_sigma = clip_sigma;
   cfg.variant = layer ? R128NORM_VARIANT_LAYER
       : R128NORM_VARIANT_PER_CHANNEL;
-  r128norm_set_formats (st, R128NORM_FORMAT_F32, R128NORM_FORMAT_F32);
+  r128norm_set_formats (st, format, format);
   r128norm_set_kernels (st, k);
   r128norm_set_config (st, &cfg);
   return st;
+}
+
+static r128norm_state *
+make_f (unsigned C, r128norm_kernels k, r128norm_stats_mode mode,
+    double clip_sigma, int layer)
+{
+  return make_fmt (C, R128NORM_FORMAT_F32, k, mode, clip_sigma, layer);
 }
 
 static void
@@ -896,6 +903,119 @@ test_packed_float (int iter)
             && close_stat (rc->var, rs->var)
             && close_mean (rc->norm_mean, rs->norm_mean, rc->norm_var)
             && close_stat (rc->norm_var, rs->norm_var);
+      }
+      check (ok, what);
+    }
+  }
+  r128norm_destroy (&sc);
+  r128norm_destroy (&ss);
+}
+
+/* Half ulps between two finite halves' values (1 ulp at the larger's
+ * binade, 2^-24 below the normal range). */
+static double
+half_ulps (uint16_t x, uint16_t y)
+{
+  double a = r128norm_half_to_float (x), b = r128norm_half_to_float (y);
+  double m = fmax (fabs (a), fabs (b));
+  int e;
+
+  frexp (m, &e);
+  return fabs (a - b) / ldexp (1.0, (e - 1 < -14 ? -14 : e - 1) - 10);
+}
+
+/* Interleaved F16 (an hwc float16 tensor) in place through
+ * r128norm_process, SIMD (packed rows) against C: 2 to 64 samples a
+ * pixel, channels on random lanes with untouched samples around them,
+ * NaN/Inf/subnormals/-0/65504 now and then, all three modes, clip-sigma,
+ * layer statistics.  Outputs within one half ulp of C's (both round C's
+ * double steps once; statistics that differ in the last bits can move a
+ * tie), untouched samples unchanged, counts equal, statistics within
+ * 1e-9. */
+static void
+test_packed_half (int iter)
+{
+  static const unsigned periods[] = { 2, 3, 4, 5, 6, 8, 12, 16, 24, 32, 64,
+    9 };
+  unsigned P = periods[rng () % 12], lanes[64], c, b;
+  unsigned C = (unsigned) pick (1, P);
+  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
+  size_t w = pick (1, 300), h = pick (1, 4), pad = pick (0, 5);
+  size_t row = w * P + pad, n = row * h, i;
+  double clip_sigma = rng () % 5 == 0 ? 1.5 : 0.0;
+  double offset = rng () % 6 == 0 ? 100.0 : uniform (-0.2, 0.2);
+  int specials = rng () % 3 == 0, layer = rng () % 4 == 0;
+  uint16_t *orig = (void *) in_buf, *hc = (void *) c_out, *hs = (void *) s_out;
+  r128norm_channel cc[64], cs[64];
+  r128norm_state *sc, *ss;
+  uint64_t saved = rng_state;
+  char what[200];
+
+  sc = make_fmt (C, R128NORM_FORMAT_F16, R128NORM_KERNELS_C, mode,
+      clip_sigma, layer);
+  rng_state = saved;
+  ss = make_fmt (C, R128NORM_FORMAT_F16, R128NORM_KERNELS_SIMD, mode,
+      clip_sigma, layer);
+  for (c = 0; c < P; c++)
+    lanes[c] = c;
+  for (c = 0; c < P; c++) {
+    unsigned k = (unsigned) pick (c, P - 1), t = lanes[c];
+    lanes[c] = lanes[k];
+    lanes[k] = t;
+  }
+  for (b = 0; b < 3; b++) {
+    double scale = b == 1 ? 0.3 : 1.0;
+    for (i = 0; i < n; i++) {
+      orig[i] = r128norm_double_to_half (offset + scale * uniform (-1, 1));
+      if (specials && rng () % 40 == 0) {
+        static const uint16_t sp[] = { 0x7e00, 0xfe00, 0x7c00, 0xfc00,
+          0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff, 0x7d01 };
+        orig[i] = sp[rng () % 10];
+      }
+    }
+    memcpy (hc, orig, n * 2);
+    memcpy (hs, orig, n * 2);
+    for (c = 0; c < C; c++) {
+      cc[c].data = hc + lanes[c];
+      cs[c].data = hs + lanes[c];
+      cc[c].step = cs[c].step = 2 * (ptrdiff_t) P;
+      cc[c].stride = cs[c].stride = 2 * (ptrdiff_t) row;
+      cc[c].width = cs[c].width = w;
+      cc[c].height = cs[c].height = h;
+    }
+    check (r128norm_process (sc, cc, NULL, 0.01) == R128NORM_SUCCESS
+        && r128norm_process (ss, cs, NULL, 0.01) == R128NORM_SUCCESS,
+        "process f16 interleaved");
+    snprintf (what, sizeof what, "f16 interleaved iter %d buffer %u: P %u "
+        "C %u w %zu h %zu pad %zu mode %d clip %g offset %g specials %d "
+        "layer %d", iter, b, P, C, w, h, pad, (int) mode, clip_sigma, offset,
+        specials, layer);
+    {
+      int described[64] = { 0 }, ok = 1;
+      for (c = 0; c < C; c++)
+        described[lanes[c]] = 1;
+      for (i = 0; i < n && ok; i++) {
+        size_t x = i % row;
+        if (x < w * P && described[x % P])
+          ok = (hc[i] & 0x7c00) != 0x7c00 && (hs[i] & 0x7c00) != 0x7c00
+              && half_ulps (hc[i], hs[i]) <= 1.0;
+        else
+          ok = hs[i] == orig[i] && hc[i] == orig[i];
+      }
+      check (ok, what);
+    }
+    {
+      double mc[64], vc[64], ms[64], vs[64];
+      int ok = 1;
+      r128norm_get_running (sc, mc, vc, C);
+      r128norm_get_running (ss, ms, vs, C);
+      for (c = 0; c < C; c++) {
+        const r128norm_report *rc = r128norm_get_report (sc, c);
+        const r128norm_report *rs = r128norm_get_report (ss, c);
+        ok &= close_mean (mc[c], ms[c], vc[c]) && close_stat (vc[c], vs[c]);
+        ok &= rc->samples == rs->samples && rc->non_finite == rs->non_finite
+            && close_mean (rc->mean, rs->mean, rc->var)
+            && close_stat (rc->var, rs->var);
       }
       check (ok, what);
     }
@@ -1103,6 +1223,8 @@ main (int argc, char **argv)
     test_packed_f32 (i);
   for (i = 0; i < 1500; i++)
     test_packed_float (i);
+  for (i = 0; i < 1000; i++)
+    test_packed_half (i);
   for (i = 0; i < 1500; i++)
     test_packed_s16 (i);
   for (i = 0; i < 1000; i++)
