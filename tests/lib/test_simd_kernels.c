@@ -29,7 +29,8 @@
  * no channel describes unchanged.  And packed u8 to F32 interleaved alike
  * (RGB to an hwc tensor), bit-identical to C.  And interleaved F32
  * (audio) with 2 to 64 samples a pixel, SIMD against C within 1e-5
- * (test_packed_float).  And interleaved S16 in place and to F32,
+ * (test_packed_float), and interleaved F16 in place within one half ulp
+ * of C (test_packed_half).  And interleaved S16 in place and to F32,
  * bit-identical to C (test_packed_s16).  And planar u8 planes (I420,
  * GRAY8): byte for byte C's where u8 is applied by table (test_planar_u8).
  *
