@@ -1980,12 +1980,11 @@ apply_float_f16_avx512 (const void *in, void *out, size_t n,
       _mm512_storeu_ps (fd + i, _mm512_insertf32x8 (_mm512_castps256_ps512
               (_mm512_cvtpd_ps (v0)), _mm512_cvtpd_ps (v1), 1));
   }
-  if (i < n)
-    non_finite += c_set (HALF_IN ? R128NORM_FORMAT_F16 : R128NORM_FORMAT_F32,
-        HALF_OUT ? R128NORM_FORMAT_F16 : R128NORM_FORMAT_F32).apply_contig
-        (HALF_IN ? (const void *) (hs + i) : (const void *) (fs + i),
-        HALF_OUT ? (void *) (hd + i) : (void *) (fd + i), n - i, p);
-  return non_finite;
+  /* the tail: the AVX2 kernel (the same bits), which leaves C its own */
+  return non_finite + (HALF_IN && HALF_OUT ? apply_contig_f16_f16 : HALF_IN
+      ? apply_contig_f16_f32 : apply_contig_f32_f16) (HALF_IN ? (const void *)
+      (hs + i) : (const void *) (fs + i), HALF_OUT ? (void *) (hd + i)
+      : (void *) (fd + i), n - i, p);
 }
 
 AVX512 static uint64_t
@@ -2031,10 +2030,9 @@ apply_int16_f16_avx512 (const void *in, void *out, size_t n,
     _mm256_storeu_si256 ((__m256i *) (d + i), halves16 (round_to_half_avx512
             (v0), round_to_half_avx512 (v1)));
   }
-  if (i < n)
-    c_set (SIGNED ? R128NORM_FORMAT_S16 : R128NORM_FORMAT_U16,
-        R128NORM_FORMAT_F16).apply_contig (s + i, d + i, n - i, p);
-  return 0;
+  /* the tail: the AVX2 kernel, as above */
+  return (SIGNED ? apply_contig_s16_f16 : apply_contig_u16_f16) (s + i, d + i,
+      n - i, p);
 }
 
 AVX512 static uint64_t
