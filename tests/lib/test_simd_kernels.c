@@ -399,6 +399,22 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
 
 /* ---- packed rows through the library ------------------------------- */
 
+/* lanes[0..n) a random permutation of 0..n - 1: a random lane for each
+ * channel, in random order */
+static void
+shuffled_lanes (unsigned *lanes, unsigned n)
+{
+  unsigned c;
+
+  for (c = 0; c < n; c++)
+    lanes[c] = c;
+  for (c = 0; c < n; c++) {
+    unsigned k = (unsigned) pick (c, n - 1), t = lanes[c];
+    lanes[c] = lanes[k];
+    lanes[k] = t;
+  }
+}
+
 /* Whether two states' running statistics are the same bits (the SIMD and
  * C paths with exact integer sums). */
 static int
@@ -469,14 +485,7 @@ test_packed (int iter)
     rng_state = saved;
     ss = make (C, f, R128NORM_KERNELS_SIMD, mode, clip_sigma, diag);
   }
-  /* a random lane for each channel, in random order */
-  for (c = 0; c < step; c++)
-    lanes[c] = c;
-  for (c = 0; c < step; c++) {
-    unsigned k = (unsigned) pick (c, step - 1), t = lanes[c];
-    lanes[c] = lanes[k];
-    lanes[k] = t;
-  }
+  shuffled_lanes (lanes, step);
   for (b = 0; b < 3; b++) {
     fill (R128NORM_FORMAT_U8, orig, bytes);
     if (b == 1)                 /* a dim second buffer moves the stats */
@@ -557,13 +566,7 @@ test_packed_f32 (int iter)
   ss = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_SIMD, mode, 0.0, 0);
   r128norm_set_formats (sc, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
   r128norm_set_formats (ss, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
-  for (c = 0; c < step; c++)
-    lanes[c] = c;
-  for (c = 0; c < step; c++) {
-    unsigned k = (unsigned) pick (c, step - 1), t = lanes[c];
-    lanes[c] = lanes[k];
-    lanes[k] = t;
-  }
+  shuffled_lanes (lanes, step);
   for (b = 0; b < 3; b++) {
     fill (R128NORM_FORMAT_U8, ic, row * h);
     memset (fc, 0x5a, orow * h);
@@ -624,13 +627,7 @@ test_packed_s16 (int iter)
     r128norm_set_formats (sc, R128NORM_FORMAT_S16, R128NORM_FORMAT_F32);
     r128norm_set_formats (ss, R128NORM_FORMAT_S16, R128NORM_FORMAT_F32);
   }
-  for (c = 0; c < step; c++)
-    lanes[c] = c;
-  for (c = 0; c < step; c++) {
-    unsigned k = (unsigned) pick (c, step - 1), t = lanes[c];
-    lanes[c] = lanes[k];
-    lanes[k] = t;
-  }
+  shuffled_lanes (lanes, step);
   for (b = 0; b < 3; b++) {
     uint8_t *src = in_buf, *fc = c_out, *fs = s_out;
     fill (R128NORM_FORMAT_S16, src, row * h / 2);
@@ -761,6 +758,30 @@ close_mean (double a, double b, double var)
       + 1e-15;
 }
 
+/* Float statistics of two states (C and SIMD), per channel: running
+ * values and reports close, counts equal. */
+static int
+close_states (const r128norm_state *sc, const r128norm_state *ss, unsigned C)
+{
+  double mc[64], vc[64], ms[64], vs[64];
+  int ok = 1;
+  unsigned c;
+
+  r128norm_get_running (sc, mc, vc, C);
+  r128norm_get_running (ss, ms, vs, C);
+  for (c = 0; c < C; c++) {
+    const r128norm_report *rc = r128norm_get_report (sc, c);
+    const r128norm_report *rs = r128norm_get_report (ss, c);
+    ok &= close_mean (mc[c], ms[c], vc[c]) && close_stat (vc[c], vs[c]);
+    ok &= rc->samples == rs->samples && rc->non_finite == rs->non_finite
+        && close_mean (rc->mean, rs->mean, rc->var)
+        && close_stat (rc->var, rs->var)
+        && close_mean (rc->norm_mean, rs->norm_mean, rc->norm_var)
+        && close_stat (rc->norm_var, rs->norm_var);
+  }
+  return ok;
+}
+
 static r128norm_state *
 make_fmt (unsigned C, r128norm_format format, r128norm_kernels k,
     r128norm_stats_mode mode, double clip_sigma, int layer)
@@ -820,13 +841,7 @@ test_packed_float (int iter)
   sc = make_f (C, R128NORM_KERNELS_C, mode, clip_sigma, layer);
   rng_state = saved;
   ss = make_f (C, R128NORM_KERNELS_SIMD, mode, clip_sigma, layer);
-  for (c = 0; c < P; c++)
-    lanes[c] = c;
-  for (c = 0; c < P; c++) {
-    unsigned k = (unsigned) pick (c, P - 1), t = lanes[c];
-    lanes[c] = lanes[k];
-    lanes[k] = t;
-  }
+  shuffled_lanes (lanes, P);
   for (b = 0; b < 3; b++) {
     double scale = b == 1 ? 0.3 : 1.0;
     for (i = 0; i < n; i++) {
@@ -890,23 +905,7 @@ test_packed_float (int iter)
       if (!in_place)
         check (!memcmp (ic, orig, n * 4) && !memcmp (is, orig, n * 4), what);
     }
-    {
-      double mc[64], vc[64], ms[64], vs[64];
-      int ok = 1;
-      r128norm_get_running (sc, mc, vc, C);
-      r128norm_get_running (ss, ms, vs, C);
-      for (c = 0; c < C; c++) {
-        const r128norm_report *rc = r128norm_get_report (sc, c);
-        const r128norm_report *rs = r128norm_get_report (ss, c);
-        ok &= close_mean (mc[c], ms[c], vc[c]) && close_stat (vc[c], vs[c]);
-        ok &= rc->samples == rs->samples && rc->non_finite == rs->non_finite
-            && close_mean (rc->mean, rs->mean, rc->var)
-            && close_stat (rc->var, rs->var)
-            && close_mean (rc->norm_mean, rs->norm_mean, rc->norm_var)
-            && close_stat (rc->norm_var, rs->norm_var);
-      }
-      check (ok, what);
-    }
+    check (close_states (sc, ss, C), what);
   }
   r128norm_destroy (&sc);
   r128norm_destroy (&ss);
@@ -957,13 +956,7 @@ test_packed_half (int iter)
   rng_state = saved;
   ss = make_fmt (C, R128NORM_FORMAT_F16, R128NORM_KERNELS_SIMD, mode,
       clip_sigma, layer);
-  for (c = 0; c < P; c++)
-    lanes[c] = c;
-  for (c = 0; c < P; c++) {
-    unsigned k = (unsigned) pick (c, P - 1), t = lanes[c];
-    lanes[c] = lanes[k];
-    lanes[k] = t;
-  }
+  shuffled_lanes (lanes, P);
   for (b = 0; b < 3; b++) {
     double scale = b == 1 ? 0.3 : 1.0;
     for (i = 0; i < n; i++) {
@@ -1005,21 +998,7 @@ test_packed_half (int iter)
       }
       check (ok, what);
     }
-    {
-      double mc[64], vc[64], ms[64], vs[64];
-      int ok = 1;
-      r128norm_get_running (sc, mc, vc, C);
-      r128norm_get_running (ss, ms, vs, C);
-      for (c = 0; c < C; c++) {
-        const r128norm_report *rc = r128norm_get_report (sc, c);
-        const r128norm_report *rs = r128norm_get_report (ss, c);
-        ok &= close_mean (mc[c], ms[c], vc[c]) && close_stat (vc[c], vs[c]);
-        ok &= rc->samples == rs->samples && rc->non_finite == rs->non_finite
-            && close_mean (rc->mean, rs->mean, rc->var)
-            && close_stat (rc->var, rs->var);
-      }
-      check (ok, what);
-    }
+    check (close_states (sc, ss, C), what);
   }
   r128norm_destroy (&sc);
   r128norm_destroy (&ss);
