@@ -2076,6 +2076,22 @@ apply_contig_u8_f16 (const void *in, void *out, size_t n,
   return apply_u8_f16 (in, 1, out, 2, n, p);
 }
 
+/* n halves as floats (exactly) */
+AVX2_F16C INLINE void
+widen_halves (const uint16_t *s, size_t n, float *dst)
+{
+  size_t j;
+
+  for (j = 0; j + 8 <= n; j += 8)
+    _mm256_storeu_ps (dst + j, _mm256_cvtph_ps (_mm_loadu_si128
+            ((const __m128i *) (s + j))));
+  for (; j < n; j++) {
+    uint16_t h;                 /* rows of halves need not be aligned */
+    memcpy (&h, s + j, sizeof h);
+    dst[j] = r128norm_half_to_float (h);
+  }
+}
+
 /* F16 statistics: blocks of halves widened to floats (exactly) and summed
  * by the F32 kernel the CPU has. */
 AVX2_F16C INLINE void
@@ -2084,18 +2100,11 @@ stats_contig_f16_via (const void *in, size_t n, const r128norm_clip *clip,
 {
   const uint16_t *s = in;
   float block[256];
-  size_t i = 0, j;
+  size_t i = 0;
 
   while (i < n) {
     size_t len = n - i < 256 ? n - i : 256;
-    for (j = 0; j + 8 <= len; j += 8)
-      _mm256_storeu_ps (block + j, _mm256_cvtph_ps (_mm_loadu_si128
-              ((const __m128i *) (s + i + j))));
-    for (; j < len; j++) {
-      uint16_t h;               /* rows of halves need not be aligned */
-      memcpy (&h, s + i + j, sizeof h);
-      block[j] = r128norm_half_to_float (h);
-    }
+    widen_halves (s + i, len, block);
     f32_stats (block, len, clip, acc);
     i += len;
   }
@@ -2342,18 +2351,11 @@ packed_f16 (const void *src, void *dst, size_t n,
   uint16_t *d = dst;
   const size_t m = 8 * fp->nph, block = HALF_BLOCK / m * m;
   float x[HALF_BLOCK];
-  size_t i, j;
+  size_t i;
 
   for (i = 0; i < n; i += block) {
     const size_t len = n - i < block ? n - i : block;
-    for (j = 0; j + 8 <= len; j += 8)
-      _mm256_storeu_ps (x + j, _mm256_cvtph_ps (_mm_loadu_si128
-              ((const __m128i *) (s + i + j))));
-    for (; j < len; j++) {
-      uint16_t h;
-      memcpy (&h, s + i + j, sizeof h);
-      x[j] = r128norm_half_to_float (h);
-    }
+    widen_halves (s + i, len, x);
     /* the NaN/Inf samples are counted once: by the statistics when there
      * are any, else by the apply */
     if (sum)
