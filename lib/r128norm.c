@@ -555,7 +555,10 @@ r128norm_get_report (const r128norm_state *st, unsigned channel)
 static double
 clamp (double v, double lo, double hi)
 {
-  return v < lo ? lo : (v > hi ? hi : v);
+  /* two statements, not one nested condition: maxsd and minsd, no branch
+   * (the same value for every v, NaN included) */
+  v = v < lo ? lo : v;
+  return v > hi ? hi : v;
 }
 
 /* Chan et al.'s pairwise combination of two sets of moments. */
@@ -783,6 +786,12 @@ finish_sums (r128norm_state *st, r128norm_variant variant)
 
   for (c = 0; c < st->channels; c++)
     st->batch[c] = acc_to_moments (fi, &st->acc[c], &st->clip[c]);
+  if (size == 1) {
+    /* per channel: each its own group (moments of no samples are never
+     * read, whatever their mean) */
+    memcpy (st->group_batch, st->batch, st->channels * sizeof *st->batch);
+    return;
+  }
   for (g = 0; g < st->channels; g += size) {
     moments m = { 0, 0.0, 0.0 };
     for (c = g; c < g + size; c++)
@@ -1097,12 +1106,16 @@ static int
 check_layout (const r128norm_state *st, const r128norm_channel *in,
     const r128norm_channel *out)
 {
+  /* below 2^32 each (on 64 bits), the product fits: the division, which
+   * costs more than the rest of this loop, only for huge ones */
+  const size_t half = (size_t) 1 << (sizeof (size_t) * 4);
   unsigned c;
 
   for (c = 0; c < st->channels; c++) {
     if (in[c].width == 0 || in[c].height == 0)
       continue;
-    if (!in[c].data || in[c].width > SIZE_MAX / in[c].height)
+    if (!in[c].data || ((in[c].width >= half || in[c].height >= half)
+            && in[c].width > SIZE_MAX / in[c].height))
       return R128NORM_ERROR_INVALID_LAYOUT;
     if (out && (!out[c].data || out[c].width != in[c].width
             || out[c].height != in[c].height))
