@@ -11,24 +11,28 @@
 #include "r128norm_simd.h"
 
 /* How a format's raw values map to normalized units:
- * normalized = (raw - zero) * scale, and the range integer output saturates to. */
+ * normalized = (raw - zero) * scale, raw = normalized * unit + zero (unit
+ * is 1 / scale exactly: the per-buffer setup multiplies where it would
+ * otherwise divide), and the range integer output saturates to. */
 typedef struct {
   size_t size;
   int is_float;
-  double zero, scale;
+  double zero, scale, unit;
   double min, max;
 } format_info;
 
 static const format_info formats[R128NORM_N_FORMATS] = {
-  [R128NORM_FORMAT_U8] = {1, 0, 0.0, 1.0 / 255.0, 0.0, 255.0},
-  [R128NORM_FORMAT_U8_CENTERED] = {1, 0, 128.0, 1.0 / 128.0, 0.0, 255.0},
-  [R128NORM_FORMAT_S16] = {2, 0, 0.0, 1.0 / 32768.0, -32768.0, 32767.0},
-  [R128NORM_FORMAT_U16] = {2, 0, 0.0, 1.0 / 65535.0, 0.0, 65535.0},
-  [R128NORM_FORMAT_S32] = {4, 0, 0.0, 1.0 / 2147483648.0, -2147483648.0,
-      2147483647.0},
-  [R128NORM_FORMAT_F16] = {2, 1, 0.0, 1.0, -65504.0, 65504.0},
-  [R128NORM_FORMAT_F32] = {4, 1, 0.0, 1.0, -FLT_MAX, FLT_MAX},
-  [R128NORM_FORMAT_F64] = {8, 1, 0.0, 1.0, -DBL_MAX, DBL_MAX},
+  [R128NORM_FORMAT_U8] = {1, 0, 0.0, 1.0 / 255.0, 255.0, 0.0, 255.0},
+  [R128NORM_FORMAT_U8_CENTERED] = {1, 0, 128.0, 1.0 / 128.0, 128.0, 0.0,
+      255.0},
+  [R128NORM_FORMAT_S16] = {2, 0, 0.0, 1.0 / 32768.0, 32768.0, -32768.0,
+      32767.0},
+  [R128NORM_FORMAT_U16] = {2, 0, 0.0, 1.0 / 65535.0, 65535.0, 0.0, 65535.0},
+  [R128NORM_FORMAT_S32] = {4, 0, 0.0, 1.0 / 2147483648.0, 2147483648.0,
+      -2147483648.0, 2147483647.0},
+  [R128NORM_FORMAT_F16] = {2, 1, 0.0, 1.0, 1.0, -65504.0, 65504.0},
+  [R128NORM_FORMAT_F32] = {4, 1, 0.0, 1.0, 1.0, -FLT_MAX, FLT_MAX},
+  [R128NORM_FORMAT_F64] = {8, 1, 0.0, 1.0, 1.0, -DBL_MAX, DBL_MAX},
 };
 
 /* Statistics and running values are kept within this magnitude, so that no
@@ -645,7 +649,7 @@ moments_var (const moments *m)
 static double
 raw_from_normalized (const format_info *fi, double v)
 {
-  return v / fi->scale + fi->zero;
+  return v * fi->unit + fi->zero;
 }
 
 /* One sample of any format, as a double in raw units (diagnostics only). */
@@ -756,7 +760,7 @@ setup_sums (r128norm_state *st, const r128norm_channel *in)
        * start (black frames, silence) cannot pin every later sample to the
        * mean forever */
       double spread = k * sqrt (st->running_var[c] + st->config.epsilon)
-          / fi->scale;
+          * fi->unit;
       clip->active = 1;
       clip->lo = clamp (mean - spread, -DBL_MAX, DBL_MAX);
       clip->hi = clamp (mean + spread, -DBL_MAX, DBL_MAX);
@@ -789,7 +793,8 @@ finish_sums (r128norm_state *st, r128norm_variant variant)
   if (size == 1) {
     /* per channel: each its own group (moments of no samples are never
      * read, whatever their mean) */
-    memcpy (st->group_batch, st->batch, st->channels * sizeof *st->batch);
+    for (c = 0; c < st->channels; c++)
+      st->group_batch[c] = st->batch[c];
     return;
   }
   for (g = 0; g < st->channels; g += size) {
@@ -801,20 +806,34 @@ finish_sums (r128norm_state *st, r128norm_variant variant)
   }
 }
 
+static int
+same_bits (double a, double b)
+{
+  uint64_t x, y;
+
+  memcpy (&x, &a, sizeof x);
+  memcpy (&y, &b, sizeof y);
+  return x == y;
+}
+
 static void
 setup_affine (r128norm_state *st, double strength)
 {
   const format_info *fi = &formats[st->in_format];
   const format_info *fo = &formats[st->out_format];
-  const size_t bytes = st->channels * sizeof *st->norm_mean;
+  int same = st->affine_valid && strength == st->affine_strength;
   unsigned c;
 
-  if (st->affine_valid && strength == st->affine_strength
-      && !memcmp (st->norm_mean, st->affine_mean, bytes)
-      && !memcmp (st->norm_var, st->affine_var, bytes))
+  /* compared bit for bit and copied, channel by channel: two channels are
+   * not worth four calls into libc */
+  for (c = 0; c < st->channels; c++) {
+    same &= same_bits (st->norm_mean[c], st->affine_mean[c])
+        && same_bits (st->norm_var[c], st->affine_var[c]);
+    st->affine_mean[c] = st->norm_mean[c];
+    st->affine_var[c] = st->norm_var[c];
+  }
+  if (same)
     return;
-  memcpy (st->affine_mean, st->norm_mean, bytes);
-  memcpy (st->affine_var, st->norm_var, bytes);
   st->affine_strength = strength;
   st->affine_valid = 1;
   st->affine_gen++;
@@ -841,15 +860,15 @@ setup_affine (r128norm_state *st, double strength)
     cr = raw_from_normalized (fi, mean);
     if (!fi->is_float)
       cr = nearbyint (clamp (cr, fi->min, fi->max));
-    a = k * fi->scale / fo->scale;
-    b = (k * ((cr - fi->zero) * fi->scale - mean) + target) / fo->scale
+    a = k * fi->scale * fo->unit;
+    b = (k * ((cr - fi->zero) * fi->scale - mean) + target) * fo->unit
         + fo->zero;
     p->c = cr;
     p->a = clamp (a, -STAT_LIMIT, STAT_LIMIT);
     p->b = clamp (b, -STAT_LIMIT, STAT_LIMIT);
     p->lo = fo->min;
     p->hi = fo->max;
-    p->non_finite = clamp (target / fo->scale + fo->zero, fo->min, fo->max);
+    p->non_finite = clamp (target * fo->unit + fo->zero, fo->min, fo->max);
     p->cf = (float) cr;
     p->af = (float) clamp (a, -1e30, 1e30);
     p->bf = (float) clamp (b, -1e30, 1e30);
