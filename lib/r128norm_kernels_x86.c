@@ -2551,19 +2551,13 @@ r128norm_packed_s16_x86 (void)
   return have_avx2 ()? packed_s16 : NULL;
 }
 
-/* One array of float positions from its first period (up to 16).  The
- * lanes are read one float at a time (a vector load of values just
- * stored one at a time waits for the stores to reach the cache). */
+/* One array of float positions from its first period (up to 16). */
 AVX512 INLINE void
-repeat_floats (float *v, const int32_t *pos_lane, unsigned period,
-    unsigned m)
+repeat_floats (float *v, const int32_t *pos_lane, unsigned m)
 {
-  __m512 first = _mm512_setzero_ps ();
-  unsigned pos, lane;
+  const __m512 first = _mm512_loadu_ps (v);
+  unsigned pos;
 
-  for (lane = 0; lane < period; lane++)
-    first = _mm512_mask_mov_ps (first, (__mmask16) (1u << lane),
-        _mm512_set1_ps (v[lane]));
   /* no masked store (slow on Zen 5): where m is an odd multiple of 8, the
    * last 8 floats land past the positions in use, within the array */
   for (pos = 0; pos < m; pos += 16)
@@ -2573,18 +2567,11 @@ repeat_floats (float *v, const int32_t *pos_lane, unsigned period,
 
 /* One array of double positions from its first period (up to 16). */
 AVX512 INLINE void
-repeat_doubles (double *v, const int32_t *pos_lane, unsigned period,
-    unsigned m)
+repeat_doubles (double *v, const int32_t *pos_lane, unsigned m)
 {
-  __m512d lo = _mm512_setzero_pd (), hi = _mm512_setzero_pd ();
-  unsigned pos, lane;
+  const __m512d lo = _mm512_loadu_pd (v), hi = _mm512_loadu_pd (v + 8);
+  unsigned pos;
 
-  for (lane = 0; lane < period && lane < 8; lane++)
-    lo = _mm512_mask_mov_pd (lo, (__mmask8) (1u << lane), _mm512_set1_pd
-        (v[lane]));
-  for (; lane < period; lane++)
-    hi = _mm512_mask_mov_pd (hi, (__mmask8) (1u << (lane - 8)),
-        _mm512_set1_pd (v[lane]));
   for (pos = 0; pos < m; pos += 8)
     _mm512_storeu_pd (v + pos, _mm512_permutex2var_pd (lo,
             _mm512_cvtepi32_epi64 (_mm256_loadu_si256 ((const __m256i *)
@@ -2601,15 +2588,15 @@ packed_f32_repeat_avx512 (r128norm_packed_fparams *fp, int single, int sum)
   const unsigned m = 8 * fp->nph;
 
   if (single) {
-    repeat_floats (fp->cf, fp->pos_lane, fp->period, m);
-    repeat_floats (fp->af, fp->pos_lane, fp->period, m);
-    repeat_floats (fp->bf, fp->pos_lane, fp->period, m);
+    repeat_floats (fp->cf, fp->pos_lane, m);
+    repeat_floats (fp->af, fp->pos_lane, m);
+    repeat_floats (fp->bf, fp->pos_lane, m);
   }
   if (sum) {
-    repeat_doubles (fp->shift, fp->pos_lane, fp->period, m);
+    repeat_doubles (fp->shift, fp->pos_lane, m);
     if (fp->clip) {
-      repeat_doubles (fp->slo, fp->pos_lane, fp->period, m);
-      repeat_doubles (fp->shi, fp->pos_lane, fp->period, m);
+      repeat_doubles (fp->slo, fp->pos_lane, m);
+      repeat_doubles (fp->shi, fp->pos_lane, m);
     }
   }
 }
