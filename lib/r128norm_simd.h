@@ -102,7 +102,6 @@ typedef struct r128norm_packed_fparams {
   double nfv[R128NORM_PACKED_F_POS];
   r128norm_packed_lane lane[R128NORM_PACKED_MAX_LANES];
   unsigned char touched[R128NORM_PACKED_F_POS];
-  int32_t pos_lane[R128NORM_PACKED_F_POS];  /* position -> its lane */
   /* all ones where no channel is: the input is written back as it was
    * (the identity map alone would flush subnormals under DAZ/FTZ) */
   int32_t keep[R128NORM_PACKED_F_POS];
@@ -207,22 +206,6 @@ r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
  * then makes it lcm (period, 16) / 8 where that stays within
  * R128NORM_PACKED_F_PHASES). */
 void r128norm_packed_f32_x86_features (int *fma, int *avx512);
-
-/* Repeats the first period of the per-position arrays a pass fills (cf,
- * af, bf when @single; shift, and slo and shi when fp->clip, when @sum)
- * over all 8 nph positions, a whole vector at a time.  Returns 0, having
- * done nothing, where it cannot (no AVX-512, or a period above 16): the
- * caller repeats them itself. */
-int r128norm_packed_f32_repeat (r128norm_packed_fparams *fp, int single,
-    int sum);
-
-/* Adds the per-position sums, squares and non-finite counts up per lane
- * into lane_sums, lane_sq, lane_nf (period values each) and zeroes them.
- * Returns 0, having done nothing, where it cannot (no AVX-512, 8 nph not
- * 16, or a period that does not divide 16). */
-int r128norm_packed_f32_fold (const r128norm_packed_fparams *fp,
-    double *sums, double *sq, uint64_t *nf, double *lane_sums,
-    double *lane_sq, uint64_t *lane_nf);
 
 /* The F16 packed kernel (in place), or NULL without AVX2 and F16C: rows
  * of halves as F32 rows for the statistics, C's double steps and one
