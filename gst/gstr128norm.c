@@ -37,6 +37,16 @@
 
 #include "gstr128norm.h"
 
+/* The functions every audio buffer runs through, placed together with
+ * the library's (R128NORM_HOT in lib/r128norm_kernels.h): for 10 ms of
+ * audio it is the code, more than the samples, that has to come back into
+ * the caches for each buffer. */
+#if defined(__GNUC__) && defined(__ELF__)
+#define PER_BUFFER __attribute__ ((section (".text.hot.r128norm")))
+#else
+#define PER_BUFFER
+#endif
+
 GST_DEBUG_CATEGORY_STATIC (gst_r128norm_debug);
 #define GST_CAT_DEFAULT gst_r128norm_debug
 
@@ -2084,7 +2094,7 @@ gst_r128norm_sink_event (GstBaseTransform * trans, GstEvent * event)
 
 /* ---- per buffer ---------------------------------------------------- */
 
-static void
+PER_BUFFER static void
 gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
 {
   GstR128Norm *self = GST_R128NORM (trans);
@@ -2132,7 +2142,7 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
 /* Running values for readers of running-mean/running-var, and (in the
  * same lock, taken once per buffer) the message settings for
  * gather_diagnostics(). */
-static void
+PER_BUFFER static void
 publish_running (GstR128Norm * self, gboolean * post, guint64 * interval)
 {
   GST_OBJECT_LOCK (self);
@@ -2277,7 +2287,7 @@ gather_diagnostics (GstR128Norm * self, GstBuffer * buffer,
     post_diagnostics (self);
 }
 
-static GstFlowReturn
+PER_BUFFER static GstFlowReturn
 run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
     GstClockTime duration)
 {
@@ -2302,7 +2312,7 @@ run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
  * found through the buffer's GstAudioMeta (tightly packed without one).
  * Done by hand rather than with gst_audio_buffer_map(), which allocates its
  * plane array for more than 8 channels on every buffer. */
-static gboolean
+PER_BUFFER static gboolean
 describe_audio (GstBuffer * buffer, guint8 * data, gsize size,
     const GstAudioInfo * info, r128norm_channel * ch, gsize * frames)
 {
@@ -2346,7 +2356,7 @@ describe_audio (GstBuffer * buffer, guint8 * data, gsize size,
   return TRUE;
 }
 
-static GstFlowReturn
+PER_BUFFER static GstFlowReturn
 process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
 {
   GstMapInfo im, om;
@@ -2608,7 +2618,7 @@ gst_r128norm_prepare_output_buffer (GstBaseTransform * trans,
   return GST_FLOW_OK;
 }
 
-static GstFlowReturn
+PER_BUFFER static GstFlowReturn
 gst_r128norm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstR128Norm *self = GST_R128NORM (trans);

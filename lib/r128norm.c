@@ -556,7 +556,7 @@ r128norm_get_report (const r128norm_state *st, unsigned channel)
 
 /* ---- statistics helpers --------------------------------------------- */
 
-static double
+R128NORM_HOT static double
 clamp (double v, double lo, double hi)
 {
   /* two statements, not one nested condition: maxsd and minsd, no branch
@@ -566,7 +566,7 @@ clamp (double v, double lo, double hi)
 }
 
 /* Chan et al.'s pairwise combination of two sets of moments. */
-static void
+R128NORM_HOT static void
 moments_combine (moments *a, const moments *b)
 {
   uint64_t n;
@@ -586,7 +586,7 @@ moments_combine (moments *a, const moments *b)
 }
 
 /* The moments of a channel's sums, in normalized units. */
-static moments
+R128NORM_HOT static moments
 acc_to_moments (const format_info *fi, const r128norm_acc *acc,
     const r128norm_clip *clip)
 {
@@ -635,7 +635,7 @@ acc_to_moments (const format_info *fi, const r128norm_acc *acc,
   return m;
 }
 
-static double
+R128NORM_HOT static double
 moments_var (const moments *m)
 {
   double v;
@@ -687,7 +687,7 @@ load_raw (r128norm_format format, const uint8_t *p)
 
 /* ---- per-buffer setup ----------------------------------------------- */
 
-static unsigned
+R128NORM_HOT static unsigned
 group_size (const r128norm_state *st, r128norm_variant variant)
 {
   switch (variant) {
@@ -700,7 +700,7 @@ group_size (const r128norm_state *st, r128norm_variant variant)
   }
 }
 
-static r128norm_variant
+R128NORM_HOT static r128norm_variant
 effective_variant (const r128norm_state *st, const r128norm_channel *in)
 {
   unsigned c;
@@ -715,7 +715,7 @@ effective_variant (const r128norm_state *st, const r128norm_channel *in)
 
 /* First finite sample of a channel, a shift close enough to the mean to
  * keep the float sums free of cancellation. */
-static double
+R128NORM_HOT static double
 first_finite (r128norm_format format, const r128norm_channel *ch)
 {
   size_t r, i;
@@ -739,7 +739,7 @@ first_finite (r128norm_format format, const r128norm_channel *ch)
   return 0.0;
 }
 
-static void
+R128NORM_HOT static void
 setup_sums (r128norm_state *st, const r128norm_channel *in)
 {
   const format_info *fi = &formats[st->in_format];
@@ -782,7 +782,7 @@ setup_sums (r128norm_state *st, const r128norm_channel *in)
   }
 }
 
-static void
+R128NORM_HOT static void
 finish_sums (r128norm_state *st, r128norm_variant variant)
 {
   const format_info *fi = &formats[st->in_format];
@@ -806,7 +806,7 @@ finish_sums (r128norm_state *st, r128norm_variant variant)
   }
 }
 
-static int
+R128NORM_HOT static int
 same_bits (double a, double b)
 {
   uint64_t x, y;
@@ -816,7 +816,7 @@ same_bits (double a, double b)
   return x == y;
 }
 
-static void
+R128NORM_HOT static void
 setup_affine (r128norm_state *st, double strength)
 {
   const format_info *fi = &formats[st->in_format];
@@ -980,7 +980,7 @@ same_rows (const r128norm_channel *a, const r128norm_channel *b)
  * through memory at a time, which the measurements show is much faster
  * than a row of each plane in turn (frozen 3x1080x1920 F32: 1.19 -> 0.82
  * ms).  Sums go to @acc, non-finite counts to @non_finite. */
-static void
+R128NORM_HOT static void
 pass_rows (r128norm_state *st, const r128norm_channel *in,
     const r128norm_channel *out, int sum, int apply, r128norm_acc *acc,
     uint64_t *non_finite, r128norm_packed *packed)
@@ -1086,7 +1086,7 @@ acc_add (r128norm_acc *a, const r128norm_acc *b)
  * number of threads.  Diagnostics gather into one place: no bands then.
  * @again: the pass before this one read the same buffer; its last bands
  * are the likeliest still in the cache, so they go first. */
-static void
+R128NORM_HOT static void
 pass (r128norm_state *st, const r128norm_channel *in,
     const r128norm_channel *out, int sum, int apply, int again,
     uint64_t *non_finite)
@@ -1121,7 +1121,7 @@ pass (r128norm_state *st, const r128norm_channel *in,
   }
 }
 
-static int
+R128NORM_HOT static int
 check_layout (const r128norm_state *st, const r128norm_channel *in,
     const r128norm_channel *out)
 {
@@ -1143,7 +1143,7 @@ check_layout (const r128norm_state *st, const r128norm_channel *in,
   return R128NORM_SUCCESS;
 }
 
-static void
+R128NORM_HOT static void
 update_running (r128norm_state *st, double momentum, int only_unseen)
 {
   unsigned c;
@@ -1169,7 +1169,7 @@ update_running (r128norm_state *st, double momentum, int only_unseen)
   }
 }
 
-static void
+R128NORM_HOT static void
 fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
     const uint64_t *non_finite)
 {
@@ -1213,7 +1213,7 @@ fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
   st->histogram_filled = st->config.diagnostics != 0;
 }
 
-int
+R128NORM_HOT int
 r128norm_process (r128norm_state *st, const r128norm_channel *in,
     const r128norm_channel *out, double duration)
 {

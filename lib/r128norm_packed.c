@@ -89,7 +89,7 @@ r128norm_packed_fixed (r128norm_packed_params *pp)
   pp->shift = 0;
 }
 
-static int
+R128NORM_HOT static int
 same_layout (const r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
@@ -213,7 +213,7 @@ learn_layout (r128norm_packed *pk, unsigned channels,
 /* The F32 packed pass: per-position parameters from the channels', one
  * call of the kernel per row, the per-position sums added to the
  * channels. */
-static int
+R128NORM_HOT static int
 float_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
@@ -453,7 +453,7 @@ static int packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine, int apply_params_current,
     uint64_t *non_finite);
 
-int
+R128NORM_HOT int
 r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
@@ -477,7 +477,7 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
   return done;
 }
 
-static int
+R128NORM_HOT static int
 packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
