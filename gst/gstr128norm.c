@@ -46,6 +46,11 @@
 #else
 #define PER_BUFFER
 #endif
+#if defined(__GNUC__)
+#define PER_BUFFER_COLD __attribute__ ((cold, noinline))
+#else
+#define PER_BUFFER_COLD
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_r128norm_debug);
 #define GST_CAT_DEFAULT gst_r128norm_debug
@@ -924,7 +929,7 @@ check_array (const gchar * name, GArray * array, guint channels,
 /* Hands the properties to the library.  Called from the streaming thread
  * (caps and buffers); takes the object lock for the snapshot and posts any
  * refusal after dropping it. */
-static gboolean
+PER_BUFFER_COLD static gboolean
 apply_settings (GstR128Norm * self)
 {
   r128norm_config cfg;
@@ -2177,7 +2182,7 @@ array_value_init (GValue * v)
   return v;
 }
 
-static void
+PER_BUFFER_COLD static void
 post_diagnostics (GstR128Norm * self)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);

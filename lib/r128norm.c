@@ -889,7 +889,7 @@ setup_affine (r128norm_state *st, double strength)
 
 /* Histogram, saturation and output moments of one row, computed from the
  * input before it is overwritten, with the arithmetic the kernels use. */
-static void
+R128NORM_COLD static void
 diagnose_row (const r128norm_state *st, unsigned c, const uint8_t *row,
     ptrdiff_t step, size_t width)
 {

@@ -20,6 +20,13 @@
 #else
 #define R128NORM_HOT
 #endif
+/* What they call only now and then (a new layout, diagnostics), kept out
+ * of them and out of that section. */
+#if defined(__GNUC__)
+#define R128NORM_COLD __attribute__ ((cold, noinline))
+#else
+#define R128NORM_COLD
+#endif
 
 /* out_raw = (x - c) * a + b, then clamped to [lo, hi] and, for integer
  * output, rounded to nearest.  Integer inputs of up to 16 bits use the float

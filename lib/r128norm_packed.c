@@ -124,7 +124,7 @@ gcd (unsigned a, unsigned b)
  * (so the lane pattern repeats within three 32-byte vectors).  F32 (S16):
  * a step of 2 to 64 samples whose pattern repeats within 8 vectors of 8
  * floats (16 samples), offsets whole samples apart. */
-static void
+R128NORM_COLD static void
 learn_layout (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
