@@ -218,6 +218,8 @@ struct _GstR128Norm
   /* streaming state: set at caps time, used by the streaming thread */
   StreamFamily family;
   GstAudioInfo in_audio, out_audio;
+  gsize duration_frames;        /* the last audio buffer's length, and */
+  GstClockTime frames_duration; /* its duration (0 frames: none yet) */
   GstVideoInfo in_video, out_video;
   guint channels;
   r128norm_state *norm;
@@ -1645,6 +1647,8 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     default_gamma = 1.0;
     default_beta = 0.0;
   } else if (gst_structure_has_name (s, "audio/x-raw")) {
+    self->duration_frames = 0;  /* a new rate: no duration known */
+    self->frames_duration = 0;
     if (!audio_info_from_caps (&self->in_audio, incaps)
         || !audio_info_from_caps (&self->out_audio, outcaps))
       goto invalid_caps;
@@ -2404,8 +2408,13 @@ process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
     }
   }
 
-  ret = run_library (self, in, in_place, gst_util_uint64_scale_int (frames,
-          GST_SECOND, GST_AUDIO_INFO_RATE (&self->in_audio)));
+  /* buffers of a stream have the same length: the division once */
+  if (frames != self->duration_frames) {
+    self->duration_frames = frames;
+    self->frames_duration = gst_util_uint64_scale_int (frames, GST_SECOND,
+        GST_AUDIO_INFO_RATE (&self->in_audio));
+  }
+  ret = run_library (self, in, in_place, self->frames_duration);
   if (!in_place)
     gst_buffer_unmap (out, &om);
   gst_buffer_unmap (in, &im);
