@@ -377,6 +377,32 @@ GST_START_TEST (test_time_constant)
 
 GST_END_TEST;
 
+/* time-constant follows a new rate mid-stream: 480 frames are 10 ms at
+ * 48 kHz, then 20 ms at 24 kHz (the element keeps each buffer length's
+ * duration between buffers; a new rate must not reuse it) */
+GST_START_TEST (test_time_constant_rate_change)
+{
+  AudioSpec s48 = { FMT_F32, 2, FALSE, 480, 0, 48000 };
+  AudioSpec s24 = { FMT_F32, 2, FALSE, 480, 0, 24000 };
+  gchar *caps48 = audio_caps_str (FMT_F32, 2, FALSE, 48000);
+  gchar *caps24 = audio_caps_str (FMT_F32, 2, FALSE, 24000);
+  GstHarness *h = harness_for (make_element ("time-constant", "20000000",
+          NULL), NULL);
+  Ref ref;
+
+  gst_harness_set_caps_str (h, caps48, caps48);
+  ref_init (&ref, 2, 0.1, 0.0);
+  ref.time_constant = 0.020;
+  run_audio (h, &ref, &s48, FMT_F32, caps48, 3, 0.05, TRUE);
+  gst_harness_set_caps_str (h, caps24, caps24);
+  run_audio (h, &ref, &s24, FMT_F32, caps24, 3, 0.05, TRUE);
+  gst_harness_teardown (h);
+  g_free (caps48);
+  g_free (caps24);
+}
+
+GST_END_TEST;
+
 /* strength ramps from 0 over 50 ms of 10 ms buffers */
 GST_START_TEST (test_warmup)
 {
@@ -626,6 +652,7 @@ r128norm_props_suite (void)
   tcase_add_test (tc, test_epsilon);
   tcase_add_test (tc, test_momentum);
   tcase_add_test (tc, test_time_constant);
+  tcase_add_test (tc, test_time_constant_rate_change);
   tcase_add_test (tc, test_warmup);
   tcase_add_test (tc, test_clip_sigma);
   tcase_add_test (tc, test_min_samples_auto);
