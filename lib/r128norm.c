@@ -12,8 +12,9 @@
 
 /* How a format's raw values map to normalized units:
  * normalized = (raw - zero) * scale, raw = normalized * unit + zero (unit
- * is 1 / scale exactly: the per-buffer setup multiplies where it would
- * otherwise divide), and the range integer output saturates to. */
+ * is the format's exact 1 / scale, 255 for u8: the per-buffer setup
+ * multiplies where it would otherwise divide), and the range integer
+ * output saturates to. */
 typedef struct {
   size_t size;
   int is_float;
