@@ -2414,26 +2414,16 @@ have_fma (void)
   return __builtin_cpu_supports ("fma") && !getenv ("R128NORM_NO_FMA");
 }
 
-/* Whether a set holds an AVX-512 kernel (for r128norm_get_kernel_name) */
-static int
-uses_avx512 (const r128norm_kernel_set *set)
-{
-  const r128norm_stats_contig_fn s = set->stats_contig;
-  const r128norm_apply_contig_fn a = set->apply_contig;
-
-  return s == stats_contig_f32_avx512 || s == stats_contig_f16_avx512
-      || a == apply_contig_f32_f32_avx512 || a == apply_contig_u8_u8_vbmi
-      || a == apply_contig_s16_f16_avx512 || a == apply_contig_u16_f16_avx512
-      || a == apply_contig_f32_f16_avx512 || a == apply_contig_f16_f16_avx512
-      || a == apply_contig_f16_f32_avx512;
-}
-
 int
 r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set)
 {
-  const int f16c = have_f16c ();
-  int any = 0;
+  const int f16c = have_f16c (), wide = have_avx512 ();
+  int any = 0, uses_wide = 0;
+
+  /* the AVX-512 kernel where the CPU has it, else the AVX2 one; the set's
+   * name (r128norm_get_kernel_name) says when one of them is AVX-512 */
+#define WIDE_OR(avx512, avx2) (wide ? (uses_wide = 1, (avx512)) : (avx2))
 
   if (!have_avx2 ())
     return 0;
@@ -2445,8 +2435,8 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       any = 1;
       if (out == in) {
         set->wants_lut = have_avx512vbmi ();
-        set->apply_contig = set->wants_lut ? apply_contig_u8_u8_vbmi
-            : apply_contig_u8_u8;
+        set->apply_contig = set->wants_lut ? (uses_wide = 1,
+            apply_contig_u8_u8_vbmi) : apply_contig_u8_u8;
       } else if (out == R128NORM_FORMAT_F32) {
         set->apply_contig = apply_contig_u8_f32;
         set->apply = apply_u8_f32;
@@ -2463,9 +2453,9 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       else if (out == R128NORM_FORMAT_F32)
         set->apply_contig = apply_contig_s16_f32;
       else if (out == R128NORM_FORMAT_F16 && f16c) {
-        set->apply_contig = have_avx512 () ? apply_contig_s16_f16_avx512
-            : apply_contig_s16_f16;
-        set->apply = have_avx512 () ? apply_s16_f16_avx512 : apply_s16_f16;
+        set->apply_contig = WIDE_OR (apply_contig_s16_f16_avx512,
+            apply_contig_s16_f16);
+        set->apply = WIDE_OR (apply_s16_f16_avx512, apply_s16_f16);
       }
       any = 1;
       break;
@@ -2474,50 +2464,51 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       if (out == in)
         set->apply_contig = apply_contig_u16_u16;
       else if (out == R128NORM_FORMAT_F16 && f16c) {
-        set->apply_contig = have_avx512 () ? apply_contig_u16_f16_avx512
-            : apply_contig_u16_f16;
-        set->apply = have_avx512 () ? apply_u16_f16_avx512 : apply_u16_f16;
+        set->apply_contig = WIDE_OR (apply_contig_u16_f16_avx512,
+            apply_contig_u16_f16);
+        set->apply = WIDE_OR (apply_u16_f16_avx512, apply_u16_f16);
       }
       any = 1;
       break;
     case R128NORM_FORMAT_F16:
       if (!f16c)
         break;
-      set->stats_contig = have_avx512 () ? stats_contig_f16_avx512
-          : have_fma () ? stats_contig_f16_fma : stats_contig_f16;
-      set->stats = have_avx512 () ? stats_f16_avx512 : have_fma ()
-          ? stats_f16_fma : stats_f16;
+      set->stats_contig = WIDE_OR (stats_contig_f16_avx512, have_fma ()
+          ? stats_contig_f16_fma : stats_contig_f16);
+      set->stats = WIDE_OR (stats_f16_avx512, have_fma () ? stats_f16_fma
+          : stats_f16);
       if (out == in) {
-        set->apply_contig = have_avx512 () ? apply_contig_f16_f16_avx512
-            : apply_contig_f16_f16;
-        set->apply = have_avx512 () ? apply_f16_f16_avx512 : apply_f16_f16;
+        set->apply_contig = WIDE_OR (apply_contig_f16_f16_avx512,
+            apply_contig_f16_f16);
+        set->apply = WIDE_OR (apply_f16_f16_avx512, apply_f16_f16);
       } else if (out == R128NORM_FORMAT_F32) {
-        set->apply_contig = have_avx512 () ? apply_contig_f16_f32_avx512
-            : apply_contig_f16_f32;
-        set->apply = have_avx512 () ? apply_f16_f32_avx512 : apply_f16_f32;
+        set->apply_contig = WIDE_OR (apply_contig_f16_f32_avx512,
+            apply_contig_f16_f32);
+        set->apply = WIDE_OR (apply_f16_f32_avx512, apply_f16_f32);
       }
       any = 1;
       break;
     case R128NORM_FORMAT_F32:
-      set->stats_contig = have_avx512 () ? stats_contig_f32_avx512
-          : have_fma () ? stats_contig_f32_fma : stats_contig_f32;
-      set->stats = have_avx512 () ? stats_f32_avx512 : have_fma ()
-          ? stats_f32_fma : stats_f32;
+      set->stats_contig = WIDE_OR (stats_contig_f32_avx512, have_fma ()
+          ? stats_contig_f32_fma : stats_contig_f32);
+      set->stats = WIDE_OR (stats_f32_avx512, have_fma () ? stats_f32_fma
+          : stats_f32);
       if (out == in)
-        set->apply_contig = have_avx512 () ? apply_contig_f32_f32_avx512
-            : have_fma () ? apply_contig_f32_f32_fma : apply_contig_f32_f32;
+        set->apply_contig = WIDE_OR (apply_contig_f32_f32_avx512, have_fma ()
+            ? apply_contig_f32_f32_fma : apply_contig_f32_f32);
       else if (out == R128NORM_FORMAT_F16 && f16c) {
-        set->apply_contig = have_avx512 () ? apply_contig_f32_f16_avx512
-            : apply_contig_f32_f16;
-        set->apply = have_avx512 () ? apply_f32_f16_avx512 : apply_f32_f16;
+        set->apply_contig = WIDE_OR (apply_contig_f32_f16_avx512,
+            apply_contig_f32_f16);
+        set->apply = WIDE_OR (apply_f32_f16_avx512, apply_f32_f16);
       }
       any = 1;
       break;
     default:
       break;
   }
+#undef WIDE_OR
   if (any)
-    set->name = uses_avx512 (set) ? "avx512" : "avx2";
+    set->name = uses_wide ? "avx512" : "avx2";
   return any;
 }
 
