@@ -212,6 +212,9 @@ struct _GstR128Norm
   gboolean reset_pending;       /* the reset signal was emitted */
   GArray *seed_mean, *seed_var; /* running values given by property or file */
   gboolean seed_pending;        /* ...not yet handed to the library */
+  /* atomic, set (under the lock) with any of the three flags above: the
+   * streaming thread reads it without the lock, once per buffer */
+  gint pending;
   GArray *published_mean, *published_var; /* latest running values, for readers */
   gboolean published_valid;
 
@@ -525,6 +528,7 @@ gst_r128norm_init (GstR128Norm * self)
   self->published_mean = g_array_new (FALSE, FALSE, sizeof (gdouble));
   self->published_var = g_array_new (FALSE, FALSE, sizeof (gdouble));
   self->settings_changed = TRUE;
+  self->pending = 1;
   self->diag_start = GST_CLOCK_TIME_NONE;
 
   gst_base_transform_set_gap_aware (GST_BASE_TRANSFORM (self), TRUE);
@@ -804,6 +808,7 @@ gst_r128norm_set_property (GObject * object, guint prop_id,
       break;
   }
   self->settings_changed = TRUE;
+  g_atomic_int_set (&self->pending, 1);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -897,6 +902,7 @@ gst_r128norm_reset (GstR128Norm * self)
   GST_OBJECT_LOCK (self);
   self->reset_pending = TRUE;
   self->published_valid = FALSE;
+  g_atomic_int_set (&self->pending, 1);
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "reset: running statistics forgotten");
 }
@@ -1744,6 +1750,7 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
   GST_OBJECT_LOCK (self);
   self->settings_changed = TRUE;
+  g_atomic_int_set (&self->pending, 1);
   GST_OBJECT_UNLOCK (self);
   if (!apply_settings (self))
     return FALSE;
@@ -1909,6 +1916,7 @@ load_stats_file (GstR128Norm * self, const gchar * path)
   self->seed_pending = TRUE;
   self->seed_from_file = TRUE;
   self->settings_changed = TRUE;
+  g_atomic_int_set (&self->pending, 1);
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "loaded running statistics for %d channels from "
       "'%s'", channels, path);
@@ -2066,6 +2074,7 @@ gst_r128norm_sink_event (GstBaseTransform * trans, GstEvent * event)
         self->published_valid = FALSE;
         if (self->seed_mean->len || self->seed_var->len)
           self->seed_pending = TRUE;
+        g_atomic_int_set (&self->pending, 1);
         GST_OBJECT_UNLOCK (self);
       }
       g_free (self->stream_id);
@@ -2111,10 +2120,18 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
   gboolean changed, reset, bound = FALSE;
   GList *l;
 
-  /* One lock for everything read here, once per buffer.  The control
-   * bindings are looked at under it as gst_object_has_active_control_
-   * bindings() would (that takes the lock again) */
+  /* Nothing to do for most buffers, found without the lock (which costs
+   * 16 ns of a 10 ms audio buffer's 300 ns): no flag raised, and no
+   * control binding, looked for as gst_object_sync_values() does. */
+  if (!g_atomic_int_get (&self->pending)
+      && !GST_OBJECT (self)->control_bindings)
+    return;
+
+  /* One lock for everything read here.  The control bindings are looked
+   * at under it as gst_object_has_active_control_bindings() would (that
+   * takes the lock again) */
   GST_OBJECT_LOCK (self);
+  g_atomic_int_set (&self->pending, 0);
   changed = self->settings_changed || self->seed_pending;
   reset = self->reset_pending;
   self->reset_pending = FALSE;
