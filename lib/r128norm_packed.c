@@ -203,6 +203,7 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES)
       fp->nph = 2 * nph16;
     for (j = 0; j < 8 * fp->nph; j++) {
+      fp->pos_lane[j] = (unsigned char) (j % fp->period);
       fp->touched[j] = pk->lane_chan[j % fp->period] >= 0;
       fp->keep[j] = fp->touched[j] ? 0 : -1;
     }
@@ -210,7 +211,108 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   pk->usable = 1;
 }
 
-/* The F32 packed pass: per-position parameters from the channels', one
+/* The apply's parameters of a packed F32 (F16) row from the channels':
+ * each lane's, then each position's copy of its lane's, which the vectors
+ * read. */
+R128NORM_HOT static void
+float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
+{
+  r128norm_packed_fparams *fp = &pk->fparams;
+  const unsigned m = 8 * fp->nph;
+  unsigned lane, pos;
+
+  /* single precision needs the FMA kernels, which read only cf, af, bf;
+   * half output is rounded from C's double steps */
+  fp->single = fp->fma && !pk->half;
+  for (lane = 0; lane < fp->period; lane++) {
+    const int ch = pk->lane_chan[lane];
+    r128norm_packed_lane *ln = &fp->lane[lane];
+    if (ch < 0) {
+      ln->c = 0.0;
+      ln->a = 1.0;
+      ln->b = -0.0;
+      ln->lo = -FLT_MAX;
+      ln->hi = FLT_MAX;
+      ln->nf = 0.0;
+      ln->cf = 0.0f;
+      ln->af = 1.0f;
+      ln->bf = -0.0f;
+    } else {
+      const r128norm_affine *p = &affine[ch];
+      float cf;
+      double bb;
+      if (!r128norm_single_precision (p, &cf, &bb))
+        fp->single = 0;
+      ln->c = p->c;
+      ln->a = p->a;
+      ln->b = p->b;
+      ln->lo = p->lo;
+      ln->hi = p->hi;
+      ln->nf = p->non_finite;
+      ln->cf = cf;
+      ln->af = (float) p->a;
+      ln->bf = (float) bb;
+    }
+  }
+  /* each position straight from its lane: no position waits for the
+   * store of another (copied from the position a period before, they
+   * made chains of store-to-load forwarding) */
+  if (fp->single) {
+    for (pos = 0; pos < m; pos++) {
+      const r128norm_packed_lane *ln = &fp->lane[fp->pos_lane[pos]];
+      fp->cf[pos] = ln->cf;
+      fp->af[pos] = ln->af;
+      fp->bf[pos] = ln->bf;
+    }
+  } else {
+    for (pos = 0; pos < m; pos++) {
+      const r128norm_packed_lane *ln = &fp->lane[fp->pos_lane[pos]];
+      fp->c[pos] = ln->c;
+      fp->a[pos] = ln->a;
+      fp->b[pos] = ln->b;
+      fp->lo[pos] = ln->lo;
+      fp->hi[pos] = ln->hi;
+      fp->nfv[pos] = ln->nf;
+    }
+  }
+}
+
+/* The statistics' parameters, as the apply's: each lane's shift and
+ * clamp bounds, then the positions'. */
+R128NORM_HOT static void
+float_sum_params (r128norm_packed *pk, const r128norm_clip *clip)
+{
+  r128norm_packed_fparams *fp = &pk->fparams;
+  const unsigned m = 8 * fp->nph;
+  unsigned lane, pos;
+
+  fp->clip = 0;
+  for (lane = 0; lane < fp->period; lane++) {
+    const int ch = pk->lane_chan[lane];
+    r128norm_packed_lane *ln = &fp->lane[lane];
+    ln->shift = 0.0;
+    ln->slo = -DBL_MAX;
+    ln->shi = DBL_MAX;
+    if (ch >= 0) {
+      ln->shift = clip[ch].shift;
+      if (clip[ch].active) {
+        fp->clip = 1;
+        ln->slo = clip[ch].lo - clip[ch].shift;
+        ln->shi = clip[ch].hi - clip[ch].shift;
+      }
+    }
+  }
+  for (pos = 0; pos < m; pos++)
+    fp->shift[pos] = fp->lane[fp->pos_lane[pos]].shift;
+  if (fp->clip)
+    for (pos = 0; pos < m; pos++) {
+      fp->slo[pos] = fp->lane[fp->pos_lane[pos]].slo;
+      fp->shi[pos] = fp->lane[fp->pos_lane[pos]].shi;
+    }
+}
+
+/* The F32 packed pass: per-position parameters from the channels' (the
+ * apply's only when they are not those of the last buffer already), one
  * call of the kernel per row, the per-position sums added to the
  * channels. */
 R128NORM_HOT static int
@@ -230,8 +332,7 @@ float_pass (r128norm_packed *pk, unsigned channels,
   uint8_t *obase = apply ? (uint8_t *) out[0].data + pk->base
       : (uint8_t *) base;
   const size_t n = pk->row_samples;
-  const int setup_apply = apply && !apply_params_current;
-  unsigned c, pos, lane;
+  unsigned c, pos;
   size_t r;
 
   if (apply && out != in) {
@@ -244,102 +345,10 @@ float_pass (r128norm_packed *pk, unsigned channels,
           != pk->offset[c])
         return 0;
   }
-  /* each lane's values (the apply's only when they are not those of the
-   * last buffer already), then the positions' copies the vectors read */
-  /* single precision needs the FMA kernels, which fill only cf, af, bf;
-   * half output is rounded from C's double steps */
-  if (setup_apply)
-    fp->single = fp->fma && !pk->half;
-  fp->clip = 0;
-  for (lane = 0; lane < fp->period; lane++) {
-    const int ch = pk->lane_chan[lane];
-    r128norm_packed_lane *ln = &fp->lane[lane];
-    if (setup_apply && ch < 0) {
-      ln->c = 0.0;
-      ln->a = 1.0;
-      ln->b = -0.0;
-      ln->lo = -FLT_MAX;
-      ln->hi = FLT_MAX;
-      ln->nf = 0.0;
-      ln->cf = 0.0f;
-      ln->af = 1.0f;
-      ln->bf = -0.0f;
-    } else if (setup_apply) {
-      const r128norm_affine *p = &affine[ch];
-      float cf;
-      double bb;
-      if (!r128norm_single_precision (p, &cf, &bb))
-        fp->single = 0;
-      ln->c = p->c;
-      ln->a = p->a;
-      ln->b = p->b;
-      ln->lo = p->lo;
-      ln->hi = p->hi;
-      ln->nf = p->non_finite;
-      ln->cf = cf;
-      ln->af = (float) p->a;
-      ln->bf = (float) bb;
-    }
-    if (sum) {
-      ln->shift = 0.0;
-      ln->slo = -DBL_MAX;
-      ln->shi = DBL_MAX;
-      if (ch >= 0) {
-        ln->shift = clip[ch].shift;
-        if (clip[ch].active) {
-          fp->clip = 1;
-          ln->slo = clip[ch].lo - clip[ch].shift;
-          ln->shi = clip[ch].hi - clip[ch].shift;
-        }
-      }
-    }
-  }
-  /* the positions' copies: the first period's from the lanes, each later
-   * position's from the position a period before (no lane lookup and no
-   * test per position: this was a fifth of a 10 ms stereo buffer's cost) */
-  if (setup_apply && fp->single) {
-    for (lane = 0; lane < fp->period; lane++) {
-      fp->cf[lane] = fp->lane[lane].cf;
-      fp->af[lane] = fp->lane[lane].af;
-      fp->bf[lane] = fp->lane[lane].bf;
-    }
-    for (pos = fp->period; pos < m; pos++) {
-      fp->cf[pos] = fp->cf[pos - fp->period];
-      fp->af[pos] = fp->af[pos - fp->period];
-      fp->bf[pos] = fp->bf[pos - fp->period];
-    }
-  } else if (setup_apply) {
-    for (lane = 0; lane < fp->period; lane++) {
-      fp->c[lane] = fp->lane[lane].c;
-      fp->a[lane] = fp->lane[lane].a;
-      fp->b[lane] = fp->lane[lane].b;
-      fp->lo[lane] = fp->lane[lane].lo;
-      fp->hi[lane] = fp->lane[lane].hi;
-      fp->nfv[lane] = fp->lane[lane].nf;
-    }
-    for (pos = fp->period; pos < m; pos++) {
-      fp->c[pos] = fp->c[pos - fp->period];
-      fp->a[pos] = fp->a[pos - fp->period];
-      fp->b[pos] = fp->b[pos - fp->period];
-      fp->lo[pos] = fp->lo[pos - fp->period];
-      fp->hi[pos] = fp->hi[pos - fp->period];
-      fp->nfv[pos] = fp->nfv[pos - fp->period];
-    }
-  }
-  if (sum) {
-    for (lane = 0; lane < fp->period; lane++) {
-      fp->shift[lane] = fp->lane[lane].shift;
-      fp->slo[lane] = fp->lane[lane].slo;
-      fp->shi[lane] = fp->lane[lane].shi;
-    }
-    for (pos = fp->period; pos < m; pos++)
-      fp->shift[pos] = fp->shift[pos - fp->period];
-    if (fp->clip)
-      for (pos = fp->period; pos < m; pos++) {
-        fp->slo[pos] = fp->slo[pos - fp->period];
-        fp->shi[pos] = fp->shi[pos - fp->period];
-      }
-  }
+  if (apply && !apply_params_current)
+    float_apply_params (pk, affine);
+  if (sum)
+    float_sum_params (pk, clip);
   for (r = 0; r < pk->height; r++)
     pk->fn_float (base + (ptrdiff_t) r * pk->stride,
         obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, fp,
@@ -444,6 +453,28 @@ s16_pass (r128norm_packed *pk, unsigned channels,
       acc[ch].sum += total;
       acc[ch].sumsq += total_sq;
     }
+  return 1;
+}
+
+/* The steady F32 stream's pass (r128norm_process()'s short path): in
+ * place, in the layout learned before, straight to float_pass() without
+ * the general pass's dispatch. */
+R128NORM_HOT int
+r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, int sum, const r128norm_clip *clip,
+    r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen,
+    uint64_t *non_finite)
+{
+  int current;
+
+  if (!pk->fn_float || pk->half || !pk->usable
+      || !same_layout (pk, channels, in))
+    return 0;
+  current = pk->apply_params_valid && pk->apply_params_gen == affine_gen;
+  float_pass (pk, channels, in, in, sum, 1, clip, acc, affine, current,
+      non_finite);
+  pk->apply_params_valid = 1;
+  pk->apply_params_gen = affine_gen;
   return 1;
 }
 

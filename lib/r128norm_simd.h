@@ -102,6 +102,7 @@ typedef struct r128norm_packed_fparams {
   double nfv[R128NORM_PACKED_F_POS];
   r128norm_packed_lane lane[R128NORM_PACKED_MAX_LANES];
   unsigned char touched[R128NORM_PACKED_F_POS];
+  unsigned char pos_lane[R128NORM_PACKED_F_POS]; /* position % period */
   /* all ones where no channel is: the input is written back as it was
    * (the identity map alone would flush subnormals under DAZ/FTZ) */
   int32_t keep[R128NORM_PACKED_F_POS];
@@ -196,6 +197,14 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
     const r128norm_affine *affine, unsigned affine_gen,
+    uint64_t *non_finite);
+
+/* The same pass for F32 rows in place, sum or not, when the layout is
+ * the one learned by an earlier r128norm_packed_pass() and usable
+ * (returns 1), else nothing (0): the short path of a steady stream. */
+int r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, int sum, const r128norm_clip *clip,
+    r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite);
 
 /* The F32 packed kernel, or NULL without AVX2. */

@@ -1,0 +1,166 @@
+/* The steady stream's short path of r128norm_process() (interleaved F32
+ * in place, every channel seen, running or frozen statistics per channel)
+ * against the general path on the same buffers: output, running values
+ * and reports bit for bit, buffer after buffer.  The general path is
+ * reached with an output description of the same memory (out != NULL and
+ * not the input's array), which the short path leaves alone. */
+#include "test_common.h"
+
+#define MAX_CH 8
+
+typedef struct {
+  const char *name;
+  unsigned channels;
+  r128norm_stats_mode stats;
+  r128norm_variant variant;
+  double warmup, time_constant, strength;
+  int gamma_beta, max_gain;
+} steady_case;
+
+static int
+same_double (double a, double b)
+{
+  return memcmp (&a, &b, sizeof a) == 0;
+}
+
+static void
+describe (float *data, unsigned channels, size_t frames, r128norm_channel *ch)
+{
+  unsigned c;
+
+  for (c = 0; c < channels; c++) {
+    ch[c].data = data + c;
+    ch[c].step = (ptrdiff_t) (channels * sizeof (float));
+    ch[c].stride = (ptrdiff_t) (frames * channels * sizeof (float));
+    ch[c].width = frames;
+    ch[c].height = 1;
+  }
+}
+
+static void
+run_case (const steady_case *k, rng_t *rng)
+{
+  r128norm_state *fast = r128norm_create (k->channels, NULL);
+  r128norm_state *general = r128norm_create (k->channels, NULL);
+  r128norm_config cfg;
+  double gamma[MAX_CH], beta[MAX_CH], max_gain[MAX_CH];
+  float a[4096], b[4096];
+  unsigned c, buf;
+
+  r128norm_config_init (&cfg);
+  cfg.stats = k->stats;
+  cfg.variant = k->variant;
+  cfg.warmup = k->warmup;
+  cfg.time_constant = k->time_constant;
+  cfg.strength = k->strength;
+  for (c = 0; c < k->channels; c++) {
+    gamma[c] = 0.5 + c;
+    beta[c] = 0.25 * c - 0.5;
+    max_gain[c] = 3.0;
+  }
+  if (k->gamma_beta) {
+    cfg.gamma = gamma;
+    cfg.n_gamma = k->channels;
+    cfg.beta = beta;
+    cfg.n_beta = k->channels;
+  }
+  if (k->max_gain) {
+    cfg.max_gain = max_gain;
+    cfg.n_max_gain = k->channels;
+  }
+  /* (the defaults again: no change) */
+  CHECK (r128norm_set_config (fast, &cfg) <= R128NORM_SUCCESS
+      || r128norm_set_config (fast, &cfg) == R128NORM_ERROR_NO_CHANGE, "%s",
+      k->name);
+  CHECK (r128norm_set_config (general, &cfg) <= R128NORM_SUCCESS
+      || r128norm_set_config (general, &cfg) == R128NORM_ERROR_NO_CHANGE,
+      "%s", k->name);
+
+  for (buf = 0; buf < 40; buf++) {
+    /* 10 ms at 48 kHz mostly; now and then another length (a new layout
+     * for the short path to learn), and a few frames (below min-samples:
+     * auto becomes layer) */
+    size_t frames = buf % 13 == 7 ? 441 : buf % 17 == 9 ? 5 : 480;
+    size_t n = frames * k->channels, i;
+    r128norm_channel in_fast[MAX_CH], in_general[MAX_CH], out_general[MAX_CH];
+    double offset = rng_normal (rng) * 0.1, scale = 0.05 + rng_uniform (rng);
+    double mf[MAX_CH], vf[MAX_CH], mg[MAX_CH], vg[MAX_CH];
+    int ef, eg;
+
+    for (i = 0; i < n; i++)
+      a[i] = (float) (offset + scale * rng_normal (rng) + 0.01 * (i % k->channels));
+    if (buf % 5 == 3)
+      a[rng_int (rng, 0, (long) n - 1)] = NAN;
+    if (buf % 7 == 4)
+      a[rng_int (rng, 0, (long) n - 1)] = -INFINITY;
+    if (buf % 11 == 6)
+      a[0] = NAN;               /* channel 0's first sample: no shift there */
+    memcpy (b, a, n * sizeof *a);
+    describe (a, k->channels, frames, in_fast);
+    describe (b, k->channels, frames, in_general);
+    memcpy (out_general, in_general, sizeof out_general);
+
+    ef = r128norm_process (fast, in_fast, NULL, frames / 48000.0);
+    eg = r128norm_process (general, in_general, out_general,
+        frames / 48000.0);
+    CHECK (ef == R128NORM_SUCCESS && eg == R128NORM_SUCCESS,
+        "%s buffer %u: %d %d", k->name, buf, ef, eg);
+    for (i = 0; i < n; i++)
+      if (memcmp (&a[i], &b[i], sizeof a[i]) != 0) {
+        CHECK (0, "%s buffer %u sample %zu: %.9g against %.9g", k->name, buf,
+            i, a[i], b[i]);
+        break;
+      }
+    ef = r128norm_get_running (fast, mf, vf, k->channels);
+    eg = r128norm_get_running (general, mg, vg, k->channels);
+    CHECK (ef == eg, "%s buffer %u: %d %d", k->name, buf, ef, eg);
+    for (c = 0; c < k->channels; c++) {
+      const r128norm_report *rf = r128norm_get_report (fast, c);
+      const r128norm_report *rg = r128norm_get_report (general, c);
+      CHECK (same_double (mf[c], mg[c]) && same_double (vf[c], vg[c]),
+          "%s buffer %u channel %u: running %.17g %.17g against %.17g %.17g",
+          k->name, buf, c, mf[c], vf[c], mg[c], vg[c]);
+      CHECK (rf->samples == rg->samples && rf->non_finite == rg->non_finite
+          && same_double (rf->mean, rg->mean) && same_double (rf->var, rg->var)
+          && same_double (rf->norm_mean, rg->norm_mean)
+          && same_double (rf->norm_var, rg->norm_var),
+          "%s buffer %u channel %u: report %llu %llu %.17g %.17g %.17g %.17g "
+          "against %llu %llu %.17g %.17g %.17g %.17g", k->name, buf, c,
+          (unsigned long long) rf->samples,
+          (unsigned long long) rf->non_finite, rf->mean, rf->var,
+          rf->norm_mean, rf->norm_var, (unsigned long long) rg->samples,
+          (unsigned long long) rg->non_finite, rg->mean, rg->var,
+          rg->norm_mean, rg->norm_var);
+    }
+  }
+  r128norm_destroy (&fast);
+  r128norm_destroy (&general);
+}
+
+int
+main (void)
+{
+  static const steady_case cases[] = {
+    {"stereo running", 2, R128NORM_STATS_RUNNING, R128NORM_VARIANT_PER_CHANNEL,
+        0.0, 0.0, 1.0, 0, 0},
+    {"stereo running auto", 2, R128NORM_STATS_RUNNING,
+        R128NORM_VARIANT_AUTO, 0.0, 0.0, 1.0, 0, 0},
+    {"stereo frozen", 2, R128NORM_STATS_FROZEN, R128NORM_VARIANT_PER_CHANNEL,
+        0.0, 0.0, 1.0, 0, 0},
+    {"stereo warmup, time constant", 2, R128NORM_STATS_RUNNING,
+        R128NORM_VARIANT_PER_CHANNEL, 0.2, 0.05, 0.8, 0, 0},
+    {"5.1 gamma, beta, max-gain", 6, R128NORM_STATS_RUNNING,
+        R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 1, 1},
+    {"4 channels frozen gamma", 4, R128NORM_STATS_FROZEN,
+        R128NORM_VARIANT_AUTO, 0.1, 0.0, 0.5, 1, 0},
+    {"7.1 running", 8, R128NORM_STATS_RUNNING, R128NORM_VARIANT_PER_CHANNEL,
+        0.0, 1.0, 1.0, 1, 1},
+  };
+  rng_t rng = { 20261126 };
+  unsigned i;
+
+  printf ("seed %llu\n", (unsigned long long) rng.s);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    run_case (&cases[i], &rng);
+  return test_finish ("lib-steady");
+}
