@@ -1246,8 +1246,7 @@ call_factors (const r128norm_state *st, double duration, double *strength,
  * dispatch: a 10 ms buffer costs about what its code costs to come back
  * into the instruction cache after the rest of a pipeline has run
  * (docs/performance.md, "10 ms audio buffers").  Returns 0, having
- * changed nothing that the general path does not set again, when the
- * buffer is not such a case. */
+ * changed nothing, when the buffer is not such a case. */
 R128NORM_HOT static int
 steady_process (r128norm_state *st, const r128norm_channel *in,
     double duration, uint64_t *non_finite)
@@ -1260,7 +1259,8 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
   if (cfg->stats == R128NORM_STATS_FRAME || cfg->diagnostics
       || !st->all_seen || (sum && cfg->clip_sigma > 0.0) || !in[0].data
       || (st->bands > 1 && in[0].height >= 2 * (size_t) st->bands)
-      || group_size (st, effective_variant (st, in)) != 1)
+      || group_size (st, effective_variant (st, in)) != 1
+      || !r128norm_packed_can_stream (&st->packed, st->channels, in))
     return 0;
   call_factors (st, duration, &strength, &momentum);
   for (c = 0; c < st->channels; c++) {
@@ -1271,9 +1271,8 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
   if (sum)
     setup_sums (st, in);
   setup_affine (st, strength);
-  if (!r128norm_packed_stream (&st->packed, st->channels, in, sum, st->clip,
-          st->acc, st->affine, st->affine_gen, non_finite))
-    return 0;
+  r128norm_packed_stream (&st->packed, st->channels, in, sum, st->clip,
+      st->acc, st->affine, st->affine_gen, non_finite);
   if (sum) {
     finish_sums (st, R128NORM_VARIANT_PER_CHANNEL);
     update_running (st, momentum, 0);

@@ -460,6 +460,14 @@ s16_pass (r128norm_packed *pk, unsigned channels,
  * place, in the layout learned before, straight to float_pass() without
  * the general pass's dispatch. */
 R128NORM_HOT int
+r128norm_packed_can_stream (const r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in)
+{
+  return pk->fn_float && !pk->half && pk->usable
+      && same_layout (pk, channels, in);
+}
+
+R128NORM_HOT void
 r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum, const r128norm_clip *clip,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen,
@@ -467,15 +475,11 @@ r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
 {
   int current;
 
-  if (!pk->fn_float || pk->half || !pk->usable
-      || !same_layout (pk, channels, in))
-    return 0;
   current = pk->apply_params_valid && pk->apply_params_gen == affine_gen;
   float_pass (pk, channels, in, in, sum, 1, clip, acc, affine, current,
       non_finite);
   pk->apply_params_valid = 1;
   pk->apply_params_gen = affine_gen;
-  return 1;
 }
 
 static int packed_pass (r128norm_packed *pk, unsigned channels,

@@ -199,10 +199,15 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite);
 
-/* The same pass for F32 rows in place, sum or not, when the layout is
- * the one learned by an earlier r128norm_packed_pass() and usable
- * (returns 1), else nothing (0): the short path of a steady stream. */
-int r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
+/* Whether a buffer is F32 rows in the layout learned by an earlier
+ * r128norm_packed_pass() and usable, which r128norm_packed_stream() then
+ * processes: the short path of a steady stream. */
+int r128norm_packed_can_stream (const r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in);
+
+/* The same pass as r128norm_packed_pass() for such a buffer in place, sum
+ * or not, without its checks. */
+void r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum, const r128norm_clip *clip,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite);
