@@ -46,6 +46,7 @@ run_case (const steady_case *k, rng_t *rng)
   double gamma[MAX_CH], beta[MAX_CH], max_gain[MAX_CH];
   float a[4096], b[4096];
   unsigned c, buf;
+  int err;
 
   r128norm_config_init (&cfg);
   cfg.stats = k->stats;
@@ -69,12 +70,12 @@ run_case (const steady_case *k, rng_t *rng)
     cfg.n_max_gain = k->channels;
   }
   /* (the defaults again: no change) */
-  CHECK (r128norm_set_config (fast, &cfg) <= R128NORM_SUCCESS
-      || r128norm_set_config (fast, &cfg) == R128NORM_ERROR_NO_CHANGE, "%s",
-      k->name);
-  CHECK (r128norm_set_config (general, &cfg) <= R128NORM_SUCCESS
-      || r128norm_set_config (general, &cfg) == R128NORM_ERROR_NO_CHANGE,
-      "%s", k->name);
+  err = r128norm_set_config (fast, &cfg);
+  CHECK (err == R128NORM_SUCCESS || err == R128NORM_ERROR_NO_CHANGE,
+      "%s: %d", k->name, err);
+  err = r128norm_set_config (general, &cfg);
+  CHECK (err == R128NORM_SUCCESS || err == R128NORM_ERROR_NO_CHANGE,
+      "%s: %d", k->name, err);
 
   for (buf = 0; buf < 40; buf++) {
     /* 10 ms at 48 kHz mostly; now and then another length (a new layout
