@@ -1257,10 +1257,11 @@ static const packed_f32_variant packed_f32_variants[8][6] = {
 AVX512 INLINE size_t
 packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
     const r128norm_packed_fparams *fp, const int NPH16, const int SUM,
-    const int APPLY, const int SINGLE, double *sums, double *sq)
+    const int APPLY, const int SINGLE, const int KEEP, double *sums,
+    double *sq)
 {
   const unsigned U = NPH16 == 1 ? 2 : NPH16;
-  const __m512 flo = _mm512_set1_ps (-FLT_MAX), fhi = _mm512_set1_ps (FLT_MAX);
+  const __m512 fhi = _mm512_set1_ps (FLT_MAX);
   const __m512d one = _mm512_set1_pd (1.0);
   const int clip = fp->clip;
   __m512d s[4][2], q[4][2], nsh[4][2];
@@ -1322,10 +1323,15 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
       }
       if (APPLY && SINGLE) {
         __m512 v = _mm512_fmadd_ps (_mm512_sub_ps (x, cf[k]), af[k], bf[k]);
-        v = _mm512_min_ps (_mm512_max_ps (v, flo), fhi);
+        /* clamped to +-FLT_MAX in one step: the smaller magnitude with
+         * v's sign.  v is never NaN here (r128norm_single_precision()
+         * wants a non-zero gain), which vrangeps would let through */
+        v = _mm512_range_ps (v, fhi, 0x02);
         /* a blend, not a masked store: that costs 25 ns more a 10 ms
-         * stereo buffer in a pipeline (Zen 5) */
-        _mm512_storeu_ps (dp, _mm512_mask_blend_ps (keep[k], v, x));
+         * stereo buffer in a pipeline (Zen 5); none at all when every
+         * sample is a channel's (8 ns less a stereo buffer) */
+        _mm512_storeu_ps (dp, KEEP ? _mm512_mask_blend_ps (keep[k], v, x)
+            : v);
       } else if (APPLY) {
         /* C's double precision steps, no FMA: separately rounded */
         __m512d v0 = _mm512_sub_pd (_mm512_cvtps_pd (_mm256_loadu_ps (sp)),
@@ -1367,15 +1373,15 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
 AVX512 INLINE void
 packed_f32_row_avx512 (const float *src, float *dst, size_t n,
     const r128norm_packed_fparams *fp, const int NPH16, const int SUM,
-    const int APPLY, const int SINGLE, double *sums, double *sq,
-    uint64_t *non_finite)
+    const int APPLY, const int SINGLE, const int KEEP, double *sums,
+    double *sq, uint64_t *non_finite)
 {
   const size_t unit = 16 * (NPH16 == 1 ? 2 : NPH16);
   size_t i = 0;
 
   for (;;) {
     i = packed_f32_body_avx512 (src, dst, i, n, fp, NPH16, SUM, APPLY,
-        SINGLE, sums, sq);
+        SINGLE, KEEP, sums, sq);
     if (i + unit > n)
       break;
     packed_f32_scalar (src + i, dst + i, unit, 0, fp, SUM, APPLY, sums, sq,
@@ -1391,27 +1397,44 @@ packed_f32_row_avx512 (const float *src, float *dst, size_t n,
   AVX512 static void                                                      \
   packed_f32_512_sum_##NPH16 (PACKED_F32_ARGS)                            \
   {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 0, 1, sums, sq, nf); \
+    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 0, 1, 1, sums, sq,  \
+        nf);                                                              \
   }                                                                       \
   AVX512 static void                                                      \
   packed_f32_512_apply_##NPH16 (PACKED_F32_ARGS)                          \
   {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 0, 1, 0, sums, sq, nf); \
+    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 0, 1, 0, 1, sums, sq,  \
+        nf);                                                              \
   }                                                                       \
   AVX512 static void                                                      \
   packed_f32_512_both_##NPH16 (PACKED_F32_ARGS)                           \
   {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 1, 0, sums, sq, nf); \
+    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 1, 0, 1, sums, sq,  \
+        nf);                                                              \
   }                                                                       \
   AVX512 static void                                                      \
   packed_f32_512_apply_single_##NPH16 (PACKED_F32_ARGS)                   \
   {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 0, 1, 1, sums, sq, nf); \
+    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 0, 1, 1, 1, sums, sq,  \
+        nf);                                                              \
   }                                                                       \
   AVX512 static void                                                      \
   packed_f32_512_both_single_##NPH16 (PACKED_F32_ARGS)                    \
   {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 1, 1, sums, sq, nf); \
+    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 1, 1, 1, sums, sq,  \
+        nf);                                                              \
+  }                                                                       \
+  AVX512 static void                                                      \
+  packed_f32_512_apply_single_all_##NPH16 (PACKED_F32_ARGS)               \
+  {                                                                       \
+    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 0, 1, 1, 0, sums, sq,  \
+        nf);                                                              \
+  }                                                                       \
+  AVX512 static void                                                      \
+  packed_f32_512_both_single_all_##NPH16 (PACKED_F32_ARGS)                \
+  {                                                                       \
+    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 1, 1, 0, sums, sq,  \
+        nf);                                                              \
   }
 
 DEFINE_PACKED_FLOAT_AVX512 (1)
@@ -1419,12 +1442,16 @@ DEFINE_PACKED_FLOAT_AVX512 (2)
 DEFINE_PACKED_FLOAT_AVX512 (3)
 DEFINE_PACKED_FLOAT_AVX512 (4)
 
+/* as packed_f32_variants, then apply_single and both_single for rows in
+ * which every sample is a channel's ("all": nothing to write back) */
 #define PACKED_FLOAT_ROW_AVX512(NPH16)                                    \
   { packed_f32_512_sum_##NPH16, packed_f32_512_apply_##NPH16,             \
     packed_f32_512_both_##NPH16, packed_f32_512_apply_single_##NPH16,     \
-    packed_f32_512_both_single_##NPH16, packed_f32_512_sum_##NPH16 }
+    packed_f32_512_both_single_##NPH16, packed_f32_512_sum_##NPH16,       \
+    packed_f32_512_apply_single_all_##NPH16,                              \
+    packed_f32_512_both_single_all_##NPH16 }
 
-static const packed_f32_variant packed_f32_variants_avx512[4][6] = {
+static const packed_f32_variant packed_f32_variants_avx512[4][8] = {
   PACKED_FLOAT_ROW_AVX512 (1), PACKED_FLOAT_ROW_AVX512 (2),
   PACKED_FLOAT_ROW_AVX512 (3), PACKED_FLOAT_ROW_AVX512 (4),
 };
@@ -1449,8 +1476,9 @@ packed_f32 (const void *src, void *dst, size_t n,
     return;
   /* an even nph: the pattern repeats within whole vectors of 16 */
   if (fp->avx512 && fp->nph % 2 == 0)
-    packed_f32_variants_avx512[fp->nph / 2 - 1][v] (src, dst, n, fp, sums,
-        sq, non_finite);
+    packed_f32_variants_avx512[fp->nph / 2 - 1][v + (fp->single && apply
+            && !fp->has_untouched ? 3 : 0)] (src, dst, n, fp, sums, sq,
+        non_finite);
   else
     packed_f32_variants[fp->nph - 1][v] (src, dst, n, fp, sums, sq,
         non_finite);

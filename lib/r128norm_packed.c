@@ -202,10 +202,12 @@ learn_layout (r128norm_packed *pk, unsigned channels,
      * and it fits: the AVX2 kernel is as happy with it */
     if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES)
       fp->nph = 2 * nph16;
+    fp->has_untouched = 0;
     for (j = 0; j < 8 * fp->nph; j++) {
       fp->pos_lane[j] = (unsigned char) (j % fp->period);
       fp->touched[j] = pk->lane_chan[j % fp->period] >= 0;
       fp->keep[j] = fp->touched[j] ? 0 : -1;
+      fp->has_untouched |= !fp->touched[j];
     }
   }
   pk->usable = 1;

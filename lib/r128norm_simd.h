@@ -15,14 +15,16 @@
  * nearest c, and bb = b - a (c - cf); returns whether it is within 1e-5 of
  * C's double precision steps for these parameters (a mean within float's
  * range, a finite float gain, an offset of at most 16, the full F32 output
- * range), else those steps must be used. */
+ * range), else those steps must be used.  The gain is not 0 in float
+ * either: then an x - c that overflows would make 0 * Inf = NaN, which the
+ * AVX-512 kernels' clamp (vrangeps) passes on; C's steps give b. */
 static inline int
 r128norm_single_precision (const r128norm_affine *p, float *cf, double *bb)
 {
   *cf = (float) p->c;
   *bb = p->b - p->a * (p->c - (double) *cf);
-  return fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && fabs (*bb) <= 16.0
-      && p->lo == -FLT_MAX && p->hi == FLT_MAX;
+  return fabs (p->c) < 1e38 && fabs (p->a) < 1e30 && (float) p->a != 0.0f
+      && fabs (*bb) <= 16.0 && p->lo == -FLT_MAX && p->hi == FLT_MAX;
 }
 
 /* Most bytes per pixel of a packed row: the lane pattern must repeat
@@ -92,6 +94,7 @@ typedef struct r128norm_packed_fparams {
   int fma, avx512;      /* the CPU's, found by r128norm_packed_init() */
   int single;           /* apply in single precision with FMA (see x86) */
   int clip;             /* some channel's statistics clamp (clip-sigma) */
+  int has_untouched;    /* some position is no channel's (keep below) */
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
   float bf[R128NORM_PACKED_F_POS];
   double c[R128NORM_PACKED_F_POS], a[R128NORM_PACKED_F_POS];

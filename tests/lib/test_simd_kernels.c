@@ -47,6 +47,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <xmmintrin.h>
+
 #include "r128norm_simd.h"
 
 static int failures, checks;
@@ -911,6 +913,115 @@ test_packed_float (int iter)
   r128norm_destroy (&ss);
 }
 
+/* Untouched floats of an interleaved F32 row in place are written back as
+ * they were even when the caller runs with flush-to-zero and
+ * denormals-are-zero set (as ORC's JIT leaves them): the identity map
+ * alone would flush their subnormals.  Channels on all but the last lane
+ * of 3, 4, 5 and 8 samples a pixel, every mode; AVX-512, AVX2 (with and
+ * without FMA) through the test's environment variants. */
+static void
+test_packed_float_daz (void)
+{
+  static const unsigned periods[] = { 3, 4, 5, 8 };
+  const unsigned int csr = _mm_getcsr ();
+  float *buf = (void *) s_out, *orig = (void *) in_buf;
+  size_t w = 200, n, i;
+  unsigned p, c, b, mode;
+  char what[100];
+
+  for (p = 0; p < 4; p++)
+    for (mode = 0; mode < 3; mode++) {
+      const unsigned P = periods[p], C = P - 1;
+      r128norm_state *st = make_f (C, R128NORM_KERNELS_SIMD,
+          (r128norm_stats_mode) mode, 0.0, 0);
+      r128norm_channel ch[8];
+      int same = 1;
+
+      n = w * P;
+      for (b = 0; b < 4; b++) {
+        for (i = 0; i < n; i++)
+          orig[i] = i % P == C ? (i / P % 2 ? 1e-40f : -3e-42f)
+              : (float) uniform (-1.0, 1.0);
+        memcpy (buf, orig, n * 4);
+        for (c = 0; c < C; c++) {
+          ch[c].data = buf + c;
+          ch[c].step = 4 * (ptrdiff_t) P;
+          ch[c].stride = 0;
+          ch[c].width = w;
+          ch[c].height = 1;
+        }
+        _mm_setcsr (csr | 0x8040);      /* FTZ, DAZ */
+        check (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
+            "process f32 interleaved under DAZ");
+        _mm_setcsr (csr);
+        for (i = C; i < n; i += P)
+          same &= !memcmp (buf + i, orig + i, 4);
+      }
+      snprintf (what, sizeof what, "f32 interleaved P %u mode %u under "
+          "DAZ/FTZ: untouched subnormals kept", P, mode);
+      check (same, what);
+      r128norm_destroy (&st);
+    }
+}
+
+/* A gain of 0 (gamma 0) with a mean far from samples near FLT_MAX: x - c
+ * overflows float, and 0 * Inf must not become NaN (nor -FLT_MAX, as a
+ * clamp of that NaN would make it): every output is beta, as C's double
+ * steps give.  Stereo and 5 samples a pixel, in place, frozen. */
+static void
+test_packed_float_zero_gain (void)
+{
+  static const unsigned counts[] = { 2, 5 };
+  float *buf = (void *) s_out;
+  double gamma[8], beta[8], mean[8], var[8];
+  const size_t w = 100;
+  unsigned k, c;
+  size_t i;
+
+  for (k = 0; k < 2; k++) {
+    const unsigned C = counts[k];
+    r128norm_state *st = r128norm_create (C, NULL);
+    r128norm_config cfg;
+    r128norm_channel ch[8];
+    int ok = 1;
+    char what[100];
+
+    for (c = 0; c < C; c++) {
+      gamma[c] = 0.0;
+      beta[c] = 0.25 * c - 0.5;
+      mean[c] = c % 2 ? 9e37 : -9e37;
+      var[c] = 1.0;
+    }
+    r128norm_config_init (&cfg);
+    cfg.stats = R128NORM_STATS_FROZEN;
+    cfg.gamma = gamma;
+    cfg.n_gamma = C;
+    cfg.beta = beta;
+    cfg.n_beta = C;
+    r128norm_set_formats (st, R128NORM_FORMAT_F32, R128NORM_FORMAT_F32);
+    r128norm_set_kernels (st, R128NORM_KERNELS_SIMD);
+    r128norm_set_config (st, &cfg);
+    r128norm_set_running (st, mean, var, C);
+    for (i = 0; i < w * C; i++)
+      buf[i] = i % 3 ? (i % C % 2 ? -3.3e38f : 3.3e38f) : 1.0f;
+    for (c = 0; c < C; c++) {
+      ch[c].data = buf + c;
+      ch[c].step = 4 * (ptrdiff_t) C;
+      ch[c].stride = 0;
+      ch[c].width = w;
+      ch[c].height = 1;
+    }
+    check (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
+        "process f32 interleaved, gain 0");
+    for (i = 0; i < w * C; i++)
+      ok &= buf[i] == (float) beta[i % C];
+    snprintf (what, sizeof what, "f32 interleaved %u channels, gain 0 and "
+        "x - mean beyond float: beta", C);
+    check (ok, what);
+    r128norm_destroy (&st);
+  }
+}
+
 /* Half ulps between two finite halves' values (1 ulp at the larger's
  * binade, 2^-24 below the normal range). */
 static double
@@ -1203,6 +1314,8 @@ main (int argc, char **argv)
     test_packed_f32 (i);
   for (i = 0; i < 1500; i++)
     test_packed_float (i);
+  test_packed_float_daz ();
+  test_packed_float_zero_gain ();
   for (i = 0; i < 1000; i++)
     test_packed_half (i);
   for (i = 0; i < 1500; i++)
