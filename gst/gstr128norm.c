@@ -215,8 +215,21 @@ struct _GstR128Norm
   /* atomic, set (under the lock) with any of the three flags above: the
    * streaming thread reads it without the lock, once per buffer */
   gint pending;
-  GArray *published_mean, *published_var; /* latest running values, for readers */
+  /* the latest running values, for readers of running-mean/running-var:
+   * written by the streaming thread under published_seq (publish_running),
+   * read under the object lock and published_seq (read_published) */
+  GArray *published_mean, *published_var;
   gboolean published_valid;
+  guint published_seq;          /* odd while the values are being written */
+  /* streaming thread only: the running values may be published without
+   * the lock (they were valid at the last locked publish, and nothing
+   * happened since that could make them not) */
+  gboolean publish_unlocked;
+  gdouble *publish_scratch;     /* 2 x channels: the library's copy */
+  /* streaming thread only: post-messages and interval, as the settings
+   * last handed to the library had them */
+  gboolean stream_post_messages;
+  guint64 stream_interval;
 
   /* streaming state: set at caps time, used by the streaming thread */
   StreamFamily family;
@@ -658,6 +671,7 @@ free_stream_state (GstR128Norm * self)
   g_clear_pointer (&self->default_beta, g_free);
   g_clear_pointer (&self->default_max_gain, g_free);
   g_clear_pointer (&self->diagnostics, g_free);
+  g_clear_pointer (&self->publish_scratch, g_free);
   self->channels = 0;
   self->family = FAMILY_NONE;
 }
@@ -724,6 +738,31 @@ value_from_doubles (GValue * value, const gdouble * values, guint n)
 
   for (i = 0; i < n; i++)
     array_append_double (value, values[i]);
+}
+
+/* A copy of the published running values (@published: published_mean or
+ * published_var) into @value, under the sequence count publish_running()
+ * writes them with.  Called with the object lock held. */
+static void
+read_published (GstR128Norm * self, const GArray * published, GValue * value)
+{
+  const gdouble *src = (const gdouble *) published->data;
+  gdouble *copy = g_new (gdouble, MAX (published->len, 1));
+  guint seq, c;
+
+  do {
+    seq = __atomic_load_n (&self->published_seq, __ATOMIC_ACQUIRE);
+    if (seq & 1) {
+      g_thread_yield ();        /* being written: a few ns, unless preempted */
+      continue;
+    }
+    for (c = 0; c < published->len; c++)
+      __atomic_load (&src[c], &copy[c], __ATOMIC_RELAXED);
+    __atomic_thread_fence (__ATOMIC_ACQUIRE);
+  } while ((seq & 1)
+      || __atomic_load_n (&self->published_seq, __ATOMIC_RELAXED) != seq);
+  value_from_doubles (value, copy, published->len);
+  g_free (copy);
 }
 
 static void
@@ -860,16 +899,14 @@ gst_r128norm_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_RUNNING_MEAN:
       if (self->published_valid && !self->seed_pending)
-        value_from_doubles (value, (gdouble *) self->published_mean->data,
-            self->published_mean->len);
+        read_published (self, self->published_mean, value);
       else
         value_from_doubles (value, (gdouble *) self->seed_mean->data,
             self->seed_mean->len);
       break;
     case PROP_RUNNING_VAR:
       if (self->published_valid && !self->seed_pending)
-        value_from_doubles (value, (gdouble *) self->published_var->data,
-            self->published_var->len);
+        read_published (self, self->published_var, value);
       else
         value_from_doubles (value, (gdouble *) self->seed_var->data,
             self->seed_var->len);
@@ -948,6 +985,8 @@ apply_settings (GstR128Norm * self)
     return TRUE;
 
   GST_OBJECT_LOCK (self);
+  self->stream_post_messages = self->post_messages;
+  self->stream_interval = self->interval;
   r128norm_config_init (&cfg);
   cfg.variant = (r128norm_variant) self->variant;
   cfg.groups = self->groups;
@@ -1705,10 +1744,12 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     self->default_beta = g_new (gdouble, channels);
     self->default_max_gain = g_new (gdouble, channels);
     self->diagnostics = g_new0 (ChannelDiagnostics, channels);
+    self->publish_scratch = g_new (gdouble, 2 * (gsize) channels);
     GST_OBJECT_LOCK (self);
     g_array_set_size (self->published_mean, channels);
     g_array_set_size (self->published_var, channels);
     self->published_valid = FALSE;
+    self->publish_unlocked = FALSE;
     GST_OBJECT_UNLOCK (self);
   }
   for (c = 0; c < channels; c++) {
@@ -2132,6 +2173,9 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
    * takes the lock again) */
   GST_OBJECT_LOCK (self);
   g_atomic_int_set (&self->pending, 0);
+  /* whatever was pending may have made the published values stale: the
+   * next publish looks under the lock */
+  self->publish_unlocked = FALSE;
   changed = self->settings_changed || self->seed_pending;
   reset = self->reset_pending;
   self->reset_pending = FALSE;
@@ -2165,21 +2209,54 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
     apply_settings (self);
 }
 
-/* Running values for readers of running-mean/running-var, and (in the
- * same lock, taken once per buffer) the message settings for
- * gather_diagnostics(). */
-PER_BUFFER static void
-publish_running (GstR128Norm * self, gboolean * post, guint64 * interval)
+/* The running values for readers of running-mean/running-var, once a
+ * buffer.  Under a sequence count, without the object lock (which cost 16
+ * ns of a 10 ms audio buffer's 260): published_seq is odd while they are
+ * written, and a reader (read_published) copies them again if it changed
+ * meanwhile.  The lock is taken when something was pending since the last
+ * locked publish (a reset, a seed, new settings or caps): those make the
+ * published values invalid until the library has them, and are decided
+ * under the lock.  A reset or seed that comes in while the values are
+ * written without the lock has already marked them invalid (under the
+ * lock), and raised "pending", which sends the next publish to the lock. */
+static inline void
+store_published (GstR128Norm * self, const gdouble * mean,
+    const gdouble * var)
 {
+  gdouble *pm = (gdouble *) self->published_mean->data;
+  gdouble *pv = (gdouble *) self->published_var->data;
+  const guint seq = self->published_seq;  /* only this thread writes it */
+  guint c;
+
+  __atomic_store_n (&self->published_seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence (__ATOMIC_RELEASE);
+  for (c = 0; c < self->channels; c++) {
+    __atomic_store (&pm[c], &mean[c], __ATOMIC_RELAXED);
+    __atomic_store (&pv[c], &var[c], __ATOMIC_RELAXED);
+  }
+  __atomic_store_n (&self->published_seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+PER_BUFFER static void
+publish_running (GstR128Norm * self)
+{
+  gdouble *mean = self->publish_scratch, *var = mean + self->channels;
+
+  if (self->publish_unlocked && !g_atomic_int_get (&self->pending)
+      && r128norm_get_running (self->norm, mean, var, self->channels)
+      == R128NORM_SUCCESS) {
+    store_published (self, mean, var);
+    return;
+  }
   GST_OBJECT_LOCK (self);
   if (!self->seed_pending && !self->reset_pending) {
-    self->published_valid = r128norm_get_running (self->norm,
-        (double *) self->published_mean->data,
-        (double *) self->published_var->data, self->channels)
-        == R128NORM_SUCCESS;
+    self->published_valid = r128norm_get_running (self->norm, mean, var,
+        self->channels) == R128NORM_SUCCESS;
+    if (self->published_valid)
+      store_published (self, mean, var);
   }
-  *post = self->post_messages;
-  *interval = self->interval;
+  self->publish_unlocked = self->published_valid && !self->seed_pending
+      && !self->reset_pending;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -2317,8 +2394,6 @@ PER_BUFFER static GstFlowReturn
 run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
     GstClockTime duration)
 {
-  gboolean post;
-  guint64 interval;
   int err = r128norm_process (self->norm, self->in_channels,
       in_place ? NULL : self->out_channels,
       duration / (gdouble) GST_SECOND);
@@ -2328,9 +2403,9 @@ run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
             r128norm_strerror (err)), (NULL));
     return GST_FLOW_ERROR;
   }
-  publish_running (self, &post, &interval);
-  if (post)
-    gather_diagnostics (self, buffer, duration, interval);
+  publish_running (self);
+  if (self->stream_post_messages)
+    gather_diagnostics (self, buffer, duration, self->stream_interval);
   return GST_FLOW_OK;
 }
 
