@@ -778,8 +778,16 @@ setup_sums (r128norm_state *st, const r128norm_channel *in)
       /* Shift by a sample that enters the statistics, not by the running
        * mean: (x1 - mean)^2 <= n * var for any sample x1, so the sums of
        * x - x1 lose at most a factor n to cancellation, while the running
-       * mean can be arbitrarily far from this buffer's data. */
-      clip->shift = first_finite (st->in_format, &in[c]);
+       * mean can be arbitrarily far from this buffer's data.  F32's first
+       * sample is finite in nearly every buffer: taken without the
+       * search. */
+      float first;
+      if (st->in_format == R128NORM_FORMAT_F32 && in[c].width > 0
+          && in[c].height > 0
+          && (memcpy (&first, in[c].data, sizeof first), isfinite (first)))
+        clip->shift = first;
+      else
+        clip->shift = first_finite (st->in_format, &in[c]);
       if (clip->active)
         clip->shift = clamp (clip->shift, clip->lo, clip->hi);
     }
@@ -820,75 +828,101 @@ same_bits (double a, double b)
   return x == y;
 }
 
+/* Channel c's affine map from norm_mean and norm_var at @strength, for
+ * input and output formats @fi and @fo (inlined with constant ones, the
+ * arithmetic of the formats' zeros and units folds away, and only it). */
+R128NORM_HOT static inline void
+affine_of (r128norm_state *st, unsigned c, double strength,
+    const format_info *fi, const format_info *fo)
+{
+  r128norm_affine *p = &st->affine[c];
+  double mean = st->norm_mean[c];
+  double denom = st->norm_var[c] + st->config.epsilon;
+  double inv = denom > 0.0 ? 1.0 / sqrt (denom) : 0.0;
+  double s = strength, gain, k, target, cr, a, b;
+
+  st->affine_mean[c] = mean;
+  st->affine_var[c] = st->norm_var[c];
+  if (!isfinite (inv))
+    inv = 0.0;
+  /* a huge gamma over a tiny variance must not overflow into Inf,
+   * which would meet a zero later and become NaN */
+  gain = clamp (st->gamma[c] * inv, -STAT_LIMIT, STAT_LIMIT);
+  if (st->max_gain[c] > 0.0 && fabs (gain) > st->max_gain[c])
+    gain = copysign (st->max_gain[c], gain);
+  /* out = x + s * (y - x) with y = gain * (x - mean) + beta, all linear
+   * in x: out = k * (x - mean) + target */
+  k = 1.0 - s + s * gain;
+  /* not mean + s (beta - mean): beta - mean can overflow to Inf, and
+   * strength 0 times Inf is NaN (found by fuzzing) */
+  target = (1.0 - s) * mean + s * st->beta[c];
+  cr = raw_from_normalized (fi, mean);
+  if (!fi->is_float)
+    cr = nearbyint (clamp (cr, fi->min, fi->max));
+  a = k * fi->scale * fo->unit;
+  b = (k * ((cr - fi->zero) * fi->scale - mean) + target) * fo->unit
+      + fo->zero;
+  p->c = cr;
+  p->a = clamp (a, -STAT_LIMIT, STAT_LIMIT);
+  p->b = clamp (b, -STAT_LIMIT, STAT_LIMIT);
+  p->lo = fo->min;
+  p->hi = fo->max;
+  p->non_finite = clamp (target * fo->unit + fo->zero, fo->min, fo->max);
+  p->cf = (float) cr;
+  p->af = (float) clamp (a, -1e30, 1e30);
+  p->bf = (float) clamp (b, -1e30, 1e30);
+  p->lof = (float) fo->min;
+  p->hif = (float) fo->max;
+  p->has_lut = 0;
+  if (st->lut_source) {
+    /* every u8 value through the C kernel: 256 samples, once a buffer */
+    uint8_t ramp[256];
+    unsigned v;
+    for (v = 0; v < 256; v++)
+      ramp[v] = (uint8_t) v;
+    st->lut_source (ramp, p->lut, 256, p);
+    p->has_lut = 1;
+  }
+}
+
+/* affine[] from norm_mean and norm_var at @strength, whatever it was
+ * computed from before. */
+R128NORM_HOT static void
+compute_affine (r128norm_state *st, double strength)
+{
+  unsigned c;
+
+  st->affine_strength = strength;
+  st->affine_valid = 1;
+  st->affine_gen++;
+  if (st->in_format == R128NORM_FORMAT_F32
+      && st->out_format == R128NORM_FORMAT_F32) {
+    /* audio and float tensors: the maps of every buffer in running mode */
+    for (c = 0; c < st->channels; c++)
+      affine_of (st, c, strength, &formats[R128NORM_FORMAT_F32],
+          &formats[R128NORM_FORMAT_F32]);
+    return;
+  }
+  for (c = 0; c < st->channels; c++)
+    affine_of (st, c, strength, &formats[st->in_format],
+        &formats[st->out_format]);
+}
+
+/* affine[] for norm_mean and norm_var at @strength, unless it was
+ * computed from the same values (frozen statistics: every buffer). */
 R128NORM_HOT static void
 setup_affine (r128norm_state *st, double strength)
 {
-  const format_info *fi = &formats[st->in_format];
-  const format_info *fo = &formats[st->out_format];
   int same = st->affine_valid && strength == st->affine_strength;
   unsigned c;
 
   /* compared bit for bit and copied, channel by channel: two channels are
    * not worth four calls into libc */
-  for (c = 0; c < st->channels; c++) {
+  for (c = 0; c < st->channels; c++)
     same &= same_bits (st->norm_mean[c], st->affine_mean[c])
         && same_bits (st->norm_var[c], st->affine_var[c]);
-    st->affine_mean[c] = st->norm_mean[c];
-    st->affine_var[c] = st->norm_var[c];
-  }
-  if (same)
-    return;
-  st->affine_strength = strength;
-  st->affine_valid = 1;
-  st->affine_gen++;
-  for (c = 0; c < st->channels; c++) {
-    r128norm_affine *p = &st->affine[c];
-    double mean = st->norm_mean[c];
-    double denom = st->norm_var[c] + st->config.epsilon;
-    double inv = denom > 0.0 ? 1.0 / sqrt (denom) : 0.0;
-    double s = strength, gain, k, target, cr, a, b;
-
-    if (!isfinite (inv))
-      inv = 0.0;
-    /* a huge gamma over a tiny variance must not overflow into Inf,
-     * which would meet a zero later and become NaN */
-    gain = clamp (st->gamma[c] * inv, -STAT_LIMIT, STAT_LIMIT);
-    if (st->max_gain[c] > 0.0 && fabs (gain) > st->max_gain[c])
-      gain = copysign (st->max_gain[c], gain);
-    /* out = x + s * (y - x) with y = gain * (x - mean) + beta, all linear
-     * in x: out = k * (x - mean) + target */
-    k = 1.0 - s + s * gain;
-    /* not mean + s (beta - mean): beta - mean can overflow to Inf, and
-     * strength 0 times Inf is NaN (found by fuzzing) */
-    target = (1.0 - s) * mean + s * st->beta[c];
-    cr = raw_from_normalized (fi, mean);
-    if (!fi->is_float)
-      cr = nearbyint (clamp (cr, fi->min, fi->max));
-    a = k * fi->scale * fo->unit;
-    b = (k * ((cr - fi->zero) * fi->scale - mean) + target) * fo->unit
-        + fo->zero;
-    p->c = cr;
-    p->a = clamp (a, -STAT_LIMIT, STAT_LIMIT);
-    p->b = clamp (b, -STAT_LIMIT, STAT_LIMIT);
-    p->lo = fo->min;
-    p->hi = fo->max;
-    p->non_finite = clamp (target * fo->unit + fo->zero, fo->min, fo->max);
-    p->cf = (float) cr;
-    p->af = (float) clamp (a, -1e30, 1e30);
-    p->bf = (float) clamp (b, -1e30, 1e30);
-    p->lof = (float) fo->min;
-    p->hif = (float) fo->max;
-    p->has_lut = 0;
-    if (st->lut_source) {
-      /* every u8 value through the C kernel: 256 samples, once a buffer */
-      uint8_t ramp[256];
-      unsigned v;
-      for (v = 0; v < 256; v++)
-        ramp[v] = (uint8_t) v;
-      st->lut_source (ramp, p->lut, 256, p);
-      p->has_lut = 1;
-    }
-  }
+  if (!same)
+    compute_affine (st, strength);
 }
 
 /* Histogram, saturation and output moments of one row, computed from the
@@ -1147,6 +1181,28 @@ check_layout (const r128norm_state *st, const r128norm_channel *in,
   return R128NORM_SUCCESS;
 }
 
+/* Channel c's running values with the statistic @m of its group folded
+ * in; returns whether c had none before. */
+R128NORM_HOT static int
+update_channel (r128norm_state *st, unsigned c, const moments *m,
+    double momentum)
+{
+  double var = moments_var (m);
+
+  st->has_running = 1;
+  if (st->seen[c]) {
+    st->running_mean[c] = momentum * st->running_mean[c]
+        + (1.0 - momentum) * m->mean;
+    st->running_var[c] = momentum * st->running_var[c]
+        + (1.0 - momentum) * var;
+    return 0;
+  }
+  st->running_mean[c] = m->mean;
+  st->running_var[c] = var;
+  st->seen[c] = 1;
+  return 1;
+}
+
 R128NORM_HOT static void
 update_running (r128norm_state *st, double momentum, int only_unseen)
 {
@@ -1155,23 +1211,10 @@ update_running (r128norm_state *st, double momentum, int only_unseen)
 
   for (c = 0; c < st->channels; c++) {
     const moments *m = &st->group_batch[c];
-    double var;
 
     if (m->n == 0 || (only_unseen && st->seen[c]))
       continue;
-    var = moments_var (m);
-    if (st->seen[c]) {
-      st->running_mean[c] = momentum * st->running_mean[c]
-          + (1.0 - momentum) * m->mean;
-      st->running_var[c] = momentum * st->running_var[c]
-          + (1.0 - momentum) * var;
-    } else {
-      st->running_mean[c] = m->mean;
-      st->running_var[c] = var;
-      st->seen[c] = 1;
-      newly_seen = 1;
-    }
-    st->has_running = 1;
+    newly_seen |= update_channel (st, c, m, momentum);
   }
   if (newly_seen) {
     st->all_seen = 1;
@@ -1268,14 +1311,25 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
     st->norm_var[c] = st->running_var[c];
     non_finite[c] = 0;
   }
-  if (sum)
+  if (sum) {
+    /* running: new values every buffer, so no comparison with the last */
     setup_sums (st, in);
-  setup_affine (st, strength);
+    compute_affine (st, strength);
+  } else {
+    setup_affine (st, strength);
+  }
   r128norm_packed_stream (&st->packed, st->channels, in, sum, st->clip,
       st->acc, st->affine, st->affine_gen, non_finite);
   if (sum) {
-    finish_sums (st, R128NORM_VARIANT_PER_CHANNEL);
-    update_running (st, momentum, 0);
+    /* finish_sums() and update_running() for channels that are their own
+     * groups and all seen, in one loop; the packed stream is F32 */
+    const format_info *fi = &formats[R128NORM_FORMAT_F32];
+    for (c = 0; c < st->channels; c++) {
+      st->batch[c] = acc_to_moments (fi, &st->acc[c], &st->clip[c]);
+      st->group_batch[c] = st->batch[c];
+      if (st->batch[c].n > 0)
+        update_channel (st, c, &st->batch[c], momentum);
+    }
   } else {
     memset (st->batch, 0, st->channels * sizeof *st->batch);
   }
