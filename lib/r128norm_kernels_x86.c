@@ -1269,18 +1269,54 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
   __mmask16 keep[4];
   unsigned k;
 
+  if (NPH16 == 1) {
+    /* a period that divides 16: the vectors built from the lanes (each
+     * broadcast into its positions), not loaded from per-position arrays
+     * that the setup has just written one float at a time (a vector load
+     * of those waits for the stores; a scalar one is forwarded) */
+    __m512 c = _mm512_setzero_ps (), a = c, b = c;
+    __m512d sh0 = _mm512_setzero_pd (), sh1 = sh0;
+    unsigned l;
+    for (l = 0; l < fp->period; l++) {
+      const r128norm_packed_lane *ln = &fp->lane[l];
+      const __mmask16 at = fp->lane_positions[l];
+      if (APPLY && SINGLE) {
+        c = _mm512_mask_mov_ps (c, at, _mm512_set1_ps (ln->cf));
+        a = _mm512_mask_mov_ps (a, at, _mm512_set1_ps (ln->af));
+        b = _mm512_mask_mov_ps (b, at, _mm512_set1_ps (ln->bf));
+      }
+      if (SUM) {
+        const __m512d shift = _mm512_set1_pd (ln->shift);
+        sh0 = _mm512_mask_mov_pd (sh0, (__mmask8) at, shift);
+        sh1 = _mm512_mask_mov_pd (sh1, (__mmask8) (at >> 8), shift);
+      }
+    }
+#pragma GCC unroll 4
+    for (k = 0; k < U; k++) {
+      cf[k] = c;
+      af[k] = a;
+      bf[k] = b;
+      nsh[k][0] = _mm512_sub_pd (_mm512_set1_pd (-0.0), sh0);
+      nsh[k][1] = _mm512_sub_pd (_mm512_set1_pd (-0.0), sh1);
+    }
+  } else {
+#pragma GCC unroll 4
+    for (k = 0; k < U; k++) {
+      const unsigned o = 16 * (k % NPH16);
+      /* -0 - shift: exactly -shift, zeros included */
+      nsh[k][0] = _mm512_sub_pd (_mm512_set1_pd (-0.0), _mm512_loadu_pd
+          (fp->shift + o));
+      nsh[k][1] = _mm512_sub_pd (_mm512_set1_pd (-0.0), _mm512_loadu_pd
+          (fp->shift + o + 8));
+      cf[k] = _mm512_loadu_ps (fp->cf + o);
+      af[k] = _mm512_loadu_ps (fp->af + o);
+      bf[k] = _mm512_loadu_ps (fp->bf + o);
+    }
+  }
 #pragma GCC unroll 4
   for (k = 0; k < U; k++) {
     const unsigned o = 16 * (k % NPH16);
     s[k][0] = s[k][1] = q[k][0] = q[k][1] = _mm512_setzero_pd ();
-    /* -0 - shift: exactly -shift, zeros included */
-    nsh[k][0] = _mm512_sub_pd (_mm512_set1_pd (-0.0), _mm512_loadu_pd
-        (fp->shift + o));
-    nsh[k][1] = _mm512_sub_pd (_mm512_set1_pd (-0.0), _mm512_loadu_pd
-        (fp->shift + o + 8));
-    cf[k] = _mm512_loadu_ps (fp->cf + o);
-    af[k] = _mm512_loadu_ps (fp->af + o);
-    bf[k] = _mm512_loadu_ps (fp->bf + o);
     keep[k] = _mm512_cmpneq_epi32_mask (_mm512_loadu_si512 (fp->keep + o),
         _mm512_setzero_si512 ());
   }

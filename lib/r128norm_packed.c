@@ -202,6 +202,11 @@ learn_layout (r128norm_packed *pk, unsigned channels,
      * and it fits: the AVX2 kernel is as happy with it */
     if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES)
       fp->nph = 2 * nph16;
+    fp->lanes_direct = fp->avx512 && fp->nph == 2;
+    memset (fp->lane_positions, 0, sizeof fp->lane_positions);
+    if (fp->lanes_direct)
+      for (j = 0; j < 16; j++)
+        fp->lane_positions[j % fp->period] |= (uint16_t) (1u << j);
     fp->has_untouched = 0;
     for (j = 0; j < 8 * fp->nph; j++) {
       fp->pos_lane[j] = (unsigned char) (j % fp->period);
@@ -260,6 +265,8 @@ float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
    * store of another (copied from the position a period before, they
    * made chains of store-to-load forwarding) */
   if (fp->single) {
+    if (fp->lanes_direct)
+      return;
     for (pos = 0; pos < m; pos++) {
       const r128norm_packed_lane *ln = &fp->lane[fp->pos_lane[pos]];
       fp->cf[pos] = ln->cf;
@@ -304,8 +311,9 @@ float_sum_params (r128norm_packed *pk, const r128norm_clip *clip)
       }
     }
   }
-  for (pos = 0; pos < m; pos++)
-    fp->shift[pos] = fp->lane[fp->pos_lane[pos]].shift;
+  if (!fp->lanes_direct)
+    for (pos = 0; pos < m; pos++)
+      fp->shift[pos] = fp->lane[fp->pos_lane[pos]].shift;
   if (fp->clip)
     for (pos = 0; pos < m; pos++) {
       fp->slo[pos] = fp->lane[fp->pos_lane[pos]].slo;

@@ -106,6 +106,12 @@ typedef struct r128norm_packed_fparams {
   r128norm_packed_lane lane[R128NORM_PACKED_MAX_LANES];
   unsigned char touched[R128NORM_PACKED_F_POS];
   unsigned char pos_lane[R128NORM_PACKED_F_POS]; /* position % period */
+  /* AVX-512 with nph 2 (a period that divides 16): the kernel builds its
+   * vectors of cf, af, bf and shift from the lanes (lane_positions[l]:
+   * lane l's positions in a vector of 16), and those positions are not
+   * written (the other per-position arrays still are) */
+  int lanes_direct;
+  uint16_t lane_positions[16];
   /* all ones where no channel is: the input is written back as it was
    * (the identity map alone would flush subnormals under DAZ/FTZ) */
   int32_t keep[R128NORM_PACKED_F_POS];
