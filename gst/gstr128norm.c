@@ -2409,6 +2409,39 @@ run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
   return GST_FLOW_OK;
 }
 
+/* Maps an input buffer: for reading, or for reading and writing in place.
+ * In place, a buffer of one memory maps that memory directly, which the
+ * in-place transform has made writable: gst_buffer_map() would take and
+ * drop a reference to it and check the buffer again (13 ns of a 10 ms
+ * audio buffer).  Memory that cannot be written as it is (shared with
+ * another buffer, read-only) fails that map and goes, like a buffer of
+ * several memories, through gst_buffer_map(), which copies what it must.
+ * *mem is what unmap_input() needs. */
+PER_BUFFER static gboolean
+map_input (GstBuffer * buffer, gboolean in_place, GstMapInfo * map,
+    GstMemory ** mem)
+{
+  *mem = NULL;
+  if (in_place && gst_buffer_n_memory (buffer) == 1) {
+    GstMemory *only = gst_buffer_peek_memory (buffer, 0);
+    if (gst_memory_map (only, map, GST_MAP_READWRITE)) {
+      *mem = only;
+      return TRUE;
+    }
+  }
+  return gst_buffer_map (buffer, map, in_place ? GST_MAP_READWRITE
+      : GST_MAP_READ);
+}
+
+PER_BUFFER static void
+unmap_input (GstBuffer * buffer, GstMapInfo * map, GstMemory * mem)
+{
+  if (mem)
+    gst_memory_unmap (mem, map);
+  else
+    gst_buffer_unmap (buffer, map);
+}
+
 /* Where each channel of an audio buffer is.  Non-interleaved planes are
  * found through the buffer's GstAudioMeta (tightly packed without one).
  * Done by hand rather than with gst_audio_buffer_map(), which allocates its
@@ -2461,15 +2494,16 @@ PER_BUFFER static GstFlowReturn
 process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
 {
   GstMapInfo im, om;
+  GstMemory *imem;
   gboolean in_place = in == out;
   gsize frames, out_frames;
   GstFlowReturn ret;
 
-  if (!gst_buffer_map (in, &im, in_place ? GST_MAP_READWRITE : GST_MAP_READ))
+  if (!map_input (in, in_place, &im, &imem))
     goto map_failed;
   if (!describe_audio (in, im.data, im.size, &self->in_audio,
           self->in_channels, &frames)) {
-    gst_buffer_unmap (in, &im);
+    unmap_input (in, &im, imem);
     goto map_failed;
   }
   if (!in_place) {
@@ -2489,13 +2523,13 @@ process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
       }
     }
     if (!gst_buffer_map (out, &om, GST_MAP_WRITE)) {
-      gst_buffer_unmap (in, &im);
+      unmap_input (in, &im, imem);
       goto map_failed;
     }
     if (!describe_audio (out, om.data, om.size, &self->out_audio,
             self->out_channels, &out_frames) || out_frames != frames) {
       gst_buffer_unmap (out, &om);
-      gst_buffer_unmap (in, &im);
+      unmap_input (in, &im, imem);
       goto map_failed;
     }
   }
@@ -2509,7 +2543,7 @@ process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
   ret = run_library (self, in, in_place, self->frames_duration);
   if (!in_place)
     gst_buffer_unmap (out, &om);
-  gst_buffer_unmap (in, &im);
+  unmap_input (in, &im, imem);
   return ret;
 
 map_failed:
@@ -2597,24 +2631,25 @@ process_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
   const TensorGeometry *g = &self->tensor;
   gboolean in_place = in == out;
   GstMapInfo im, om;
+  GstMemory *imem;
   GstFlowReturn ret;
 
-  if (!gst_buffer_map (in, &im, in_place ? GST_MAP_READWRITE : GST_MAP_READ))
+  if (!map_input (in, in_place, &im, &imem))
     return tensor_size_error (self, 0, g->in_size);
   if (im.size < g->in_size) {
-    gst_buffer_unmap (in, &im);
+    unmap_input (in, &im, imem);
     return tensor_size_error (self, im.size, g->in_size);
   }
   describe_tensor (im.data, g->in.channel_offset, g->in.step, g->in.width,
       g->in.height, g->in.stride, self->in_channels, self->channels);
   if (!in_place) {
     if (!gst_buffer_map (out, &om, GST_MAP_WRITE)) {
-      gst_buffer_unmap (in, &im);
+      unmap_input (in, &im, imem);
       return tensor_size_error (self, 0, g->out_size);
     }
     if (om.size < g->out_size) {
       gst_buffer_unmap (out, &om);
-      gst_buffer_unmap (in, &im);
+      unmap_input (in, &im, imem);
       return tensor_size_error (self, om.size, g->out_size);
     }
     describe_tensor (om.data, g->out.channel_offset, g->out.step,
@@ -2625,7 +2660,7 @@ process_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
       frame_duration (in, g->fps_n, g->fps_d));
   if (!in_place)
     gst_buffer_unmap (out, &om);
-  gst_buffer_unmap (in, &im);
+  unmap_input (in, &im, imem);
   return ret;
 }
 
