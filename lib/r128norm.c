@@ -794,28 +794,6 @@ setup_sums (r128norm_state *st, const r128norm_channel *in)
   }
 }
 
-/* setup_sums() for the steady F32 stream's running calls, which have no
- * clip: only what the packed F32 pass and acc_to_moments() read (12 ns
- * less a 10 ms stereo buffer in a pipeline than all of both structs). */
-R128NORM_HOT static void
-steady_setup_sums (r128norm_state *st, const r128norm_channel *in)
-{
-  unsigned c;
-
-  for (c = 0; c < st->channels; c++) {
-    r128norm_acc *acc = &st->acc[c];
-    r128norm_clip *clip = &st->clip[c];
-    float first;
-
-    acc->n = acc->non_finite = 0;
-    acc->fsum = acc->fsq = 0.0;
-    clip->active = 0;
-    memcpy (&first, in[c].data, sizeof first);
-    clip->shift = isfinite (first) ? first
-        : first_finite (R128NORM_FORMAT_F32, &in[c]);
-  }
-}
-
 R128NORM_HOT static void
 finish_sums (r128norm_state *st, r128norm_variant variant)
 {
@@ -1245,49 +1223,60 @@ update_running (r128norm_state *st, double momentum, int only_unseen)
   }
 }
 
+/* Channel c's report of a buffer of @samples finite and @non_finite other
+ * samples, from its batch moments, the statistics it was normalized with
+ * and (with diagnostics) its diagnostic sums. */
+R128NORM_HOT static void
+report_channel (r128norm_state *st, unsigned c, uint64_t samples,
+    uint64_t non_finite)
+{
+  r128norm_report *rep = &st->reports[c];
+  const diag_acc *d = &st->diag[c];
+
+  rep->samples = samples;
+  rep->non_finite = non_finite;
+  rep->mean = st->batch[c].mean;
+  rep->var = moments_var (&st->batch[c]);
+  rep->norm_mean = st->norm_mean[c];
+  rep->norm_var = st->norm_var[c];
+  rep->saturated = 0;
+  rep->out_mean = 0.0;
+  rep->out_var = 0.0;
+  if (st->config.diagnostics) {
+    rep->saturated = d->saturated;
+    if (d->n > 0) {
+      double mean = d->sum / (double) d->n;
+      double var = d->sumsq / (double) d->n - mean * mean;
+      /* F64 outputs near DBL_MAX overflow these sums (Inf - Inf): clamp
+       * like the input statistics, never NaN */
+      mean += d->shift;
+      rep->out_mean = isnan (mean) ? 0.0
+          : clamp (mean, -STAT_LIMIT, STAT_LIMIT);
+      rep->out_var = isnan (var) ? STAT_LIMIT
+          : clamp (var, 0.0, STAT_LIMIT);
+    }
+    memcpy (rep->histogram, d->histogram, sizeof rep->histogram);
+  } else if (st->histogram_filled) {
+    memset (rep->histogram, 0, sizeof rep->histogram);
+  }
+}
+
 R128NORM_HOT static void
 fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
     const uint64_t *non_finite)
 {
   unsigned c;
 
-  for (c = 0; c < st->channels; c++) {
-    r128norm_report *rep = &st->reports[c];
-    const diag_acc *d = &st->diag[c];
-
+  for (c = 0; c < st->channels; c++)
     /* without sums (frozen), the apply pass counted the non-finite ones */
-    rep->samples = summed ? st->acc[c].n
+    report_channel (st, c, summed ? st->acc[c].n
         /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
-        : (uint64_t) (in[c].width * in[c].height) - non_finite[c];
-    rep->non_finite = summed ? st->acc[c].non_finite : non_finite[c];
-    rep->mean = st->batch[c].mean;
-    rep->var = moments_var (&st->batch[c]);
-    rep->norm_mean = st->norm_mean[c];
-    rep->norm_var = st->norm_var[c];
-    rep->saturated = 0;
-    rep->out_mean = 0.0;
-    rep->out_var = 0.0;
-    if (st->config.diagnostics) {
-      rep->saturated = d->saturated;
-      if (d->n > 0) {
-        double mean = d->sum / (double) d->n;
-        double var = d->sumsq / (double) d->n - mean * mean;
-        /* F64 outputs near DBL_MAX overflow these sums (Inf - Inf): clamp
-         * like the input statistics, never NaN */
-        mean += d->shift;
-        rep->out_mean = isnan (mean) ? 0.0
-            : clamp (mean, -STAT_LIMIT, STAT_LIMIT);
-        rep->out_var = isnan (var) ? STAT_LIMIT
-            : clamp (var, 0.0, STAT_LIMIT);
-      }
-      memcpy (rep->histogram, d->histogram, sizeof rep->histogram);
-    } else if (st->histogram_filled) {
-      memset (rep->histogram, 0, sizeof rep->histogram);
-    }
-  }
+        : (uint64_t) (in[c].width * in[c].height) - non_finite[c],
+        summed ? st->acc[c].non_finite : non_finite[c]);
   /* the histograms are zero (calloc) until a call with diagnostics */
   st->histogram_filled = st->config.diagnostics != 0;
 }
+
 
 /* The strength and momentum of a call of @duration seconds. */
 R128NORM_HOT static void
@@ -1302,6 +1291,53 @@ call_factors (const r128norm_state *st, double duration, double *strength,
   *momentum = cfg->momentum;
   if (cfg->time_constant > 0.0 && duration > 0.0)
     *momentum = exp (-duration / cfg->time_constant);
+}
+
+/* The running call of a steady stream (steady_process()): the general
+ * path's steps for each channel in one loop before the pass (the
+ * statistics it is normalized with, the sums' setup with the first sample
+ * as their shift and no clip, the affine map, computed without comparing
+ * with the last: running values change every buffer) and one after it
+ * (the buffer's moments, the running update, the report), instead of a
+ * loop a step; the same arithmetic, bit for bit (tests/lib/test_steady.c).
+ * F32 in and out, every channel its own group and seen. */
+R128NORM_HOT static void
+steady_running (r128norm_state *st, const r128norm_channel *in,
+    double strength, double momentum, uint64_t *non_finite)
+{
+  const format_info *f32 = &formats[R128NORM_FORMAT_F32];
+  unsigned c;
+
+  st->affine_strength = strength;
+  st->affine_valid = 1;
+  st->affine_gen++;
+  for (c = 0; c < st->channels; c++) {
+    r128norm_acc *acc = &st->acc[c];
+    r128norm_clip *clip = &st->clip[c];
+    float first;
+
+    st->norm_mean[c] = st->running_mean[c];
+    st->norm_var[c] = st->running_var[c];
+    non_finite[c] = 0;
+    /* what the packed F32 pass adds to and acc_to_moments() reads */
+    acc->n = acc->non_finite = 0;
+    acc->fsum = acc->fsq = 0.0;
+    clip->active = 0;
+    memcpy (&first, in[c].data, sizeof first);
+    clip->shift = isfinite (first) ? first
+        : first_finite (R128NORM_FORMAT_F32, &in[c]);
+    affine_of (st, c, strength, f32, f32);
+  }
+  r128norm_packed_stream (&st->packed, st->channels, in, 1, st->clip,
+      st->acc, st->affine, st->affine_gen, non_finite);
+  for (c = 0; c < st->channels; c++) {
+    st->batch[c] = acc_to_moments (f32, &st->acc[c], &st->clip[c]);
+    st->group_batch[c] = st->batch[c];
+    if (st->batch[c].n > 0)
+      update_channel (st, c, &st->batch[c], momentum);
+    report_channel (st, c, st->acc[c].n, st->acc[c].non_finite);
+  }
+  st->histogram_filled = 0;     /* no diagnostics on this path */
 }
 
 /* A steady stream of interleaved F32 buffers (audio, hwc tensors) in
@@ -1328,34 +1364,20 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
       || !r128norm_packed_can_stream (&st->packed, st->channels, in))
     return 0;
   call_factors (st, duration, &strength, &momentum);
-  for (c = 0; c < st->channels; c++) {
-    st->norm_mean[c] = st->running_mean[c];
-    st->norm_var[c] = st->running_var[c];
-    non_finite[c] = 0;
-  }
   if (sum) {
-    /* running: new values every buffer, so no comparison with the last */
-    steady_setup_sums (st, in);
-    compute_affine (st, strength);
+    steady_running (st, in, strength, momentum, non_finite);
   } else {
-    setup_affine (st, strength);
-  }
-  r128norm_packed_stream (&st->packed, st->channels, in, sum, st->clip,
-      st->acc, st->affine, st->affine_gen, non_finite);
-  if (sum) {
-    /* finish_sums() and update_running() for channels that are their own
-     * groups and all seen, in one loop; the packed stream is F32 */
-    const format_info *fi = &formats[R128NORM_FORMAT_F32];
     for (c = 0; c < st->channels; c++) {
-      st->batch[c] = acc_to_moments (fi, &st->acc[c], &st->clip[c]);
-      st->group_batch[c] = st->batch[c];
-      if (st->batch[c].n > 0)
-        update_channel (st, c, &st->batch[c], momentum);
+      st->norm_mean[c] = st->running_mean[c];
+      st->norm_var[c] = st->running_var[c];
+      non_finite[c] = 0;
     }
-  } else {
+    setup_affine (st, strength);
+    r128norm_packed_stream (&st->packed, st->channels, in, 0, st->clip,
+        st->acc, st->affine, st->affine_gen, non_finite);
     memset (st->batch, 0, st->channels * sizeof *st->batch);
+    fill_reports (st, in, 0, non_finite);
   }
-  fill_reports (st, in, sum, non_finite);
   st->elapsed += duration;
   return 1;
 }
