@@ -1393,9 +1393,20 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
       }
     }
   }
+  /* the units whose sums go to memory: with one phase both units have
+   * the same positions, and are added here, not one after the other to
+   * the same memory */
+  const unsigned stored = NPH16 == 1 ? 1 : U;
+
+  if (SUM && NPH16 == 1) {
+    s[0][0] = _mm512_add_pd (s[0][0], s[1][0]);
+    s[0][1] = _mm512_add_pd (s[0][1], s[1][1]);
+    q[0][0] = _mm512_add_pd (q[0][0], q[1][0]);
+    q[0][1] = _mm512_add_pd (q[0][1], q[1][1]);
+  }
   if (SUM)
 #pragma GCC unroll 4
-    for (k = 0; k < U; k++) {
+    for (k = 0; k < stored; k++) {
       const unsigned o = 16 * (k % NPH16);
       _mm512_storeu_pd (sums + o, _mm512_add_pd (_mm512_loadu_pd (sums + o),
               s[k][0]));
