@@ -913,6 +913,22 @@ test_packed_float (int iter)
   r128norm_destroy (&ss);
 }
 
+/* Channels 0 to C - 1 of one row of w pixels of P interleaved floats. */
+static void
+interleaved_row (r128norm_channel *ch, float *row, unsigned C, unsigned P,
+    size_t w)
+{
+  unsigned c;
+
+  for (c = 0; c < C; c++) {
+    ch[c].data = row + c;
+    ch[c].step = 4 * (ptrdiff_t) P;
+    ch[c].stride = 0;
+    ch[c].width = w;
+    ch[c].height = 1;
+  }
+}
+
 /* Untouched floats of an interleaved F32 row in place are written back as
  * they were even when the caller runs with flush-to-zero and
  * denormals-are-zero set (as ORC's JIT leaves them): the identity map
@@ -926,7 +942,7 @@ test_packed_float_daz (void)
   const unsigned int csr = _mm_getcsr ();
   float *buf = (void *) s_out, *orig = (void *) in_buf;
   size_t w = 200, n, i;
-  unsigned p, c, b, mode;
+  unsigned p, b, mode;
   char what[100];
 
   for (p = 0; p < 4; p++)
@@ -943,13 +959,7 @@ test_packed_float_daz (void)
           orig[i] = i % P == C ? (i / P % 2 ? 1e-40f : -3e-42f)
               : (float) uniform (-1.0, 1.0);
         memcpy (buf, orig, n * 4);
-        for (c = 0; c < C; c++) {
-          ch[c].data = buf + c;
-          ch[c].step = 4 * (ptrdiff_t) P;
-          ch[c].stride = 0;
-          ch[c].width = w;
-          ch[c].height = 1;
-        }
+        interleaved_row (ch, buf, C, P, w);
         _mm_setcsr (csr | 0x8040);      /* FTZ, DAZ */
         check (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
             "process f32 interleaved under DAZ");
@@ -1004,13 +1014,7 @@ test_packed_float_zero_gain (void)
     r128norm_set_running (st, mean, var, C);
     for (i = 0; i < w * C; i++)
       buf[i] = i % 3 ? (i % C % 2 ? -3.3e38f : 3.3e38f) : 1.0f;
-    for (c = 0; c < C; c++) {
-      ch[c].data = buf + c;
-      ch[c].step = 4 * (ptrdiff_t) C;
-      ch[c].stride = 0;
-      ch[c].width = w;
-      ch[c].height = 1;
-    }
+    interleaved_row (ch, buf, C, C, w);
     check (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
         "process f32 interleaved, gain 0");
     for (i = 0; i < w * C; i++)
