@@ -36,6 +36,12 @@ static const format_info formats[R128NORM_N_FORMATS] = {
   [R128NORM_FORMAT_F64] = {8, 1, 0.0, 1.0, 1.0, -DBL_MAX, DBL_MAX},
 };
 
+/* Forced into their callers: the per-channel steps of a buffer, which the
+ * steady stream's loops run with the F32 format's constants (their
+ * arithmetic on zero and unit folds away only when inlined; gcc kept
+ * them out of line, a call and a return per channel and step) */
+#define R128NORM_INLINE __attribute__ ((always_inline))
+
 /* Statistics and running values are kept within this magnitude, so that no
  * combination of them can overflow into Inf - Inf = NaN. */
 #define STAT_LIMIT 1e300
@@ -590,7 +596,7 @@ moments_combine (moments *a, const moments *b)
 }
 
 /* The moments of a channel's sums, in normalized units. */
-R128NORM_HOT static moments
+R128NORM_HOT static inline R128NORM_INLINE moments
 acc_to_moments (const format_info *fi, const r128norm_acc *acc,
     const r128norm_clip *clip)
 {
@@ -831,7 +837,7 @@ same_bits (double a, double b)
 /* Channel c's affine map from norm_mean and norm_var at @strength, for
  * input and output formats @fi and @fo (inlined with constant ones, the
  * arithmetic of the formats' zeros and units folds away, and only it). */
-R128NORM_HOT static inline void
+R128NORM_HOT static inline R128NORM_INLINE void
 affine_of (r128norm_state *st, unsigned c, double strength,
     const format_info *fi, const format_info *fo)
 {
@@ -1183,7 +1189,7 @@ check_layout (const r128norm_state *st, const r128norm_channel *in,
 
 /* Channel c's running values with the statistic @m of its group folded
  * in; returns whether c had none before. */
-R128NORM_HOT static int
+R128NORM_HOT static inline R128NORM_INLINE int
 update_channel (r128norm_state *st, unsigned c, const moments *m,
     double momentum)
 {
