@@ -2724,7 +2724,8 @@ gst_r128norm_prepare_output_buffer (GstBaseTransform * trans,
 
   /* in place (the usual case) first: no pool reference to take, and, from
    * the element's own flag, not the base class's getters, each of which
-   * takes the object lock (16 ns of a 10 ms audio buffer) */
+   * takes and drops the object lock (one such pair costs about 16 ns of a
+   * 10 ms audio buffer) */
   if (self->in_place || gst_base_transform_is_passthrough (trans))
     return ((GstBaseTransformClass *) parent_class)->prepare_output_buffer
         (trans, input, outbuf);

@@ -755,6 +755,22 @@ first_finite (r128norm_format format, const r128norm_channel *ch)
   return 0.0;
 }
 
+/* The shift of a channel's float sums: its first finite sample.  F32's
+ * first sample, finite in nearly every buffer, is taken without the
+ * search. */
+R128NORM_HOT static inline R128NORM_INLINE double
+sums_shift (r128norm_format format, const r128norm_channel *ch)
+{
+  float first;
+
+  if (format == R128NORM_FORMAT_F32 && ch->width > 0 && ch->height > 0) {
+    memcpy (&first, ch->data, sizeof first);
+    if (isfinite (first))
+      return first;
+  }
+  return first_finite (format, ch);
+}
+
 R128NORM_HOT static void
 setup_sums (r128norm_state *st, const r128norm_channel *in)
 {
@@ -790,16 +806,8 @@ setup_sums (r128norm_state *st, const r128norm_channel *in)
       /* Shift by a sample that enters the statistics, not by the running
        * mean: (x1 - mean)^2 <= n * var for any sample x1, so the sums of
        * x - x1 lose at most a factor n to cancellation, while the running
-       * mean can be arbitrarily far from this buffer's data.  F32's first
-       * sample is finite in nearly every buffer: taken without the
-       * search. */
-      float first;
-      if (st->in_format == R128NORM_FORMAT_F32 && in[c].width > 0
-          && in[c].height > 0
-          && (memcpy (&first, in[c].data, sizeof first), isfinite (first)))
-        clip->shift = first;
-      else
-        clip->shift = first_finite (st->in_format, &in[c]);
+       * mean can be arbitrarily far from this buffer's data. */
+      clip->shift = sums_shift (st->in_format, &in[c]);
       if (clip->active)
         clip->shift = clamp (clip->shift, clip->lo, clip->hi);
     }
@@ -897,6 +905,17 @@ affine_of (r128norm_state *st, unsigned c, double strength,
   }
 }
 
+/* A new generation of affine[], at @strength: what setup_affine()
+ * compares with and the packed path's parameters follow (affine_gen).
+ * affine_of() then fills each channel. */
+R128NORM_HOT static void
+new_affine (r128norm_state *st, double strength)
+{
+  st->affine_strength = strength;
+  st->affine_valid = 1;
+  st->affine_gen++;
+}
+
 /* affine[] from norm_mean and norm_var at @strength, whatever it was
  * computed from before. */
 R128NORM_HOT static void
@@ -904,9 +923,7 @@ compute_affine (r128norm_state *st, double strength)
 {
   unsigned c;
 
-  st->affine_strength = strength;
-  st->affine_valid = 1;
-  st->affine_gen++;
+  new_affine (st, strength);
   if (st->in_format == R128NORM_FORMAT_F32
       && st->out_format == R128NORM_FORMAT_F32) {
     /* audio and float tensors: the maps of every buffer in running mode */
@@ -928,8 +945,8 @@ setup_affine (r128norm_state *st, double strength)
   int same = st->affine_valid && strength == st->affine_strength;
   unsigned c;
 
-  /* compared bit for bit and copied, channel by channel: two channels are
-   * not worth four calls into libc */
+  /* compared bit for bit, channel by channel: two channels are not worth
+   * two calls into libc (affine_of() keeps the values it used) */
   for (c = 0; c < st->channels; c++)
     same &= same_bits (st->norm_mean[c], st->affine_mean[c])
         && same_bits (st->norm_var[c], st->affine_var[c]);
@@ -1289,7 +1306,6 @@ fill_reports (r128norm_state *st, const r128norm_channel *in, int summed,
   st->histogram_filled = st->config.diagnostics != 0;
 }
 
-
 /* The strength and momentum of a call of @duration seconds. */
 R128NORM_HOT static void
 call_factors (const r128norm_state *st, double duration, double *strength,
@@ -1320,13 +1336,10 @@ steady_running (r128norm_state *st, const r128norm_channel *in,
   const format_info *f32 = &formats[R128NORM_FORMAT_F32];
   unsigned c;
 
-  st->affine_strength = strength;
-  st->affine_valid = 1;
-  st->affine_gen++;
+  new_affine (st, strength);
   for (c = 0; c < st->channels; c++) {
     r128norm_acc *acc = &st->acc[c];
     r128norm_clip *clip = &st->clip[c];
-    float first;
 
     st->norm_mean[c] = st->running_mean[c];
     st->norm_var[c] = st->running_var[c];
@@ -1335,9 +1348,7 @@ steady_running (r128norm_state *st, const r128norm_channel *in,
     acc->n = acc->non_finite = 0;
     acc->fsum = acc->fsq = 0.0;
     clip->active = 0;
-    memcpy (&first, in[c].data, sizeof first);
-    clip->shift = isfinite (first) ? first
-        : first_finite (R128NORM_FORMAT_F32, &in[c]);
+    clip->shift = sums_shift (R128NORM_FORMAT_F32, &in[c]);
     affine_of (st, c, strength, f32, f32);
   }
   r128norm_packed_stream (&st->packed, st->channels, in, 1, st->clip,

@@ -477,19 +477,30 @@ r128norm_packed_can_stream (const r128norm_packed *pk, unsigned channels,
       && same_layout (pk, channels, in);
 }
 
+/* Whether the apply's parameters were made from this generation of the
+ * affine values already, and, once a pass has applied, that they now are. */
+R128NORM_HOT static int
+apply_params_match (const r128norm_packed *pk, unsigned affine_gen)
+{
+  return pk->apply_params_valid && pk->apply_params_gen == affine_gen;
+}
+
+R128NORM_HOT static void
+apply_params_set (r128norm_packed *pk, unsigned affine_gen)
+{
+  pk->apply_params_valid = 1;
+  pk->apply_params_gen = affine_gen;
+}
+
 R128NORM_HOT void
 r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum, const r128norm_clip *clip,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite)
 {
-  int current;
-
-  current = pk->apply_params_valid && pk->apply_params_gen == affine_gen;
-  float_pass (pk, channels, in, in, sum, 1, clip, acc, affine, current,
-      non_finite);
-  pk->apply_params_valid = 1;
-  pk->apply_params_gen = affine_gen;
+  float_pass (pk, channels, in, in, sum, 1, clip, acc, affine,
+      apply_params_match (pk, affine_gen), non_finite);
+  apply_params_set (pk, affine_gen);
 }
 
 static int packed_pass (r128norm_packed *pk, unsigned channels,
@@ -505,20 +516,17 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite)
 {
-  int done, current;
+  int done;
 
   if ((!pk->fn && !pk->fn_float && !pk->fn_s16) || channels < 2
       || channels > R128NORM_PACKED_MAX_LANES)
     return 0;
   if (!same_layout (pk, channels, in))
     learn_layout (pk, channels, in);
-  current = pk->apply_params_valid && pk->apply_params_gen == affine_gen;
   done = packed_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
-      current, non_finite);
-  if (done && apply) {
-    pk->apply_params_valid = 1;
-    pk->apply_params_gen = affine_gen;
-  }
+      apply_params_match (pk, affine_gen), non_finite);
+  if (done && apply)
+    apply_params_set (pk, affine_gen);
   return done;
 }
 
