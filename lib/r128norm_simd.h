@@ -37,6 +37,10 @@ r128norm_single_precision (const r128norm_affine *p, float *cf, double *bb)
 #define R128NORM_PACKED_F_PHASES 8
 #define R128NORM_PACKED_F_POS (8 * R128NORM_PACKED_F_PHASES)
 
+/* Most distinct channels a packed u8 row may have for the table apply
+ * (RGBA's three, NV12's two): each takes four registers of 64 entries. */
+#define R128NORM_PACKED_TABLES 4
+
 /* Per-lane parameters of a packed row, as NPH distinct vectors of 8
  * floats: the 8-byte group k of the row uses vector k % nph.  When shift
  * is not 0 the kernels use the fixed-point form of the same map,
@@ -47,6 +51,14 @@ typedef struct r128norm_packed_params {
   int32_t fa[4][8], fb[4][8];
   int shift;
   unsigned period, nph;
+  /* u8 -> u8 by table (the AVX-512 VBMI kernel, where the period divides
+   * 16): n_tables distinct channels (0: no tables, the map above), each
+   * with the C kernel's output for every input value (r128norm_affine.lut)
+   * and the bytes of a 64-byte vector that are its (table_bytes, bit j for
+   * byte j); bytes of no table are written back as they were */
+  unsigned n_tables;
+  uint64_t table_bytes[R128NORM_PACKED_TABLES];
+  uint8_t table[R128NORM_PACKED_TABLES][256];
 } r128norm_packed_params;
 
 /* Fills fa, fb and shift from c, a, b for u8 -> u8: (x - c) * a + b + 0.5
