@@ -857,6 +857,90 @@ apply_contig_u16_u16 (const void *in, void *out, size_t n,
   return 0;
 }
 
+/* The same with AVX-512BW, 32 samples an iteration.  The apply widens
+ * with unpacks (in-lane, undone by the in-lane packus, so no permute) and
+ * rounds each step as C does: the _round_ intrinsics are not contracted
+ * into FMAs. */
+#define AVX512BW __attribute__ ((target ("avx512f,avx512bw,avx2")))
+
+AVX512BW static void
+stats_contig_u16_avx512 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  const uint8_t *s = in;
+  const __m512i flip = _mm512_set1_epi16 ((short) 0x8000);
+  const __m512i ones = _mm512_set1_epi16 (1);
+  const __m512i zero = _mm512_setzero_si512 ();
+  __m512i sy = zero, sq = zero;
+  int64_t sum_y = 0;
+  size_t i = 0, blocks = 0, m;
+  uint64_t sum_q;
+
+  if (clip->active) {
+    stats_contig_u16 (in, n, clip, acc);
+    return;
+  }
+  for (; i + 32 <= n; i += 32) {
+    __m512i y = _mm512_xor_si512 (_mm512_loadu_si512 (s + 2 * i), flip);
+    __m512i q = _mm512_madd_epi16 (y, y);
+    sy = _mm512_add_epi32 (sy, _mm512_madd_epi16 (y, ones));
+    sq = _mm512_add_epi64 (sq, _mm512_add_epi64 (_mm512_unpacklo_epi32 (q,
+                zero), _mm512_unpackhi_epi32 (q, zero)));
+    if (++blocks == U16_FLUSH) {
+      sum_y += _mm512_reduce_add_epi64 (_mm512_add_epi64
+          (_mm512_cvtepi32_epi64 (_mm512_castsi512_si256 (sy)),
+              _mm512_cvtepi32_epi64 (_mm512_extracti64x4_epi64 (sy, 1))));
+      sy = zero;
+      blocks = 0;
+    }
+  }
+  sum_y += _mm512_reduce_add_epi64 (_mm512_add_epi64 (_mm512_cvtepi32_epi64
+          (_mm512_castsi512_si256 (sy)), _mm512_cvtepi32_epi64
+          (_mm512_extracti64x4_epi64 (sy, 1))));
+  sum_q = (uint64_t) _mm512_reduce_add_epi64 (sq);
+  m = i;
+  /* sum x = sum y + 32768 m; sum x^2 = sum y^2 + 65536 sum y + 2^30 m */
+  acc->n += m;
+  acc->sum += sum_y + 32768 * (int64_t) m;
+  acc->sumsq += (unsigned __int128) ((__int128) sum_q
+      + 65536 * (__int128) sum_y + ((__int128) m << 30));
+  if (i < n)
+    stats_contig_u16 (s + 2 * i, n - i, clip, acc);
+}
+
+AVX512BW INLINE __m512i
+affine16_u16 (__m512i x, __m512 c, __m512 a, __m512 b)
+{
+  const __m512 top = _mm512_set1_ps (65535.5f), half = _mm512_set1_ps (0.5f);
+  __m512 v = _mm512_sub_round_ps (_mm512_cvtepi32_ps (x), c,
+      _MM_FROUND_CUR_DIRECTION);
+  v = _mm512_add_round_ps (_mm512_mul_round_ps (v, a,
+          _MM_FROUND_CUR_DIRECTION), b, _MM_FROUND_CUR_DIRECTION);
+  v = _mm512_min_ps (_mm512_add_round_ps (v, half, _MM_FROUND_CUR_DIRECTION),
+      top);
+  return _mm512_cvttps_epi32 (v);
+}
+
+AVX512BW static uint64_t
+apply_contig_u16_u16_avx512 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  const __m512 c = _mm512_set1_ps (p->cf), a = _mm512_set1_ps (p->af);
+  const __m512 b = _mm512_set1_ps (p->bf);
+  const __m512i zero = _mm512_setzero_si512 ();
+  size_t i = 0;
+
+  for (; i + 32 <= n; i += 32) {
+    __m512i x = _mm512_loadu_si512 (s + 2 * i);
+    __m512i lo = affine16_u16 (_mm512_unpacklo_epi16 (x, zero), c, a, b);
+    __m512i hi = affine16_u16 (_mm512_unpackhi_epi16 (x, zero), c, a, b);
+    _mm512_storeu_si512 (d + 2 * i, _mm512_packus_epi32 (lo, hi));
+  }
+  return apply_contig_u16_u16 (s + 2 * i, d + 2 * i, n - i, p);
+}
+
 /* ---- f32 --------------------------------------------------------------- */
 
 /* Non-zero when any of 8 floats is NaN or infinite. */
@@ -2646,10 +2730,15 @@ have_avx512 (void)
 }
 
 static int
+have_avx512bw (void)
+{
+  return have_avx512 () && __builtin_cpu_supports ("avx512bw");
+}
+
+static int
 have_avx512vbmi (void)
 {
-  return have_avx512 () && __builtin_cpu_supports ("avx512bw")
-      && __builtin_cpu_supports ("avx512vbmi");
+  return have_avx512bw () && __builtin_cpu_supports ("avx512vbmi");
 }
 
 /* the half conversions (every AVX2 CPU has them, but they are a CPUID
@@ -2681,6 +2770,9 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
   /* the AVX-512 kernel where the CPU has it, else the AVX2 one; the set's
    * name (r128norm_get_kernel_name) says when one of them is AVX-512 */
 #define WIDE_OR(avx512, avx2) (wide ? (uses_wide = 1, (avx512)) : (avx2))
+  /* the same for the kernels that also need AVX512BW */
+#define WIDE_BW_OR(avx512, avx2) (wide && have_avx512bw () ? \
+    (uses_wide = 1, (avx512)) : (avx2))
 
   if (!have_avx2 ())
     return 0;
@@ -2717,9 +2809,11 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       any = 1;
       break;
     case R128NORM_FORMAT_U16:
-      set->stats_contig = stats_contig_u16;
+      set->stats_contig = WIDE_BW_OR (stats_contig_u16_avx512,
+          stats_contig_u16);
       if (out == in)
-        set->apply_contig = apply_contig_u16_u16;
+        set->apply_contig = WIDE_BW_OR (apply_contig_u16_u16_avx512,
+            apply_contig_u16_u16);
       else if (out == R128NORM_FORMAT_F16 && f16c) {
         set->apply_contig = WIDE_OR (apply_contig_u16_f16_avx512,
             apply_contig_u16_f16);
