@@ -206,6 +206,125 @@ time_memcpy (GstBuffer ** frames, gsize size, int iterations,
   return (t1 - t0) / iterations;
 }
 
+/* The memory traffic of stats=frame without its arithmetic: a pass that
+ * reads the frame, then one that reads and writes it in place (in 8
+ * blocks, last first, as the element's bands), on one thread, or on two
+ * that each take half of each pass and meet (spinning) between the
+ * passes.  What this machine allows the 4K row: what a second
+ * core adds to the same traffic, with no arithmetic to share. */
+typedef guint8 Vec64 __attribute__ ((vector_size (64)));
+
+typedef struct
+{
+  GstMapInfo *maps;
+  gsize size;
+  int iterations, halves;
+  gint arrived;                 /* both threads' passes done so far */
+  guint64 sink[2];              /* keeps the read pass */
+} Pattern;
+
+static void
+meet (Pattern * pt, gint passes)
+{
+  g_atomic_int_inc (&pt->arrived);
+  while (g_atomic_int_get (&pt->arrived) < pt->halves * passes);
+}
+
+static inline __attribute__ ((always_inline)) void
+pattern_passes (Pattern * pt, int half)
+{
+  const gsize lo = pt->size * half / pt->halves / 64 * 64;
+  const gsize hi = half + 1 == pt->halves ? pt->size
+      : pt->size * (half + 1) / pt->halves / 64 * 64;
+  const int blocks = 8 / pt->halves;   /* the element's 8 bands */
+  Vec64 acc = { 0 }, one;
+  int it, b;
+  gsize i;
+
+  memset (&one, 1, sizeof one);
+  for (it = 0; it < pt->iterations; it++) {
+    guint8 *p = pt->maps[it % N_FRAMES].data;
+    for (i = lo; i + 64 <= hi; i += 64) {
+      Vec64 v;
+      memcpy (&v, p + i, sizeof v);
+      acc += v;
+    }
+    meet (pt, 2 * it + 1);
+    /* the second pass in blocks, last first, as the element's bands: the
+     * last bytes read are the likeliest still in the cache */
+    for (b = blocks; b-- > 0;) {
+      const gsize b0 = lo + (hi - lo) * b / blocks / 64 * 64;
+      const gsize b1 = b + 1 == blocks ? hi
+          : lo + (hi - lo) * (b + 1) / blocks / 64 * 64;
+      for (i = b0; i + 64 <= b1; i += 64) {
+        Vec64 v;
+        memcpy (&v, p + i, sizeof v);
+        v += one;
+        memcpy (p + i, &v, sizeof v);
+      }
+    }
+    meet (pt, 2 * it + 2);
+  }
+  memcpy (&pt->sink[half], &acc, sizeof pt->sink[half]);
+}
+
+/* compiled for the widest vectors the CPU has, as the element's kernels
+ * are, so that one thread is bound by memory and not by its loop */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__ ((target ("avx512bw")))
+static void
+pattern_half_avx512 (Pattern * pt, int half)
+{
+  pattern_passes (pt, half);
+}
+#endif
+
+static void
+pattern_half (Pattern * pt, int half)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports ("avx512bw")) {
+    pattern_half_avx512 (pt, half);
+    return;
+  }
+#endif
+  pattern_passes (pt, half);
+}
+
+static gpointer
+pattern_second_half (gpointer data)
+{
+  pattern_half (data, 1);
+  return NULL;
+}
+
+/* Seconds per frame of that traffic, cycling through the frames. */
+static double
+time_frame_pattern (GstBuffer ** frames, gsize size, int iterations,
+    gboolean two_threads)
+{
+  GstMapInfo maps[N_FRAMES];
+  Pattern pt = { maps, size, iterations, two_threads ? 2 : 1, 0, {0, 0} };
+  GThread *second = NULL;
+  double t0, t1;
+  int i;
+
+  for (i = 0; i < N_FRAMES; i++)
+    gst_buffer_map (frames[i], &maps[i], GST_MAP_READWRITE);
+  t0 = now ();
+  if (two_threads)
+    second = g_thread_new ("pattern", pattern_second_half, &pt);
+  pattern_half (&pt, 0);
+  if (second)
+    g_thread_join (second);
+  t1 = now ();
+  for (i = 0; i < N_FRAMES; i++)
+    gst_buffer_unmap (frames[i], &maps[i]);
+  if (pt.sink[0] == 1 && pt.sink[1] == 1)
+    printf ("# %d\n", (int) pt.sink[0]);        /* never: keeps the reads */
+  return (t1 - t0) / iterations;
+}
+
 typedef struct
 {
   const char *name;
@@ -253,6 +372,12 @@ measure (const char *workload, const char *caps, gsize size, Samples samples,
       times[r] = time_memcpy (frames, size, iterations, TRUE);
     printf ("%s/memcpy-2-threads %.6f\n", workload, median (times,
             repetitions) * 1e3);
+    for (k = 0; k < 2; k++) {
+      for (r = 0; r < repetitions; r++)
+        times[r] = time_frame_pattern (frames, size, iterations, k == 1);
+      printf ("%s/frame-traffic-%d-thread%s %.6f\n", workload, k + 1,
+          k ? "s" : "", median (times, repetitions) * 1e3);
+    }
   }
   for (e = 0; e < n_elements; e++)
     printf ("%s/%s %.6f\n", workload, elements[e].name,

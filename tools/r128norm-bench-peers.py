@@ -111,6 +111,12 @@ def main():
     # not a row of issue #6: what a second core adds to plain copying here
     row("(also) 4K RGBA memcpy: 1 thread / 2 threads (this machine)",
         g["rgba4k/memcpy-2-threads"], g["rgba4k/memcpy"], 1.0)
+    # nor this: frame mode's memory traffic alone (a read pass, then a
+    # read and write pass in place), what the machine allows the 4K row
+    row("(also) 4K RGBA frame mode's traffic without arithmetic: "
+        "1 thread / 2 threads (this machine)",
+        g["rgba4k/frame-traffic-2-threads"],
+        g["rgba4k/frame-traffic-1-thread"], 1.0)
     row("48 kHz stereo f32 10 ms: volume / r128norm (needs >= 1/1.5)",
         g["audio10ms/r128norm-running"], g["audio10ms/volume"], 1 / 1.5)
     # not rows of issue #6: the same comparison frozen, and on S16
