@@ -1984,6 +1984,141 @@ DEFINE_PACKED_S16 (6)
 DEFINE_PACKED_S16 (7)
 DEFINE_PACKED_S16 (8)
 
+/* The same with AVX-512: each vector of 16 samples one register, its
+ * steps those of the AVX2 body lane for lane (the _round_ intrinsics: this
+ * target has FMA, and C rounds each step). */
+AVX512 INLINE __m512
+s16_map16 (__m512i x, const r128norm_packed_sparams *sp, unsigned o)
+{
+  __m512 v = _mm512_sub_round_ps (_mm512_cvtepi32_ps (x), _mm512_loadu_ps
+      (sp->c + o), _MM_FROUND_CUR_DIRECTION);
+  v = _mm512_add_round_ps (_mm512_mul_round_ps (v, _mm512_loadu_ps (sp->a
+              + o), _MM_FROUND_CUR_DIRECTION), _mm512_loadu_ps (sp->b + o),
+      _MM_FROUND_CUR_DIRECTION);
+  return _mm512_min_ps (_mm512_max_ps (v, _mm512_loadu_ps (sp->lo + o)),
+      _mm512_loadu_ps (sp->hi + o));
+}
+
+AVX512 INLINE __m256i
+s16_round16 (__m512 v, const r128norm_packed_sparams *sp, unsigned o)
+{
+  const __m512 lo = _mm512_loadu_ps (sp->lo + o);
+  __m512 t = _mm512_add_round_ps (_mm512_sub_round_ps (v, lo,
+          _MM_FROUND_CUR_DIRECTION), _mm512_set1_ps (0.5f),
+      _MM_FROUND_CUR_DIRECTION);
+  /* within [lo, hi] of S16: the saturating narrowing keeps every value */
+  return _mm512_cvtsepi32_epi16 (_mm512_add_epi32 (_mm512_cvttps_epi32 (t),
+          _mm512_cvttps_epi32 (lo)));
+}
+
+AVX512 INLINE void
+s16_flush_sums16 (__m512i *s, unsigned o, int64_t *sums)
+{
+  int32_t vs[16];
+  unsigned j;
+
+  _mm512_storeu_si512 (vs, *s);
+  for (j = 0; j < 16; j++)
+    sums[o + j] += vs[j];
+  *s = _mm512_setzero_si512 ();
+}
+
+AVX512 INLINE void
+packed_s16_body_avx512 (const int16_t *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, const int NPH, const int SUM,
+    const int APPLY, const int TO_F32, int64_t *sums, uint64_t *sq)
+{
+  const unsigned U = NPH == 1 ? 2 : NPH;
+  __m512i s[8], qe[8], qo[8];
+  size_t i = 0;
+  unsigned k, j;
+
+#pragma GCC unroll 8
+  for (k = 0; k < U; k++)
+    s[k] = qe[k] = qo[k] = _mm512_setzero_si512 ();
+  while (i + 16 * U <= n) {
+    /* at most S16_FLUSH units between two flushes of the int32 sums */
+    size_t end = i + (n - i) / (16 * U) * (16 * U);
+    if (SUM && end - i > S16_FLUSH * 16 * U)
+      end = i + S16_FLUSH * 16 * U;
+    for (; i < end; i += 16 * U) {
+#pragma GCC unroll 8
+      for (k = 0; k < U; k++) {
+        const unsigned o = 16 * (k % NPH);
+        const __m512i x = _mm512_cvtepi16_epi32 (_mm256_loadu_si256
+            ((const __m256i *) (src + i + 16 * k)));
+        if (SUM) {
+          const __m512i odd = _mm512_srli_epi64 (x, 32);
+          s[k] = _mm512_add_epi32 (s[k], x);
+          qe[k] = _mm512_add_epi64 (qe[k], _mm512_mul_epi32 (x, x));
+          qo[k] = _mm512_add_epi64 (qo[k], _mm512_mul_epi32 (odd, odd));
+        }
+        if (APPLY && TO_F32)
+          _mm512_storeu_ps ((float *) dst + i + 16 * k, s16_map16 (x, sp, o));
+        else if (APPLY)
+          _mm256_storeu_si256 ((__m256i *) ((int16_t *) dst + i + 16 * k),
+              s16_round16 (s16_map16 (x, sp, o), sp, o));
+      }
+    }
+    if (SUM)
+#pragma GCC unroll 8
+      for (k = 0; k < U; k++)
+        s16_flush_sums16 (&s[k], 16 * (k % NPH), sums);
+  }
+  if (SUM)
+#pragma GCC unroll 8
+    for (k = 0; k < U; k++) {
+      uint64_t ve[8], vo[8];
+      const unsigned o = 16 * (k % NPH);
+      _mm512_storeu_si512 (ve, qe[k]);
+      _mm512_storeu_si512 (vo, qo[k]);
+      for (j = 0; j < 8; j++) {
+        sq[o + 2 * j] += ve[j];
+        sq[o + 2 * j + 1] += vo[j];
+      }
+    }
+  if (i < n)
+    packed_s16_scalar (src + i, !APPLY ? dst : TO_F32 ? (void *) ((float *)
+            dst + i) : (void *) ((int16_t *) dst + i), n - i, sp, SUM, APPLY,
+        sums, sq);
+}
+
+#define DEFINE_PACKED_S16_AVX512(NPH)                                     \
+  AVX512 static void                                                      \
+  packed_s16_sum_avx512_##NPH (PACKED_S16_ARGS)                           \
+  {                                                                       \
+    packed_s16_body_avx512 (src, dst, n, sp, NPH, 1, 0, 0, sums, sq);     \
+  }                                                                       \
+  AVX512 static void                                                      \
+  packed_s16_apply_avx512_##NPH (PACKED_S16_ARGS)                         \
+  {                                                                       \
+    packed_s16_body_avx512 (src, dst, n, sp, NPH, 0, 1, 0, sums, sq);     \
+  }                                                                       \
+  AVX512 static void                                                      \
+  packed_s16_both_avx512_##NPH (PACKED_S16_ARGS)                          \
+  {                                                                       \
+    packed_s16_body_avx512 (src, dst, n, sp, NPH, 1, 1, 0, sums, sq);     \
+  }                                                                       \
+  AVX512 static void                                                      \
+  packed_s16_apply_f32_avx512_##NPH (PACKED_S16_ARGS)                     \
+  {                                                                       \
+    packed_s16_body_avx512 (src, dst, n, sp, NPH, 0, 1, 1, sums, sq);     \
+  }                                                                       \
+  AVX512 static void                                                      \
+  packed_s16_both_f32_avx512_##NPH (PACKED_S16_ARGS)                      \
+  {                                                                       \
+    packed_s16_body_avx512 (src, dst, n, sp, NPH, 1, 1, 1, sums, sq);     \
+  }
+
+DEFINE_PACKED_S16_AVX512 (1)
+DEFINE_PACKED_S16_AVX512 (2)
+DEFINE_PACKED_S16_AVX512 (3)
+DEFINE_PACKED_S16_AVX512 (4)
+DEFINE_PACKED_S16_AVX512 (5)
+DEFINE_PACKED_S16_AVX512 (6)
+DEFINE_PACKED_S16_AVX512 (7)
+DEFINE_PACKED_S16_AVX512 (8)
+
 typedef void (*packed_s16_variant) (PACKED_S16_ARGS);
 
 #define PACKED_S16_ROW(NPH)                                               \
@@ -1994,6 +2129,18 @@ static const packed_s16_variant packed_s16_variants[8][5] = {
   PACKED_S16_ROW (1), PACKED_S16_ROW (2), PACKED_S16_ROW (3),
   PACKED_S16_ROW (4), PACKED_S16_ROW (5), PACKED_S16_ROW (6),
   PACKED_S16_ROW (7), PACKED_S16_ROW (8),
+};
+
+#define PACKED_S16_ROW_AVX512(NPH)                                        \
+  { packed_s16_sum_avx512_##NPH, packed_s16_apply_avx512_##NPH,           \
+    packed_s16_both_avx512_##NPH, packed_s16_apply_f32_avx512_##NPH,      \
+    packed_s16_both_f32_avx512_##NPH }
+
+static const packed_s16_variant packed_s16_variants_avx512[8][5] = {
+  PACKED_S16_ROW_AVX512 (1), PACKED_S16_ROW_AVX512 (2),
+  PACKED_S16_ROW_AVX512 (3), PACKED_S16_ROW_AVX512 (4),
+  PACKED_S16_ROW_AVX512 (5), PACKED_S16_ROW_AVX512 (6),
+  PACKED_S16_ROW_AVX512 (7), PACKED_S16_ROW_AVX512 (8),
 };
 
 static void
@@ -2008,20 +2155,22 @@ packed_s16 (const void *src, void *dst, size_t n,
   else
     v = (sum ? 2 : 1) + (sp->to_f32 ? 2 : 0);
   if (sum || apply)
-    packed_s16_variants[sp->nph - 1][v] (src, dst, n, sp, sums, sq);
+    (sp->avx512 ? packed_s16_variants_avx512 : packed_s16_variants)[sp->nph
+        - 1][v] (src, dst, n, sp, sums, sq);
 }
 
 /* Contiguous S16 rows (mono, planar channels) are packed rows of period
  * 1: every position has the channel's parameters. */
 static void
 fill_s16_params (r128norm_packed_sparams *sp, const r128norm_affine *p,
-    int to_f32)
+    int to_f32, int avx512)
 {
   unsigned j;
 
   sp->period = 1;
   sp->nph = 1;
   sp->to_f32 = to_f32;
+  sp->avx512 = avx512;
   for (j = 0; j < 16; j++) {
     sp->c[j] = p ? p->cf : 0.0f;
     sp->a[j] = p ? p->af : 0.0f;
@@ -2031,9 +2180,9 @@ fill_s16_params (r128norm_packed_sparams *sp, const r128norm_affine *p,
   }
 }
 
-static void
-stats_contig_s16 (const void *in, size_t n, const r128norm_clip *clip,
-    r128norm_acc *acc)
+static inline void
+stats_contig_s16_with (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc, int avx512)
 {
   r128norm_packed_sparams sp;
   int64_t sums[16] = { 0 };
@@ -2045,7 +2194,7 @@ stats_contig_s16 (const void *in, size_t n, const r128norm_clip *clip,
         clip, acc);
     return;
   }
-  fill_s16_params (&sp, NULL, 0);
+  fill_s16_params (&sp, NULL, 0, avx512);
   packed_s16 (in, NULL, n, &sp, 1, 0, sums, sq);
   acc->n += n;
   for (j = 0; j < 16; j++) {
@@ -2054,26 +2203,58 @@ stats_contig_s16 (const void *in, size_t n, const r128norm_clip *clip,
   }
 }
 
+static inline uint64_t
+apply_contig_s16_with (const void *in, void *out, size_t n,
+    const r128norm_affine *p, int to_f32, int avx512)
+{
+  r128norm_packed_sparams sp;
+
+  fill_s16_params (&sp, p, to_f32, avx512);
+  packed_s16 (in, out, n, &sp, 0, 1, NULL, NULL);
+  return 0;
+}
+
+/* the kernel set's entries, AVX2 and AVX-512 */
+static void
+stats_contig_s16 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_s16_with (in, n, clip, acc, 0);
+}
+
+static void
+stats_contig_s16_avx512 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_s16_with (in, n, clip, acc, 1);
+}
+
 static uint64_t
 apply_contig_s16_s16 (const void *in, void *out, size_t n,
     const r128norm_affine *p)
 {
-  r128norm_packed_sparams sp;
+  return apply_contig_s16_with (in, out, n, p, 0, 0);
+}
 
-  fill_s16_params (&sp, p, 0);
-  packed_s16 (in, out, n, &sp, 0, 1, NULL, NULL);
-  return 0;
+static uint64_t
+apply_contig_s16_s16_avx512 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_contig_s16_with (in, out, n, p, 0, 1);
 }
 
 static uint64_t
 apply_contig_s16_f32 (const void *in, void *out, size_t n,
     const r128norm_affine *p)
 {
-  r128norm_packed_sparams sp;
+  return apply_contig_s16_with (in, out, n, p, 1, 0);
+}
 
-  fill_s16_params (&sp, p, 1);
-  packed_s16 (in, out, n, &sp, 0, 1, NULL, NULL);
-  return 0;
+static uint64_t
+apply_contig_s16_f32_avx512 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_contig_s16_with (in, out, n, p, 1, 1);
 }
 
 /* ---- half (F16) ------------------------------------------------------ */
@@ -2796,11 +2977,14 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       }
       break;
     case R128NORM_FORMAT_S16:
-      set->stats_contig = stats_contig_s16;
+      set->stats_contig = WIDE_OR (stats_contig_s16_avx512,
+          stats_contig_s16);
       if (out == in)
-        set->apply_contig = apply_contig_s16_s16;
+        set->apply_contig = WIDE_OR (apply_contig_s16_s16_avx512,
+            apply_contig_s16_s16);
       else if (out == R128NORM_FORMAT_F32)
-        set->apply_contig = apply_contig_s16_f32;
+        set->apply_contig = WIDE_OR (apply_contig_s16_f32_avx512,
+            apply_contig_s16_f32);
       else if (out == R128NORM_FORMAT_F16 && f16c) {
         set->apply_contig = WIDE_OR (apply_contig_s16_f16_avx512,
             apply_contig_s16_f16);

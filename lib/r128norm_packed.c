@@ -39,6 +39,10 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     pk->fn_s16 = r128norm_packed_s16_x86 ();
     pk->size = 2;
     pk->sparams.to_f32 = out == R128NORM_FORMAT_F32;
+    {
+      int fma;
+      r128norm_packed_f32_x86_features (&fma, &pk->sparams.avx512);
+    }
     return;
   }
   if (!enable || (in != R128NORM_FORMAT_U8

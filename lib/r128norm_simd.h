@@ -147,6 +147,7 @@ typedef void (*r128norm_packed_float_fn) (const void *src, void *dst,
 typedef struct r128norm_packed_sparams {
   unsigned period, nph;
   int to_f32;                   /* output F32 (same interleaving), else S16 */
+  int avx512;                   /* the CPU's vectors of 16 (found once) */
   float c[R128NORM_PACKED_S_POS], a[R128NORM_PACKED_S_POS];
   float b[R128NORM_PACKED_S_POS], lo[R128NORM_PACKED_S_POS];
   float hi[R128NORM_PACKED_S_POS];
