@@ -1332,17 +1332,20 @@ call_factors (const r128norm_state *st, double duration, double *strength,
 
 /* The running call of a steady stream (steady_process()): the general
  * path's steps for each channel in one loop before the pass (the
- * statistics it is normalized with, the sums' setup with the first sample
- * as their shift and no clip, the affine map, computed without comparing
- * with the last: running values change every buffer) and one after it
- * (the buffer's moments, the running update, the report), instead of a
- * loop a step; the same arithmetic, bit for bit (tests/lib/test_steady.c).
- * F32 in and out, every channel its own group and seen. */
-R128NORM_HOT static void
-steady_running (r128norm_state *st, const r128norm_channel *in,
-    double strength, double momentum, uint64_t *non_finite)
+ * statistics it is normalized with, the sums' setup with no clip, and for
+ * F32 the first sample as their shift, the affine map, computed without
+ * comparing with the last: running values change every buffer) and one
+ * after it (the buffer's moments, the running update, the report),
+ * instead of a loop a step; the same arithmetic, bit for bit
+ * (tests/lib/test_steady.c).  @format (F32 or S16, in and out) a
+ * constant, which the format's steps fold in; every channel its own group
+ * and seen. */
+R128NORM_HOT static inline R128NORM_INLINE void
+steady_running_as (r128norm_state *st, const r128norm_channel *in,
+    double strength, double momentum, uint64_t *non_finite,
+    const r128norm_format format)
 {
-  const format_info *f32 = &formats[R128NORM_FORMAT_F32];
+  const format_info *fi = &formats[format];
   unsigned c;
 
   new_affine (st, strength);
@@ -1353,17 +1356,23 @@ steady_running (r128norm_state *st, const r128norm_channel *in,
     st->norm_mean[c] = st->running_mean[c];
     st->norm_var[c] = st->running_var[c];
     non_finite[c] = 0;
-    /* what the packed F32 pass adds to and acc_to_moments() reads */
+    /* what the packed pass adds to and acc_to_moments() reads */
     acc->n = acc->non_finite = 0;
-    acc->fsum = acc->fsq = 0.0;
     clip->active = 0;
-    clip->shift = sums_shift (R128NORM_FORMAT_F32, &in[c]);
-    affine_of (st, c, strength, f32, f32);
+    if (format == R128NORM_FORMAT_F32) {
+      acc->fsum = acc->fsq = 0.0;
+      clip->shift = sums_shift (R128NORM_FORMAT_F32, &in[c]);
+    } else {
+      acc->sum = 0;
+      acc->sumsq = 0;
+      acc->n_lo = acc->n_hi = 0;
+    }
+    affine_of (st, c, strength, fi, fi);
   }
   r128norm_packed_stream (&st->packed, st->channels, in, 1, st->clip,
       st->acc, st->affine, st->affine_gen, non_finite);
   for (c = 0; c < st->channels; c++) {
-    st->batch[c] = acc_to_moments (f32, &st->acc[c], &st->clip[c]);
+    st->batch[c] = acc_to_moments (fi, &st->acc[c], &st->clip[c]);
     st->group_batch[c] = st->batch[c];
     if (st->batch[c].n > 0)
       update_channel (st, c, &st->batch[c], momentum);
@@ -1372,8 +1381,24 @@ steady_running (r128norm_state *st, const r128norm_channel *in,
   st->histogram_filled = 0;     /* no diagnostics on this path */
 }
 
-/* A steady stream of interleaved F32 buffers (audio, hwc tensors) in
- * place: running values for every channel, running or frozen statistics
+R128NORM_HOT static void
+steady_running (r128norm_state *st, const r128norm_channel *in,
+    double strength, double momentum, uint64_t *non_finite)
+{
+  steady_running_as (st, in, strength, momentum, non_finite,
+      R128NORM_FORMAT_F32);
+}
+
+R128NORM_HOT static void
+steady_running_s16 (r128norm_state *st, const r128norm_channel *in,
+    double strength, double momentum, uint64_t *non_finite)
+{
+  steady_running_as (st, in, strength, momentum, non_finite,
+      R128NORM_FORMAT_S16);
+}
+
+/* A steady stream of interleaved F32 or S16 buffers (audio, hwc tensors)
+ * in place: running values for every channel, running or frozen statistics
  * per channel, no clipping, no diagnostics, the packed layout of the
  * buffers before.  The general path's steps for that case, without its
  * dispatch: a 10 ms buffer costs about what its code costs to come back
@@ -1396,7 +1421,9 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
       || !r128norm_packed_can_stream (&st->packed, st->channels, in))
     return 0;
   call_factors (st, duration, &strength, &momentum);
-  if (sum) {
+  if (sum && st->in_format == R128NORM_FORMAT_S16) {
+    steady_running_s16 (st, in, strength, momentum, non_finite);
+  } else if (sum) {
     steady_running (st, in, strength, momentum, non_finite);
   } else {
     for (c = 0; c < st->channels; c++) {

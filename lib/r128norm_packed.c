@@ -477,8 +477,8 @@ R128NORM_HOT int
 r128norm_packed_can_stream (const r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
-  return pk->fn_float && !pk->half && pk->usable
-      && same_layout (pk, channels, in);
+  return ((pk->fn_float && !pk->half) || (pk->fn_s16 && !pk->sparams.to_f32))
+      && pk->usable && same_layout (pk, channels, in);
 }
 
 /* Whether the apply's parameters were made from this generation of the
@@ -502,8 +502,12 @@ r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite)
 {
-  float_pass (pk, channels, in, in, sum, 1, clip, acc, affine,
-      apply_params_match (pk, affine_gen), non_finite);
+  if (pk->fn_s16)
+    s16_pass (pk, channels, in, in, sum, 1, clip, acc, affine,
+        apply_params_match (pk, affine_gen));
+  else
+    float_pass (pk, channels, in, in, sum, 1, clip, acc, affine,
+        apply_params_match (pk, affine_gen), non_finite);
   apply_params_set (pk, affine_gen);
 }
 

@@ -1,7 +1,7 @@
 /* The steady stream's short path of r128norm_process() (interleaved F32
- * in place, every channel seen, running or frozen statistics per channel)
- * against the general path on the same buffers: output, running values
- * and reports bit for bit, buffer after buffer.  The general path is
+ * or S16 in place, every channel seen, running or frozen statistics per
+ * channel) against the general path on the same buffers: output, running
+ * values and reports bit for bit, buffer after buffer.  The general path is
  * reached with an output description of the same memory (out != NULL and
  * not the input's array), which the short path leaves alone. */
 #include "test_common.h"
@@ -24,29 +24,37 @@ same_double (double a, double b)
 }
 
 static void
-describe (float *data, unsigned channels, size_t frames, r128norm_channel *ch)
+describe (void *data, size_t size, unsigned channels, size_t frames,
+    r128norm_channel *ch)
 {
   unsigned c;
 
   for (c = 0; c < channels; c++) {
-    ch[c].data = data + c;
-    ch[c].step = (ptrdiff_t) (channels * sizeof (float));
-    ch[c].stride = (ptrdiff_t) (frames * channels * sizeof (float));
+    ch[c].data = (uint8_t *) data + c * size;
+    ch[c].step = (ptrdiff_t) (channels * size);
+    ch[c].stride = (ptrdiff_t) (frames * channels * size);
     ch[c].width = frames;
     ch[c].height = 1;
   }
 }
 
 static void
-run_case (const steady_case *k, rng_t *rng)
+run_case (const steady_case *k, r128norm_format format, rng_t *rng)
 {
   r128norm_state *fast = r128norm_create (k->channels, NULL);
   r128norm_state *general = r128norm_create (k->channels, NULL);
+  const int s16 = format == R128NORM_FORMAT_S16;
+  const size_t size = s16 ? sizeof (int16_t) : sizeof (float);
+  const char *fname = s16 ? "S16" : "F32";
   r128norm_config cfg;
   double gamma[MAX_CH], beta[MAX_CH], max_gain[MAX_CH];
   float a[4096], b[4096];
   unsigned c, buf;
   int err;
+
+  CHECK (r128norm_set_formats (fast, format, format) == R128NORM_SUCCESS
+      && r128norm_set_formats (general, format, format) == R128NORM_SUCCESS,
+      "%s %s: formats", k->name, fname);
 
   r128norm_config_init (&cfg);
   cfg.stats = k->stats;
@@ -88,45 +96,57 @@ run_case (const steady_case *k, rng_t *rng)
     double mf[MAX_CH], vf[MAX_CH], mg[MAX_CH], vg[MAX_CH];
     int ef, eg;
 
-    for (i = 0; i < n; i++)
-      a[i] = (float) (offset + scale * rng_normal (rng) + 0.01 * (i % k->channels));
-    if (buf % 5 == 3)
+    for (i = 0; i < n; i++) {
+      double v = offset + scale * rng_normal (rng) + 0.01 * (i % k->channels);
+      if (s16) {
+        /* now and then beyond the range: the clamp at -32768 and 32767 */
+        double x = floor (v * 32768.0 * (buf % 9 == 2 ? 4.0 : 1.0));
+        int16_t y = (int16_t) (x < -32768.0 ? -32768.0 : x > 32767.0
+            ? 32767.0 : x);
+        memcpy ((uint8_t *) a + i * size, &y, size);
+      } else {
+        a[i] = (float) v;
+      }
+    }
+    if (!s16 && buf % 5 == 3)
       a[rng_int (rng, 0, (long) n - 1)] = NAN;
-    if (buf % 7 == 4)
+    if (!s16 && buf % 7 == 4)
       a[rng_int (rng, 0, (long) n - 1)] = -INFINITY;
-    if (buf % 11 == 6)
+    if (!s16 && buf % 11 == 6)
       a[0] = NAN;               /* channel 0's first sample: no shift there */
-    memcpy (b, a, n * sizeof *a);
-    describe (a, k->channels, frames, in_fast);
-    describe (b, k->channels, frames, in_general);
+    memcpy (b, a, n * size);
+    describe (a, size, k->channels, frames, in_fast);
+    describe (b, size, k->channels, frames, in_general);
     memcpy (out_general, in_general, sizeof out_general);
 
     ef = r128norm_process (fast, in_fast, NULL, frames / 48000.0);
     eg = r128norm_process (general, in_general, out_general,
         frames / 48000.0);
     CHECK (ef == R128NORM_SUCCESS && eg == R128NORM_SUCCESS,
-        "%s buffer %u: %d %d", k->name, buf, ef, eg);
+        "%s %s buffer %u: %d %d", k->name, fname, buf, ef, eg);
     for (i = 0; i < n; i++)
-      if (memcmp (&a[i], &b[i], sizeof a[i]) != 0) {
-        CHECK (0, "%s buffer %u sample %zu: %.9g against %.9g", k->name, buf,
-            i, a[i], b[i]);
+      if (memcmp ((uint8_t *) a + i * size, (uint8_t *) b + i * size,
+              size) != 0) {
+        CHECK (0, "%s %s buffer %u sample %zu differs", k->name, fname, buf,
+            i);
         break;
       }
     ef = r128norm_get_running (fast, mf, vf, k->channels);
     eg = r128norm_get_running (general, mg, vg, k->channels);
-    CHECK (ef == eg, "%s buffer %u: %d %d", k->name, buf, ef, eg);
+    CHECK (ef == eg, "%s %s buffer %u: %d %d", k->name, fname, buf, ef, eg);
     for (c = 0; c < k->channels; c++) {
       const r128norm_report *rf = r128norm_get_report (fast, c);
       const r128norm_report *rg = r128norm_get_report (general, c);
       CHECK (same_double (mf[c], mg[c]) && same_double (vf[c], vg[c]),
-          "%s buffer %u channel %u: running %.17g %.17g against %.17g %.17g",
-          k->name, buf, c, mf[c], vf[c], mg[c], vg[c]);
+          "%s %s buffer %u channel %u: running %.17g %.17g against %.17g "
+          "%.17g", k->name, fname, buf, c, mf[c], vf[c], mg[c], vg[c]);
       CHECK (rf->samples == rg->samples && rf->non_finite == rg->non_finite
           && same_double (rf->mean, rg->mean) && same_double (rf->var, rg->var)
           && same_double (rf->norm_mean, rg->norm_mean)
           && same_double (rf->norm_var, rg->norm_var),
-          "%s buffer %u channel %u: report %llu %llu %.17g %.17g %.17g %.17g "
-          "against %llu %llu %.17g %.17g %.17g %.17g", k->name, buf, c,
+          "%s %s buffer %u channel %u: report %llu %llu %.17g %.17g %.17g "
+          "%.17g against %llu %llu %.17g %.17g %.17g %.17g", k->name, fname,
+          buf, c,
           (unsigned long long) rf->samples,
           (unsigned long long) rf->non_finite, rf->mean, rf->var,
           rf->norm_mean, rf->norm_var, (unsigned long long) rg->samples,
@@ -161,7 +181,9 @@ main (void)
   unsigned i;
 
   printf ("seed %llu\n", (unsigned long long) rng.s);
-  for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    run_case (&cases[i], &rng);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    run_case (&cases[i], R128NORM_FORMAT_F32, &rng);
+    run_case (&cases[i], R128NORM_FORMAT_S16, &rng);
+  }
   return test_finish ("lib-steady");
 }
