@@ -773,6 +773,17 @@ apply_u8_f32 (const void *in, ptrdiff_t in_step, void *out,
 
 /* ---- u16 --------------------------------------------------------------- */
 
+/* Adds m samples x = y + 32768 to @acc from the sums of y and of y^2:
+ * sum x = sum y + 32768 m; sum x^2 = sum y^2 + 65536 sum y + 2^30 m. */
+static inline void
+u16_add_sums (r128norm_acc *acc, uint64_t m, int64_t sum_y, uint64_t sum_q)
+{
+  acc->n += m;
+  acc->sum += sum_y + 32768 * (int64_t) m;
+  acc->sumsq += (unsigned __int128) ((__int128) sum_q
+      + 65536 * (__int128) sum_y + ((__int128) m << 30));
+}
+
 /* Sums of y = x - 32768 as int16 lanes: pairs of y^2 fit 32 unsigned bits
  * (at most 2^31), pairs of y an int32. */
 AVX2 static void
@@ -815,11 +826,7 @@ stats_contig_u16 (const void *in, size_t n, const r128norm_clip *clip,
   for (j = 0; j < 4; j++)
     sum_q += vq[j];
   m = i;
-  /* sum x = sum y + 32768 m; sum x^2 = sum y^2 + 65536 sum y + 2^30 m */
-  acc->n += m;
-  acc->sum += sum_y + 32768 * (int64_t) m;
-  acc->sumsq += (unsigned __int128) ((__int128) sum_q
-      + 65536 * (__int128) sum_y + ((__int128) m << 30));
+  u16_add_sums (acc, m, sum_y, sum_q);
   if (i < n)
     c_set (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16).stats_contig (s + 2 * i,
         n - i, clip, acc);
@@ -899,11 +906,7 @@ stats_contig_u16_avx512 (const void *in, size_t n, const r128norm_clip *clip,
           (_mm512_extracti64x4_epi64 (sy, 1))));
   sum_q = (uint64_t) _mm512_reduce_add_epi64 (sq);
   m = i;
-  /* sum x = sum y + 32768 m; sum x^2 = sum y^2 + 65536 sum y + 2^30 m */
-  acc->n += m;
-  acc->sum += sum_y + 32768 * (int64_t) m;
-  acc->sumsq += (unsigned __int128) ((__int128) sum_q
-      + 65536 * (__int128) sum_y + ((__int128) m << 30));
+  u16_add_sums (acc, m, sum_y, sum_q);
   if (i < n)
     stats_contig_u16 (s + 2 * i, n - i, clip, acc);
 }
@@ -1948,32 +1951,37 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
   const void *src, void *dst, size_t n, const r128norm_packed_sparams *sp, \
   int64_t *sums, uint64_t *sq
 
-#define DEFINE_PACKED_S16(NPH)                                            \
-  AVX2 static void                                                        \
-  packed_s16_sum_##NPH (PACKED_S16_ARGS)                                  \
+/* The five entries (sums, apply, both; apply and both to F32) of one
+ * phase count for the body of a target: BODY (TARGET), names NAME_*. */
+#define DEFINE_PACKED_S16_WITH(TARGET, BODY, NAME, NPH)                   \
+  TARGET static void                                                      \
+  NAME##_sum_##NPH (PACKED_S16_ARGS)                                      \
   {                                                                       \
-    packed_s16_body (src, dst, n, sp, NPH, 1, 0, 0, sums, sq);            \
+    BODY (src, dst, n, sp, NPH, 1, 0, 0, sums, sq);                       \
   }                                                                       \
-  AVX2 static void                                                        \
-  packed_s16_apply_##NPH (PACKED_S16_ARGS)                                \
+  TARGET static void                                                      \
+  NAME##_apply_##NPH (PACKED_S16_ARGS)                                    \
   {                                                                       \
-    packed_s16_body (src, dst, n, sp, NPH, 0, 1, 0, sums, sq);            \
+    BODY (src, dst, n, sp, NPH, 0, 1, 0, sums, sq);                       \
   }                                                                       \
-  AVX2 static void                                                        \
-  packed_s16_both_##NPH (PACKED_S16_ARGS)                                 \
+  TARGET static void                                                      \
+  NAME##_both_##NPH (PACKED_S16_ARGS)                                     \
   {                                                                       \
-    packed_s16_body (src, dst, n, sp, NPH, 1, 1, 0, sums, sq);            \
+    BODY (src, dst, n, sp, NPH, 1, 1, 0, sums, sq);                       \
   }                                                                       \
-  AVX2 static void                                                        \
-  packed_s16_apply_f32_##NPH (PACKED_S16_ARGS)                            \
+  TARGET static void                                                      \
+  NAME##_apply_f32_##NPH (PACKED_S16_ARGS)                                \
   {                                                                       \
-    packed_s16_body (src, dst, n, sp, NPH, 0, 1, 1, sums, sq);            \
+    BODY (src, dst, n, sp, NPH, 0, 1, 1, sums, sq);                       \
   }                                                                       \
-  AVX2 static void                                                        \
-  packed_s16_both_f32_##NPH (PACKED_S16_ARGS)                             \
+  TARGET static void                                                      \
+  NAME##_both_f32_##NPH (PACKED_S16_ARGS)                                 \
   {                                                                       \
-    packed_s16_body (src, dst, n, sp, NPH, 1, 1, 1, sums, sq);            \
+    BODY (src, dst, n, sp, NPH, 1, 1, 1, sums, sq);                       \
   }
+
+#define DEFINE_PACKED_S16(NPH)                                            \
+  DEFINE_PACKED_S16_WITH (AVX2, packed_s16_body, packed_s16, NPH)
 
 DEFINE_PACKED_S16 (1)
 DEFINE_PACKED_S16 (2)
@@ -2084,31 +2092,8 @@ packed_s16_body_avx512 (const int16_t *src, void *dst, size_t n,
 }
 
 #define DEFINE_PACKED_S16_AVX512(NPH)                                     \
-  AVX512 static void                                                      \
-  packed_s16_sum_avx512_##NPH (PACKED_S16_ARGS)                           \
-  {                                                                       \
-    packed_s16_body_avx512 (src, dst, n, sp, NPH, 1, 0, 0, sums, sq);     \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_s16_apply_avx512_##NPH (PACKED_S16_ARGS)                         \
-  {                                                                       \
-    packed_s16_body_avx512 (src, dst, n, sp, NPH, 0, 1, 0, sums, sq);     \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_s16_both_avx512_##NPH (PACKED_S16_ARGS)                          \
-  {                                                                       \
-    packed_s16_body_avx512 (src, dst, n, sp, NPH, 1, 1, 0, sums, sq);     \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_s16_apply_f32_avx512_##NPH (PACKED_S16_ARGS)                     \
-  {                                                                       \
-    packed_s16_body_avx512 (src, dst, n, sp, NPH, 0, 1, 1, sums, sq);     \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_s16_both_f32_avx512_##NPH (PACKED_S16_ARGS)                      \
-  {                                                                       \
-    packed_s16_body_avx512 (src, dst, n, sp, NPH, 1, 1, 1, sums, sq);     \
-  }
+  DEFINE_PACKED_S16_WITH (AVX512, packed_s16_body_avx512,                 \
+      packed_s16_avx512, NPH)
 
 DEFINE_PACKED_S16_AVX512 (1)
 DEFINE_PACKED_S16_AVX512 (2)
@@ -2132,9 +2117,9 @@ static const packed_s16_variant packed_s16_variants[8][5] = {
 };
 
 #define PACKED_S16_ROW_AVX512(NPH)                                        \
-  { packed_s16_sum_avx512_##NPH, packed_s16_apply_avx512_##NPH,           \
-    packed_s16_both_avx512_##NPH, packed_s16_apply_f32_avx512_##NPH,      \
-    packed_s16_both_f32_avx512_##NPH }
+  { packed_s16_avx512_sum_##NPH, packed_s16_avx512_apply_##NPH,           \
+    packed_s16_avx512_both_##NPH, packed_s16_avx512_apply_f32_##NPH,      \
+    packed_s16_avx512_both_f32_##NPH }
 
 static const packed_s16_variant packed_s16_variants_avx512[8][5] = {
   PACKED_S16_ROW_AVX512 (1), PACKED_S16_ROW_AVX512 (2),
@@ -2229,33 +2214,17 @@ stats_contig_s16_avx512 (const void *in, size_t n, const r128norm_clip *clip,
   stats_contig_s16_with (in, n, clip, acc, 1);
 }
 
-static uint64_t
-apply_contig_s16_s16 (const void *in, void *out, size_t n,
-    const r128norm_affine *p)
-{
-  return apply_contig_s16_with (in, out, n, p, 0, 0);
-}
+#define DEFINE_APPLY_CONTIG_S16(NAME, TO_F32, WIDE)                       \
+  static uint64_t                                                         \
+  NAME (const void *in, void *out, size_t n, const r128norm_affine *p)    \
+  {                                                                       \
+    return apply_contig_s16_with (in, out, n, p, TO_F32, WIDE);           \
+  }
 
-static uint64_t
-apply_contig_s16_s16_avx512 (const void *in, void *out, size_t n,
-    const r128norm_affine *p)
-{
-  return apply_contig_s16_with (in, out, n, p, 0, 1);
-}
-
-static uint64_t
-apply_contig_s16_f32 (const void *in, void *out, size_t n,
-    const r128norm_affine *p)
-{
-  return apply_contig_s16_with (in, out, n, p, 1, 0);
-}
-
-static uint64_t
-apply_contig_s16_f32_avx512 (const void *in, void *out, size_t n,
-    const r128norm_affine *p)
-{
-  return apply_contig_s16_with (in, out, n, p, 1, 1);
-}
+DEFINE_APPLY_CONTIG_S16 (apply_contig_s16_s16, 0, 0)
+DEFINE_APPLY_CONTIG_S16 (apply_contig_s16_s16_avx512, 0, 1)
+DEFINE_APPLY_CONTIG_S16 (apply_contig_s16_f32, 1, 0)
+DEFINE_APPLY_CONTIG_S16 (apply_contig_s16_f32_avx512, 1, 1)
 
 /* ---- half (F16) ------------------------------------------------------ */
 
