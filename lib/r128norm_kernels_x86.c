@@ -430,18 +430,22 @@ apply_contig_u8_u8_vbmi (const void *in, void *out, size_t n,
   return 0;
 }
 
-/* Packed u8 rows by table (AVX-512 VBMI), where the period divides 16:
- * the sums in 16 dword lanes (byte 16 k + i of a 64-byte vector adds to
- * lane i, which is the row's lane i % period), and the apply as one
- * lookup per channel, each channel's table on its own bytes, so the
- * output is the C kernel's exactly.  Twice the samples per instruction of
- * the AVX2 body for the sums; for the apply, four instructions per
- * channel and 64 bytes where the fixed-point map takes about forty. */
-/* Adds 64 bytes to the sums: s[t] and q[t] hold in dword d the sum and
- * the sum of squares of byte 4 d + t (masks and shifts; widening the
- * bytes with vpmovzxbd instead costs five times as much on Zen 5). */
+/* Packed u8 rows by table (AVX-512 VBMI), where the period divides 16 or
+ * is 3 (RGB): the sums in dword lanes, and the apply as one lookup per
+ * channel, each channel's table on its own bytes, so the output is the C
+ * kernel's exactly.  Twice the samples per instruction of the AVX2 body
+ * for the sums; for the apply, four instructions per channel and 64
+ * bytes where the fixed-point map takes about forty.
+ *
+ * Byte 4 d + t of a vector goes to dword d of accumulator t.  Where the
+ * period divides 16, every vector has the same lanes: byte 4 d + t is lane
+ * (4 d + t) % period.  With period 3, 64 = 1 mod 3: vector v of a
+ * 192-byte unit starts at lane v, byte 4 d + t is lane (v + d + t) % 3,
+ * and it goes to accumulator u = (v + t) % 3, whose dword d is then
+ * always lane (u + d) % 3. */
 AVX512VBMI INLINE void
-sum64_u8 (__m512i x, __m512i *s, __m512i *q)
+sum64_u8 (__m512i x, __m512i *s, __m512i *q, const unsigned NACC,
+    const unsigned v)
 {
   const __m512i low = _mm512_set1_epi32 (0xff);
   __m512i b[4];
@@ -453,33 +457,37 @@ sum64_u8 (__m512i x, __m512i *s, __m512i *q)
   b[3] = _mm512_srli_epi32 (x, 24);
 #pragma GCC unroll 4
   for (t = 0; t < 4; t++) {
-    s[t] = _mm512_add_epi32 (s[t], b[t]);
-    q[t] = _mm512_add_epi32 (q[t], _mm512_madd_epi16 (b[t], b[t]));
+    const unsigned u = (t + v) % NACC;
+    s[u] = _mm512_add_epi32 (s[u], b[t]);
+    q[u] = _mm512_add_epi32 (q[u], _mm512_madd_epi16 (b[t], b[t]));
   }
 }
 
-/* Adds s and q to the row's lanes (byte 4 d + t is lane (4 d + t) % period,
- * the period a power of 2 that divides 16) and clears them. */
+/* Adds the NACC accumulators of s and q to the row's lanes (see above)
+ * and clears them. */
 AVX512VBMI INLINE void
-flush64_u8 (__m512i *s, __m512i *q, unsigned period, uint64_t *sums,
-    uint64_t *sq)
+flush64_u8 (__m512i *s, __m512i *q, const unsigned NACC, unsigned period,
+    uint64_t *sums, uint64_t *sq)
 {
-  unsigned t, d;
+  unsigned u, d;
 
-  for (t = 0; t < 4; t++) {
-    if (period <= 4) {
-      sums[t & (period - 1)] += (uint32_t) _mm512_reduce_add_epi32 (s[t]);
-      sq[t & (period - 1)] += (uint32_t) _mm512_reduce_add_epi32 (q[t]);
+  for (u = 0; u < NACC; u++) {
+    if (NACC == 4 && period <= 4) {
+      sums[u & (period - 1)] += (uint32_t) _mm512_reduce_add_epi32 (s[u]);
+      sq[u & (period - 1)] += (uint32_t) _mm512_reduce_add_epi32 (q[u]);
     } else {
       uint32_t vs[16], vq[16];
-      _mm512_storeu_si512 (vs, s[t]);
-      _mm512_storeu_si512 (vq, q[t]);
+      unsigned lane = u;
+      _mm512_storeu_si512 (vs, s[u]);
+      _mm512_storeu_si512 (vq, q[u]);
       for (d = 0; d < 16; d++) {
-        sums[(4 * d + t) & (period - 1)] += vs[d];
-        sq[(4 * d + t) & (period - 1)] += vq[d];
+        sums[lane] += vs[d];
+        sq[lane] += vq[d];
+        lane = NACC == 3 ? (lane + 1 == 3 ? 0 : lane + 1)
+            : (lane + 4) & (period - 1);
       }
     }
-    s[t] = q[t] = _mm512_setzero_si512 ();
+    s[u] = q[u] = _mm512_setzero_si512 ();
   }
 }
 
@@ -490,19 +498,19 @@ lookup64_u8 (__m512i x, __mmask64 high, const __m512i *t)
           t[1]), _mm512_permutex2var_epi8 (t[2], x, t[3]));
 }
 
-/* One vector of 64 bytes (fewer at the row's end, where the masked load
- * reads zeros, which add nothing to the sums, and the masked store writes
- * only the row's bytes). */
+/* Vector v of a unit: 64 bytes (fewer at the row's end, where the masked
+ * load reads zeros, which add nothing to the sums, and the masked store
+ * writes only the row's bytes); mine[k] the bytes of table k. */
 AVX512VBMI INLINE void
 table64_u8 (uint8_t *p, __mmask64 in_row, const int SUM, const int APPLY,
     const unsigned NT, const __m512i (*t)[4], const __mmask64 *mine,
-    __m512i *s, __m512i *q)
+    __m512i *s, __m512i *q, const unsigned NACC, const unsigned v)
 {
   const __m512i x = _mm512_maskz_loadu_epi8 (in_row, p);
   unsigned k;
 
   if (SUM)
-    sum64_u8 (x, s, q);
+    sum64_u8 (x, s, q, NACC, v);
   if (APPLY) {
     const __mmask64 high = _mm512_movepi8_mask (x);
     __m512i y = x;
@@ -513,16 +521,19 @@ table64_u8 (uint8_t *p, __mmask64 in_row, const int SUM, const int APPLY,
   }
 }
 
+/* PERIOD3: units of three vectors (RGB), else of one. */
 AVX512VBMI INLINE void
 packed_u8_table_body (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, const int SUM, const int APPLY,
-    const unsigned NT, uint64_t *sums, uint64_t *sq)
+    const unsigned NT, const int PERIOD3, uint64_t *sums, uint64_t *sq)
 {
+  const unsigned PH = PERIOD3 ? 3 : 1, NACC = PERIOD3 ? 3 : 4;
+  const size_t unit = 64 * PH;
   __m512i t[R128NORM_PACKED_TABLES][4];
-  __mmask64 mine[R128NORM_PACKED_TABLES];
+  __mmask64 mine[3][R128NORM_PACKED_TABLES];
   __m512i s[4], q[4];
   size_t pos = 0;
-  unsigned k;
+  unsigned k, v;
 
 #pragma GCC unroll 4
   for (k = 0; k < NT; k++) {
@@ -530,26 +541,32 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
     t[k][1] = _mm512_loadu_si512 (pp->table[k] + 64);
     t[k][2] = _mm512_loadu_si512 (pp->table[k] + 128);
     t[k][3] = _mm512_loadu_si512 (pp->table[k] + 192);
-    mine[k] = pp->table_bytes[k];
+    for (v = 0; v < PH; v++)
+      mine[v][k] = pp->table_bytes[v][k];
   }
   for (k = 0; k < 4; k++)
     s[k] = q[k] = _mm512_setzero_si512 ();
-  while (pos + 64 <= bytes) {
+  while (pos + unit <= bytes) {
     /* at most U8_FLUSH vectors between flushes */
-    size_t end = bytes - (bytes - pos) % 64;
+    size_t end = pos + (bytes - pos) / unit * unit;
     if (SUM && end - pos > 64 * U8_FLUSH)
-      end = pos + 64 * U8_FLUSH;
-    for (; pos < end; pos += 64)
-      table64_u8 (row + pos, ~(__mmask64) 0, SUM, APPLY, NT,
-          (const __m512i (*)[4]) t, mine, s, q);
-    if (SUM && pos + 64 <= bytes)
-      flush64_u8 (s, q, pp->period, sums, sq);
+      end = pos + U8_FLUSH / PH * unit;
+    for (; pos < end; pos += unit)
+#pragma GCC unroll 3
+      for (v = 0; v < PH; v++)
+        table64_u8 (row + pos + 64 * v, ~(__mmask64) 0, SUM, APPLY, NT,
+            (const __m512i (*)[4]) t, mine[v], s, q, NACC, v);
+    if (SUM && pos + unit <= bytes)
+      flush64_u8 (s, q, NACC, pp->period, sums, sq);
   }
-  if (pos < bytes)
-    table64_u8 (row + pos, ((__mmask64) 1 << (bytes - pos)) - 1, SUM, APPLY,
-        NT, (const __m512i (*)[4]) t, mine, s, q);
+  /* what is left of the row: fewer than PH vectors, the last one partial
+   * (or none) */
+  for (v = 0; pos < bytes; v++, pos += 64)
+    table64_u8 (row + pos, bytes - pos >= 64 ? ~(__mmask64) 0
+        : ((__mmask64) 1 << (bytes - pos)) - 1, SUM, APPLY, NT,
+        (const __m512i (*)[4]) t, mine[v], s, q, NACC, v);
   if (SUM)
-    flush64_u8 (s, q, pp->period, sums, sq);
+    flush64_u8 (s, q, NACC, pp->period, sums, sq);
 }
 
 #define DEFINE_PACKED_TABLE(NT)                                           \
@@ -559,9 +576,19 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
       uint64_t *sq)                                                       \
   {                                                                       \
     if (sum)                                                              \
-      packed_u8_table_body (row, bytes, pp, 1, 1, NT, sums, sq);          \
+      packed_u8_table_body (row, bytes, pp, 1, 1, NT, 0, sums, sq);       \
     else                                                                  \
-      packed_u8_table_body (row, bytes, pp, 0, 1, NT, sums, sq);          \
+      packed_u8_table_body (row, bytes, pp, 0, 1, NT, 0, sums, sq);       \
+  }                                                                       \
+  AVX512VBMI static void                                                  \
+  packed_u8_table3_##NT (uint8_t *row, size_t bytes,                      \
+      const r128norm_packed_params *pp, int sum, uint64_t *sums,          \
+      uint64_t *sq)                                                       \
+  {                                                                       \
+    if (sum)                                                              \
+      packed_u8_table_body (row, bytes, pp, 1, 1, NT, 1, sums, sq);       \
+    else                                                                  \
+      packed_u8_table_body (row, bytes, pp, 0, 1, NT, 1, sums, sq);       \
   }
 
 DEFINE_PACKED_TABLE (1)
@@ -573,39 +600,49 @@ AVX512VBMI static void
 packed_u8_sums_wide (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, uint64_t *sums, uint64_t *sq)
 {
-  packed_u8_table_body (row, bytes, pp, 1, 0, 0, sums, sq);
+  packed_u8_table_body (row, bytes, pp, 1, 0, 0, 0, sums, sq);
 }
 
+AVX512VBMI static void
+packed_u8_sums_wide3 (uint8_t *row, size_t bytes,
+    const r128norm_packed_params *pp, uint64_t *sums, uint64_t *sq)
+{
+  packed_u8_table_body (row, bytes, pp, 1, 0, 0, 1, sums, sq);
+}
+
+typedef void (*packed_u8_table_fn) (uint8_t *row, size_t bytes,
+    const r128norm_packed_params *pp, int sum, uint64_t *sums,
+    uint64_t *sq);
+
+/* by table count, for periods dividing 16 and for period 3 */
+static const packed_u8_table_fn packed_u8_tables[2][R128NORM_PACKED_TABLES] = {
+  { packed_u8_table_1, packed_u8_table_2, packed_u8_table_3,
+    packed_u8_table_4 },
+  { packed_u8_table3_1, packed_u8_table3_2, packed_u8_table3_3,
+    packed_u8_table3_4 },
+};
+
 /* r128norm_packed_fn on a CPU with AVX-512 VBMI: the table kernels where
- * they apply (the period divides 16; to apply, the library made tables),
- * else the AVX2 ones. */
+ * they apply (the period divides 16 or is 3; to apply, the library made
+ * tables), else the AVX2 ones. */
 static void
 packed_u8_wide (uint8_t *row, size_t bytes, const r128norm_packed_params *pp,
     int sum, int apply, uint64_t *sums, uint64_t *sq)
 {
-  if (16 % pp->period != 0 || (apply && pp->n_tables == 0)) {
+  const int period3 = pp->period == 3;
+
+  if ((16 % pp->period != 0 && !period3) || (apply && pp->n_tables == 0)) {
     packed_u8 (row, bytes, pp, sum, apply, sums, sq);
     return;
   }
   if (!apply) {
     if (sum)
-      packed_u8_sums_wide (row, bytes, pp, sums, sq);
+      (period3 ? packed_u8_sums_wide3 : packed_u8_sums_wide) (row, bytes, pp,
+          sums, sq);
     return;
   }
-  switch (pp->n_tables) {
-    case 1:
-      packed_u8_table_1 (row, bytes, pp, sum, sums, sq);
-      break;
-    case 2:
-      packed_u8_table_2 (row, bytes, pp, sum, sums, sq);
-      break;
-    case 3:
-      packed_u8_table_3 (row, bytes, pp, sum, sums, sq);
-      break;
-    default:
-      packed_u8_table_4 (row, bytes, pp, sum, sums, sq);
-      break;
-  }
+  packed_u8_tables[period3][pp->n_tables - 1] (row, bytes, pp, sum, sums,
+      sq);
 }
 
 /* ---- u8 -> f32 ------------------------------------------------------- */

@@ -538,32 +538,33 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
   return done;
 }
 
-/* The table apply's parameters, where the period divides 16 and each of
- * at most R128NORM_PACKED_TABLES channels has its C output table (the
- * library makes them when the kernels ask for them: AVX-512 VBMI); else
- * none, and the kernel uses the map. */
+/* The table apply's parameters, where the period divides 16 or is 3 and
+ * each of at most R128NORM_PACKED_TABLES channels has its C output table
+ * (the library makes them when the kernels ask for them: AVX-512 VBMI);
+ * else none, and the kernel uses the map. */
 R128NORM_HOT static void
 table_params (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine)
 {
   r128norm_packed_params *pp = &pk->params;
-  unsigned c, j;
+  unsigned c, j, v;
 
   pp->n_tables = 0;
-  if (16 % pp->period != 0 || channels > R128NORM_PACKED_TABLES)
+  if ((16 % pp->period != 0 && pp->period != 3)
+      || channels > R128NORM_PACKED_TABLES)
     return;
   for (c = 0; c < channels; c++)
     if (!affine[c].has_lut)
       return;
-  for (c = 0; c < channels; c++) {
+  memset (pp->table_bytes, 0, sizeof pp->table_bytes);
+  for (c = 0; c < channels; c++)
     memcpy (pp->table[c], affine[c].lut, 256);
-    pp->table_bytes[c] = 0;
-  }
-  for (j = 0; j < 64; j++) {
-    int ch = pk->lane_chan[j % pp->period];
-    if (ch >= 0)
-      pp->table_bytes[ch] |= (uint64_t) 1 << j;
-  }
+  for (v = 0; v < 3; v++)
+    for (j = 0; j < 64; j++) {
+      int ch = pk->lane_chan[(64 * v + j) % pp->period];
+      if (ch >= 0)
+        pp->table_bytes[v][ch] |= (uint64_t) 1 << j;
+    }
   pp->n_tables = channels;
 }
 

@@ -52,12 +52,14 @@ typedef struct r128norm_packed_params {
   int shift;
   unsigned period, nph;
   /* u8 -> u8 by table (the AVX-512 VBMI kernel, where the period divides
-   * 16): n_tables distinct channels (0: no tables, the map above), each
-   * with the C kernel's output for every input value (r128norm_affine.lut)
-   * and the bytes of a 64-byte vector that are its (table_bytes, bit j for
-   * byte j); bytes of no table are written back as they were */
+   * 16 or is 3): n_tables distinct channels (0: no tables, the map above),
+   * each with the C kernel's output for every input value
+   * (r128norm_affine.lut) and the bytes of each 64-byte vector of a unit
+   * that are its (table_bytes[v][k], bit j for byte j; three vectors a
+   * unit for period 3, one otherwise); bytes of no table are written back
+   * as they were */
   unsigned n_tables;
-  uint64_t table_bytes[R128NORM_PACKED_TABLES];
+  uint64_t table_bytes[3][R128NORM_PACKED_TABLES];
   uint8_t table[R128NORM_PACKED_TABLES][256];
 } r128norm_packed_params;
 
