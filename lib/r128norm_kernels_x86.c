@@ -2976,6 +2976,8 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       } else if (out == R128NORM_FORMAT_F32) {
         set->apply_contig = apply_contig_u8_f32;
         set->apply = apply_u8_f32;
+        /* the packed rows' sums (r128norm_packed_u8_x86) */
+        uses_wide |= have_avx512vbmi ();
       } else if (out == R128NORM_FORMAT_F16) {
         set->wants_lut = 1;
         set->apply_contig = apply_contig_u8_f16;
