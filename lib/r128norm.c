@@ -1369,8 +1369,12 @@ steady_running_as (r128norm_state *st, const r128norm_channel *in,
     }
     affine_of (st, c, strength, fi, fi);
   }
-  r128norm_packed_stream (&st->packed, st->channels, in, 1, st->clip,
-      st->acc, st->affine, st->affine_gen, non_finite);
+  if (format == R128NORM_FORMAT_F32)
+    r128norm_packed_stream (&st->packed, st->channels, in, 1, st->clip,
+        st->acc, st->affine, st->affine_gen, non_finite);
+  else
+    r128norm_packed_stream_s16 (&st->packed, st->channels, in, 1, st->clip,
+        st->acc, st->affine, st->affine_gen);
   for (c = 0; c < st->channels; c++) {
     st->batch[c] = acc_to_moments (fi, &st->acc[c], &st->clip[c]);
     st->group_batch[c] = st->batch[c];
@@ -1389,9 +1393,11 @@ steady_running (r128norm_state *st, const r128norm_channel *in,
       R128NORM_FORMAT_F32);
 }
 
-/* (outside the hot section: there it cost the F32 stream about 7 ns a
- * buffer in a pipeline, by moving the code around) */
-static void
+/* Not inlined, and outside the hot section: inlined into
+ * r128norm_process() it made that 3.3 KB larger, and the F32 stream paid
+ * 9 to 13 ns a buffer in a pipeline for the code it brings back into the
+ * caches (docs/performance.md). */
+__attribute__ ((noinline)) static void
 steady_running_s16 (r128norm_state *st, const r128norm_channel *in,
     double strength, double momentum, uint64_t *non_finite)
 {
@@ -1434,8 +1440,12 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
       non_finite[c] = 0;
     }
     setup_affine (st, strength);
-    r128norm_packed_stream (&st->packed, st->channels, in, 0, st->clip,
-        st->acc, st->affine, st->affine_gen, non_finite);
+    if (st->in_format == R128NORM_FORMAT_S16)
+      r128norm_packed_stream_s16 (&st->packed, st->channels, in, 0,
+          st->clip, st->acc, st->affine, st->affine_gen);
+    else
+      r128norm_packed_stream (&st->packed, st->channels, in, 0, st->clip,
+          st->acc, st->affine, st->affine_gen, non_finite);
     memset (st->batch, 0, st->channels * sizeof *st->batch);
     fill_reports (st, in, 0, non_finite);
   }

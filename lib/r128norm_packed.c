@@ -502,12 +502,20 @@ r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite)
 {
-  if (pk->fn_s16)
-    s16_pass (pk, channels, in, in, sum, 1, clip, acc, affine,
-        apply_params_match (pk, affine_gen));
-  else
-    float_pass (pk, channels, in, in, sum, 1, clip, acc, affine,
-        apply_params_match (pk, affine_gen), non_finite);
+  float_pass (pk, channels, in, in, sum, 1, clip, acc, affine,
+      apply_params_match (pk, affine_gen), non_finite);
+  apply_params_set (pk, affine_gen);
+}
+
+/* The same for S16 rows (not in the hot section: an F32 stream there paid
+ * for it, docs/performance.md). */
+void
+r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, int sum, const r128norm_clip *clip,
+    r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen)
+{
+  s16_pass (pk, channels, in, in, sum, 1, clip, acc, affine,
+      apply_params_match (pk, affine_gen));
   apply_params_set (pk, affine_gen);
 }
 
@@ -541,8 +549,9 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
 /* The table apply's parameters, where the period divides 16 or is 3 and
  * each of at most R128NORM_PACKED_TABLES channels has its C output table
  * (the library makes them when the kernels ask for them: AVX-512 VBMI);
- * else none, and the kernel uses the map. */
-R128NORM_HOT static void
+ * else none, and the kernel uses the map.  Video only, where the
+ * placement of the code does not matter: outside the hot section. */
+static void
 table_params (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine)
 {

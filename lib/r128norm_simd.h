@@ -223,9 +223,10 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite);
 
-/* Whether a buffer is F32 rows in the layout learned by an earlier
- * r128norm_packed_pass() and usable, which r128norm_packed_stream() then
- * processes: the short path of a steady stream. */
+/* Whether a buffer is F32 rows (or S16 rows in place) in the layout
+ * learned by an earlier r128norm_packed_pass() and usable, which
+ * r128norm_packed_stream() (_s16()) then processes: the short path of a
+ * steady stream. */
 int r128norm_packed_can_stream (const r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in);
 
@@ -235,6 +236,11 @@ void r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum, const r128norm_clip *clip,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite);
+
+/* The same for S16 rows (their pass counts no NaN). */
+void r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, int sum, const r128norm_clip *clip,
+    r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen);
 
 /* The F32 packed kernel, or NULL without AVX2. */
 r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
