@@ -507,8 +507,8 @@ r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
   apply_params_set (pk, affine_gen);
 }
 
-/* The same for S16 rows (not in the hot section: an F32 stream there paid
- * for it, docs/performance.md). */
+/* The same for S16 rows in place; outside the hot section, as its caller
+ * steady_running_s16(), away from the F32 stream's code. */
 void
 r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum, const r128norm_clip *clip,
@@ -549,8 +549,8 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
 /* The table apply's parameters, where the period divides 16 or is 3 and
  * each of at most R128NORM_PACKED_TABLES channels has its C output table
  * (the library makes them when the kernels ask for them: AVX-512 VBMI);
- * else none, and the kernel uses the map.  Video only, where the
- * placement of the code does not matter: outside the hot section. */
+ * else none, and the kernel uses the map.  u8 rows only, not the F32
+ * stream's code: outside the hot section. */
 static void
 table_params (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine)
