@@ -463,6 +463,15 @@ sum64_u8 (__m512i x, __m512i *s, __m512i *q, const unsigned NACC,
   }
 }
 
+/* The sum of 16 unsigned dwords. */
+AVX512VBMI INLINE uint64_t
+sum16_u32 (__m512i v)
+{
+  return (uint64_t) _mm512_reduce_add_epi64 (_mm512_add_epi64
+      (_mm512_cvtepu32_epi64 (_mm512_castsi512_si256 (v)),
+          _mm512_cvtepu32_epi64 (_mm512_extracti64x4_epi64 (v, 1))));
+}
+
 /* Adds the NACC accumulators of s and q to the row's lanes (see above)
  * and clears them. */
 AVX512VBMI INLINE void
@@ -473,8 +482,9 @@ flush64_u8 (__m512i *s, __m512i *q, const unsigned NACC, unsigned period,
 
   for (u = 0; u < NACC; u++) {
     if (NACC == 4 && period <= 4) {
-      sums[u & (period - 1)] += (uint32_t) _mm512_reduce_add_epi32 (s[u]);
-      sq[u & (period - 1)] += (uint32_t) _mm512_reduce_add_epi32 (q[u]);
+      /* the 16 lanes added in 64 bits: each is below 2^32, their sum not */
+      sums[u & (period - 1)] += sum16_u32 (s[u]);
+      sq[u & (period - 1)] += sum16_u32 (q[u]);
     } else {
       uint32_t vs[16], vq[16];
       unsigned lane = u;
