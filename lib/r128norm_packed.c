@@ -190,10 +190,21 @@ learn_layout (r128norm_packed *pk, unsigned channels,
       + (size_t) size;
   pk->row_samples = pk->row_bytes / (size_t) size;
   if (size == 1) {
-    pk->params.period = (unsigned) step;
+    r128norm_packed_params *pp = &pk->params;
+    unsigned v;
+    pp->period = (unsigned) step;
     /* 8-byte groups k and k' share parameters when 8k = 8k' mod step */
-    pk->params.nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
+    pp->nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
         : step % 2 == 0 ? 2 : 1);
+    /* the bytes of each 64-byte vector that are each channel's, for the
+     * table apply (table_params() decides whether it runs) */
+    memset (pp->table_bytes, 0, sizeof pp->table_bytes);
+    for (v = 0; v < 3; v++)
+      for (j = 0; j < 64; j++) {
+        int ch = pk->lane_chan[(64 * v + j) % pp->period];
+        if (ch >= 0 && ch < R128NORM_PACKED_TABLES)
+          pp->table_bytes[v][ch] |= (uint64_t) 1 << j;
+      }
   } else if (size == 2 && !pk->half) {
     pk->sparams.period = (unsigned) period;
     pk->sparams.nph = (unsigned) period / gcd ((unsigned) period, 16);
@@ -556,7 +567,7 @@ table_params (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine)
 {
   r128norm_packed_params *pp = &pk->params;
-  unsigned c, j, v;
+  unsigned c;
 
   pp->n_tables = 0;
   if ((16 % pp->period != 0 && pp->period != 3)
@@ -565,15 +576,9 @@ table_params (r128norm_packed *pk, unsigned channels,
   for (c = 0; c < channels; c++)
     if (!affine[c].has_lut)
       return;
-  memset (pp->table_bytes, 0, sizeof pp->table_bytes);
+  /* the bytes each table applies to come with the layout (learn_layout) */
   for (c = 0; c < channels; c++)
     memcpy (pp->table[c], affine[c].lut, 256);
-  for (v = 0; v < 3; v++)
-    for (j = 0; j < 64; j++) {
-      int ch = pk->lane_chan[(64 * v + j) % pp->period];
-      if (ch >= 0)
-        pp->table_bytes[v][ch] |= (uint64_t) 1 << j;
-    }
   pp->n_tables = channels;
 }
 

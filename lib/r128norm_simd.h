@@ -56,8 +56,8 @@ typedef struct r128norm_packed_params {
    * each with the C kernel's output for every input value
    * (r128norm_affine.lut) and the bytes of each 64-byte vector of a unit
    * that are its (table_bytes[v][k], bit j for byte j; three vectors a
-   * unit for period 3, one otherwise); bytes of no table are written back
-   * as they were */
+   * unit for period 3, one otherwise; made with the layout); bytes of no
+   * table are written back as they were */
   unsigned n_tables;
   uint64_t table_bytes[3][R128NORM_PACKED_TABLES];
   uint8_t table[R128NORM_PACKED_TABLES][256];
