@@ -917,6 +917,15 @@ apply_contig_u16_u16 (const void *in, void *out, size_t n,
  * into FMAs. */
 #define AVX512BW __attribute__ ((target ("avx512f,avx512bw,avx2")))
 
+/* The sum of 16 signed dwords, in 64 bits. */
+AVX512BW INLINE int64_t
+sum16_i32 (__m512i v)
+{
+  return _mm512_reduce_add_epi64 (_mm512_add_epi64 (_mm512_cvtepi32_epi64
+          (_mm512_castsi512_si256 (v)), _mm512_cvtepi32_epi64
+          (_mm512_extracti64x4_epi64 (v, 1))));
+}
+
 AVX512BW static void
 stats_contig_u16_avx512 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
@@ -941,16 +950,12 @@ stats_contig_u16_avx512 (const void *in, size_t n, const r128norm_clip *clip,
     sq = _mm512_add_epi64 (sq, _mm512_add_epi64 (_mm512_unpacklo_epi32 (q,
                 zero), _mm512_unpackhi_epi32 (q, zero)));
     if (++blocks == U16_FLUSH) {
-      sum_y += _mm512_reduce_add_epi64 (_mm512_add_epi64
-          (_mm512_cvtepi32_epi64 (_mm512_castsi512_si256 (sy)),
-              _mm512_cvtepi32_epi64 (_mm512_extracti64x4_epi64 (sy, 1))));
+      sum_y += sum16_i32 (sy);
       sy = zero;
       blocks = 0;
     }
   }
-  sum_y += _mm512_reduce_add_epi64 (_mm512_add_epi64 (_mm512_cvtepi32_epi64
-          (_mm512_castsi512_si256 (sy)), _mm512_cvtepi32_epi64
-          (_mm512_extracti64x4_epi64 (sy, 1))));
+  sum_y += sum16_i32 (sy);
   sum_q = (uint64_t) _mm512_reduce_add_epi64 (sq);
   m = i;
   u16_add_sums (acc, m, sum_y, sum_q);
