@@ -1330,6 +1330,19 @@ call_factors (const r128norm_state *st, double duration, double *strength,
     *momentum = exp (-duration / cfg->time_constant);
 }
 
+/* The steady stream's pass over a buffer in place, F32 or S16 rows. */
+R128NORM_HOT static inline R128NORM_INLINE void
+stream_pass (r128norm_state *st, const r128norm_channel *in, int sum,
+    uint64_t *non_finite, r128norm_format format)
+{
+  if (format == R128NORM_FORMAT_S16)
+    r128norm_packed_stream_s16 (&st->packed, st->channels, in, sum,
+        st->clip, st->acc, st->affine, st->affine_gen);
+  else
+    r128norm_packed_stream (&st->packed, st->channels, in, sum, st->clip,
+        st->acc, st->affine, st->affine_gen, non_finite);
+}
+
 /* The running call of a steady stream (steady_process()): the general
  * path's steps for each channel in one loop before the pass (the
  * statistics it is normalized with, the sums' setup with no clip, and for
@@ -1369,12 +1382,7 @@ steady_running_as (r128norm_state *st, const r128norm_channel *in,
     }
     affine_of (st, c, strength, fi, fi);
   }
-  if (format == R128NORM_FORMAT_F32)
-    r128norm_packed_stream (&st->packed, st->channels, in, 1, st->clip,
-        st->acc, st->affine, st->affine_gen, non_finite);
-  else
-    r128norm_packed_stream_s16 (&st->packed, st->channels, in, 1, st->clip,
-        st->acc, st->affine, st->affine_gen);
+  stream_pass (st, in, 1, non_finite, format);
   for (c = 0; c < st->channels; c++) {
     st->batch[c] = acc_to_moments (fi, &st->acc[c], &st->clip[c]);
     st->group_batch[c] = st->batch[c];
@@ -1440,12 +1448,7 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
       non_finite[c] = 0;
     }
     setup_affine (st, strength);
-    if (st->in_format == R128NORM_FORMAT_S16)
-      r128norm_packed_stream_s16 (&st->packed, st->channels, in, 0,
-          st->clip, st->acc, st->affine, st->affine_gen);
-    else
-      r128norm_packed_stream (&st->packed, st->channels, in, 0, st->clip,
-          st->acc, st->affine, st->affine_gen, non_finite);
+    stream_pass (st, in, 0, non_finite, st->in_format);
     memset (st->batch, 0, st->channels * sizeof *st->batch);
     fill_reports (st, in, 0, non_finite);
   }
