@@ -16,8 +16,8 @@
  * C's double precision steps for these parameters (a mean within float's
  * range, a finite float gain, an offset of at most 16, the full F32 output
  * range), else those steps must be used.  The gain is not 0 in float
- * either: then an x - c that overflows would make 0 * Inf = NaN, which the
- * AVX-512 kernels' clamp (vrangeps) passes on; C's steps give b. */
+ * either: then an x - c that overflows would make 0 * Inf = NaN, which
+ * the AVX2 kernels' clamp would turn into -FLT_MAX; C's steps give b. */
 static inline int
 r128norm_single_precision (const r128norm_affine *p, float *cf, double *bb)
 {

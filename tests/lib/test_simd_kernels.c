@@ -981,6 +981,78 @@ interleaved_row (r128norm_channel *ch, float *row, unsigned C, unsigned P,
   }
 }
 
+/* Finite samples whose map overflows float, in place, single precision
+ * parameters (a gain of 2, no offset): every output is finite, the
+ * overflowing ones +-FLT_MAX exactly (C's clamp), the others within 1e-5
+ * of C's double steps.  Stereo and 4 samples a pixel (one phase of 16
+ * on AVX-512), frozen and running, a unit of samples near FLT_MAX every
+ * few units and one in the middle of a unit. */
+static void
+test_packed_float_overflow (void)
+{
+  static const unsigned counts[] = { 2, 4 };
+  static const r128norm_stats_mode modes[] = { R128NORM_STATS_FROZEN,
+    R128NORM_STATS_RUNNING
+  };
+  float *simd = (void *) s_out, *ref = (void *) c_out;
+  double mean[8], var[8];
+  const size_t w = 160;
+  unsigned k, mi, c;
+  size_t i;
+
+  for (k = 0; k < 2; k++)
+    for (mi = 0; mi < 2; mi++) {
+      const unsigned C = counts[k];
+      r128norm_state *st[2];
+      r128norm_channel ch[8];
+      int finite = 1, clamped = 1, close = 1, j;
+      char what[120];
+
+      for (c = 0; c < C; c++) {
+        mean[c] = 0.125 * c;
+        var[c] = 0.25;
+      }
+      for (j = 0; j < 2; j++) {
+        r128norm_config cfg;
+        st[j] = r128norm_create (C, NULL);
+        r128norm_config_init (&cfg);
+        cfg.stats = modes[mi];
+        cfg.epsilon = 0.0;
+        r128norm_set_formats (st[j], R128NORM_FORMAT_F32,
+            R128NORM_FORMAT_F32);
+        r128norm_set_kernels (st[j], j ? R128NORM_KERNELS_SIMD
+            : R128NORM_KERNELS_C);
+        r128norm_set_config (st[j], &cfg);
+        r128norm_set_running (st[j], mean, var, C);
+      }
+      for (i = 0; i < w * C; i++) {
+        float x = (float) uniform (-0.5, 0.5);
+        if (i % 96 < 3 || i == w * C / 2)
+          x = i % 2 ? -3.0e38f : 3.0e38f;
+        simd[i] = ref[i] = x;
+      }
+      interleaved_row (ch, ref, C, C, w);
+      check (r128norm_process (st[0], ch, NULL, 0.01) == R128NORM_SUCCESS,
+          "process f32 interleaved overflow, C");
+      interleaved_row (ch, simd, C, C, w);
+      check (r128norm_process (st[1], ch, NULL, 0.01) == R128NORM_SUCCESS,
+          "process f32 interleaved overflow, SIMD");
+      for (i = 0; i < w * C; i++) {
+        finite &= isfinite (simd[i]);
+        if (fabsf (ref[i]) == FLT_MAX)
+          clamped &= simd[i] == ref[i];
+        close &= fabs ((double) simd[i] - ref[i])
+            <= 1e-5 * fmax (1.0, fabs ((double) ref[i]));
+      }
+      snprintf (what, sizeof what, "f32 interleaved %u channels, %s, maps "
+          "beyond float: finite, clamped as C, close", C,
+          mi ? "running" : "frozen");
+      check (finite && clamped && close, what);
+      r128norm_destroy (&st[0]);
+      r128norm_destroy (&st[1]);
+    }
+}
+
 /* Untouched floats of an interleaved F32 row in place are written back as
  * they were even when the caller runs with flush-to-zero and
  * denormals-are-zero set (as ORC's JIT leaves them): the identity map
@@ -1373,6 +1445,7 @@ main (int argc, char **argv)
     test_packed_float (i);
   test_packed_float_daz ();
   test_packed_float_zero_gain ();
+  test_packed_float_overflow ();
   for (i = 0; i < 1000; i++)
     test_packed_half (i);
   for (i = 0; i < 1500; i++)
