@@ -788,6 +788,57 @@ packed_u8_f32 (const uint8_t *row, void *out, size_t bytes,
   }
 }
 
+/* Packed u8 rows to F32 pixels of their channels alone
+ * (r128norm_packed_compact): per 16 pixels one masked load of their bytes
+ * (never past the row's span), and for each vector of 16 output floats a
+ * vpermb that puts each float's byte in the low byte of its dword, then
+ * C's single precision steps, each rounded on its own (the _round_ forms
+ * are never contracted into an FMA).  The last vectors of a row are
+ * stored under a mask. */
+AVX512VBMI static void
+packed_u8_f32_compact (const uint8_t *row, size_t bytes, float *out,
+    size_t pixels, const r128norm_packed_compact *cp)
+{
+  const unsigned P = cp->period, C = cp->channels;
+  const __mmask64 low_bytes = 0x1111111111111111ULL;
+  const __mmask64 unit = 16 * P == 64 ? ~0ULL : (1ULL << (16 * P)) - 1;
+  __m512i index[4];
+  __m512 c[4], a[4], b[4], lo[4], hi[4];
+  size_t p;
+  unsigned j;
+
+  for (j = 0; j < C; j++) {
+    index[j] = _mm512_loadu_si512 (cp->index[j]);
+    c[j] = _mm512_loadu_ps (cp->c + 16 * j);
+    a[j] = _mm512_loadu_ps (cp->a + 16 * j);
+    b[j] = _mm512_loadu_ps (cp->b + 16 * j);
+    lo[j] = _mm512_loadu_ps (cp->lo + 16 * j);
+    hi[j] = _mm512_loadu_ps (cp->hi + 16 * j);
+  }
+  for (p = 0; p < pixels; p += 16) {
+    const size_t left = bytes - P * p;
+    /* a plain load wherever 64 bytes of the row are left */
+    const __m512i x = left >= 64 ? _mm512_loadu_si512 (row + P * p)
+        : _mm512_maskz_loadu_epi8 (left >= 16 * P ? unit
+        : (1ULL << left) - 1, row + P * p);
+    const size_t floats = C * (pixels - p < 16 ? pixels - p : 16);
+    float *o = out + C * p;
+    for (j = 0; j < C && 16 * j < floats; j++) {
+      __m512 v = _mm512_cvtepi32_ps (_mm512_maskz_permutexvar_epi8
+          (low_bytes, index[j], x));
+      v = _mm512_sub_round_ps (v, c[j], _MM_FROUND_CUR_DIRECTION);
+      v = _mm512_mul_round_ps (v, a[j], _MM_FROUND_CUR_DIRECTION);
+      v = _mm512_add_round_ps (v, b[j], _MM_FROUND_CUR_DIRECTION);
+      v = _mm512_min_ps (_mm512_max_ps (v, lo[j]), hi[j]);
+      if (floats >= 16 * (j + 1))
+        _mm512_storeu_ps (o + 16 * j, v);
+      else
+        _mm512_mask_storeu_ps (o + 16 * j, (__mmask16) ((1u << (floats - 16
+                        * j)) - 1), v);
+    }
+  }
+}
+
 /* Strided u8 in (step 2, 3 or 4: one channel of packed RGB/RGBA pixels)
  * to contiguous F32: 8 samples gathered as in stats_u8. */
 AVX2 static uint64_t
@@ -3089,6 +3140,12 @@ r128norm_packed_u8_f32_x86 (void)
   return have_avx2 ()? packed_u8_f32 : NULL;
 }
 
+r128norm_packed_compact_fn
+r128norm_packed_u8_f32_compact_x86 (void)
+{
+  return have_avx512vbmi ()? packed_u8_f32_compact : NULL;
+}
+
 r128norm_packed_float_fn
 r128norm_packed_f32_x86 (void)
 {
@@ -3134,6 +3191,12 @@ r128norm_packed_u8_x86 (void)
 
 r128norm_packed_f32_fn
 r128norm_packed_u8_f32_x86 (void)
+{
+  return NULL;
+}
+
+r128norm_packed_compact_fn
+r128norm_packed_u8_f32_compact_x86 (void)
 {
   return NULL;
 }

@@ -50,8 +50,10 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     return;
   if (in == out || out == R128NORM_FORMAT_F32)
     pk->fn = r128norm_packed_u8_x86 ();       /* sums; in place apply */
-  if (out == R128NORM_FORMAT_F32)
+  if (out == R128NORM_FORMAT_F32) {
     pk->fn_f32 = r128norm_packed_u8_f32_x86 ();
+    pk->fn_compact = r128norm_packed_u8_f32_compact_x86 ();
+  }
 }
 
 void
@@ -530,6 +532,55 @@ r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
   apply_params_set (pk, affine_gen);
 }
 
+/* Whether @out is F32 pixels of the channels alone, in some order, that
+ * the compact kernel writes (RGBx, BGRA, BGR to an hwc tensor: 2 to 4
+ * bytes a pixel in); if so, its parameters for @affine and in *obase where
+ * the output's rows start. */
+static int
+compact_params (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *out, const r128norm_affine *affine,
+    uint8_t **obase)
+{
+  r128norm_packed_compact *cp = &pk->compact;
+  const unsigned period = pk->params.period;
+  int chan_at[4] = { -1, -1, -1, -1 };
+  ptrdiff_t first = 0;
+  unsigned c, f;
+
+  if (!pk->fn_compact || period > 4 || channels > period)
+    return 0;
+  for (c = 0; c < channels; c++) {
+    ptrdiff_t d = (const char *) out[c].data - (const char *) out[0].data;
+    if (out[c].step != 4 * (ptrdiff_t) channels
+        || out[c].stride != out[0].stride || d % 4 != 0)
+      return 0;
+    first = d < first ? d : first;
+  }
+  for (c = 0; c < channels; c++) {
+    ptrdiff_t k = ((const char *) out[c].data - (const char *) out[0].data
+        - first) / 4;
+    if (k >= (ptrdiff_t) channels || chan_at[k] >= 0)
+      return 0;                 /* not one float of the pixel each */
+    chan_at[k] = (int) c;
+  }
+  cp->period = period;
+  cp->channels = channels;
+  memset (cp->index, 0, sizeof cp->index);
+  for (f = 0; f < 16 * channels; f++) {
+    const int ch = chan_at[f % channels];
+    const r128norm_affine *p = &affine[ch];
+    cp->index[f / 16][4 * (f % 16)] = (uint8_t) (period * (f / channels)
+        + (unsigned) (pk->offset[ch] - pk->base));
+    cp->c[f] = p->cf;
+    cp->a[f] = p->af;
+    cp->b[f] = p->bf;
+    cp->lo[f] = p->lof;
+    cp->hi[f] = p->hif;
+  }
+  *obase = (uint8_t *) out[0].data + first;
+  return 1;
+}
+
 static int packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
@@ -591,8 +642,9 @@ packed_pass (r128norm_packed *pk, unsigned channels,
 {
   r128norm_packed_params *pp = &pk->params;
   uint64_t sums[R128NORM_PACKED_MAX_PERIOD], sq[R128NORM_PACKED_MAX_PERIOD];
-  uint8_t *base;
+  uint8_t *base, *cbase = NULL;
   unsigned c, h, j, lane;
+  int compact = 0;
   size_t r;
 
   if (!pk->usable)
@@ -608,14 +660,16 @@ packed_pass (r128norm_packed *pk, unsigned channels,
     return 0;
   if (apply && out != in) {
     /* to F32 with the same interleaving, no byte of the pixel untouched
-     * (the rows of floats are then written whole) */
-    if (channels != pk->params.period)
+     * (the rows of floats are then written whole); else to F32 pixels of
+     * the channels alone (compact_params()) */
+    int same = channels == pk->params.period;
+    for (c = 0; c < channels && same; c++)
+      same = out[c].step == 4 * pk->step && out[c].stride == out[0].stride
+          && (const char *) out[c].data - (const char *) out[0].data
+          == 4 * pk->offset[c];
+    if (!same && !compact_params (pk, channels, out, affine, &cbase))
       return 0;
-    for (c = 0; c < channels; c++)
-      if (out[c].step != 4 * pk->step || out[c].stride != out[0].stride
-          || (const char *) out[c].data - (const char *) out[0].data
-          != 4 * pk->offset[c])
-        return 0;
+    compact = !same;
   }
   if (sum)
     for (c = 0; c < channels; c++)
@@ -638,7 +692,17 @@ packed_pass (r128norm_packed *pk, unsigned channels,
   memset (sums, 0, sizeof sums);
   memset (sq, 0, sizeof sq);
   base = (uint8_t *) in[0].data + pk->base;
-  if (apply && out != in) {
+  if (compact) {
+    /* the sums of a row (the packed kernel's, apply off) while it is in
+     * the cache for the apply */
+    for (r = 0; r < pk->height; r++) {
+      uint8_t *row = base + (ptrdiff_t) r * pk->stride;
+      if (sum)
+        pk->fn (row, pk->row_bytes, pp, 1, 0, sums, sq);
+      pk->fn_compact (row, pk->row_bytes, (float *) (void *) (cbase
+              + (ptrdiff_t) r * out[0].stride), pk->width, &pk->compact);
+    }
+  } else if (apply && out != in) {
     uint8_t *obase = (uint8_t *) out[0].data + 4 * pk->base;
     for (h = 0; h < pp->nph; h++)
       for (j = 0; j < 8; j++) {

@@ -79,6 +79,23 @@ typedef void (*r128norm_packed_fn) (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, int sum, int apply,
     uint64_t *sums, uint64_t *sq);
 
+/* A packed u8 row to F32 pixels of its channels alone, in any order
+ * (RGBx, BGRA, xRGB or BGR to an hwc tensor in R, G, B order): pixels of
+ * period bytes (2 to 4) in, of `channels` floats out, 16 pixels a step.
+ * Float f of 16 pixels takes byte index[f / 16][4 (f % 16)] of their
+ * bytes through the map c[f], a[f], b[f], lo[f], hi[f] (its channel's, in
+ * C's single precision steps). */
+typedef struct r128norm_packed_compact {
+  unsigned period, channels;
+  uint8_t index[4][64];
+  float c[64], a[64], b[64], lo[64], hi[64];
+} r128norm_packed_compact;
+
+/* One row of `bytes` bytes (the row's span: its last pixel may end before
+ * its untouched bytes) and `pixels` pixels to `out`, as described above. */
+typedef void (*r128norm_packed_compact_fn) (const uint8_t *row, size_t bytes,
+    float *out, size_t pixels, const r128norm_packed_compact *cp);
+
 /* One packed u8 row to F32 with the same interleaving (RGB u8 to an hwc
  * F32 tensor), every byte of the pixel a channel: out[i] = map (row[i]);
  * sums as above when sum is set. */
@@ -166,6 +183,8 @@ typedef void (*r128norm_packed_s16_fn) (const void *src, void *dst,
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
+  /* u8 in, F32 out of the channels alone (AVX-512 VBMI); else NULL */
+  r128norm_packed_compact_fn fn_compact;
   r128norm_packed_float_fn fn_float; /* F32 (or F16) in and out; else NULL */
   int half;                     /* fn_float's rows are F16 */
   r128norm_packed_s16_fn fn_s16; /* S16 in, S16 or F32 out; else NULL */
@@ -187,6 +206,7 @@ typedef struct r128norm_packed {
   int apply_params_valid;
   unsigned apply_params_gen;
   r128norm_packed_params params;
+  r128norm_packed_compact compact;
   r128norm_packed_fparams fparams;
   r128norm_packed_sparams sparams;
   /* the F32 and S16 kernels' sums per position, all zero between passes
@@ -241,6 +261,10 @@ void r128norm_packed_stream (r128norm_packed *pk, unsigned channels,
 void r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum, const r128norm_clip *clip,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen);
+
+/* The u8 -> F32 kernel of the channels alone, or NULL without AVX-512
+ * VBMI. */
+r128norm_packed_compact_fn r128norm_packed_u8_f32_compact_x86 (void);
 
 /* The F32 packed kernel, or NULL without AVX2. */
 r128norm_packed_float_fn r128norm_packed_f32_x86 (void);

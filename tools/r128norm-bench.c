@@ -15,7 +15,7 @@
  * (the targets are not judged then).
  *
  *   r128norm-bench [--quick] [--cached]
- *                  [--workload rgba|i420|gray16|tensor|rgb2chw|audio]
+ *                  [--workload rgba|i420|gray16|tensor|rgb2chw|bgrx2hwc|audio]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +96,22 @@ describe_rgb (uint8_t *buf, r128norm_channel *ch)
     ch[c] = plane (buf + c, 3, 1920 * 3, 1920, 1080);
 }
 
+/* 1920x1080 BGRx: R, G, B at bytes 2, 1, 0 of each pixel, x untouched. */
+static void
+describe_bgrx (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + 2 - c, 4, 1920 * 4, 1920, 1080);
+}
+
+/* A 1080x1920x3 f32 hwc tensor: R, G, B interleaved. */
+static void
+describe_hwc (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + 4 * c, 12, 1920 * 12, 1920, 1080);
+}
+
 /* 10 ms of 48 kHz stereo F32, interleaved: one row of 480 frames. */
 static void
 describe_audio (uint8_t *buf, r128norm_channel *ch)
@@ -122,6 +138,11 @@ static const workload workloads[] = {
     R128NORM_FORMAT_U8, 3, 1920 * 1080 * 3, 1 / 30.0, 1.0, 0.0,
     describe_rgb, R128NORM_FORMAT_F32, 3 * 1920 * 1080 * 4, describe_tensor,
     { 1.5, 1.75, 2.25 } },
+  { "bgrx2hwc", "1920x1080 BGRx u8 -> 1080x1920x3 f32 hwc tensor in R, G, "
+    "B order (memcpy: output bytes)",
+    R128NORM_FORMAT_U8, 3, 1920 * 1080 * 4, 1 / 30.0, 1.0, 0.0,
+    describe_bgrx, R128NORM_FORMAT_F32, 3 * 1920 * 1080 * 4, describe_hwc,
+    { 0, 0, 0 } },
   { "audio", "48 kHz stereo f32 interleaved in place, 480 frames (10 ms)",
     R128NORM_FORMAT_F32, 2, 480 * 2 * 4, 0.010, 0.1, 0.0,
     describe_audio, R128NORM_FORMAT_F32, 0, NULL, { 0, 0, 0 } },
