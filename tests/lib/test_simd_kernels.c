@@ -598,21 +598,23 @@ test_packed_long_row (void)
   }
 }
 
-/* Packed u8 to F32 interleaved alike (RGB to hwc), every lane a channel:
- * through r128norm_process, SIMD against C, bit-identical, padding of the
- * output rows untouched. */
+/* Packed u8 to F32 through r128norm_process, SIMD against C: C channels
+ * on bytes lanes[] of pixels of step bytes, channel c to float out_pos[c]
+ * of output pixels of out_floats floats; random widths (tails) and row
+ * padding in and out, a random mode, three buffers.  Output bit for bit,
+ * output padding untouched, running statistics identical. */
 static void
-test_packed_f32 (int iter)
+u8_to_f32_case (int iter, unsigned step, unsigned C, const unsigned *lanes,
+    const unsigned *out_pos, unsigned out_floats, const char *name)
 {
-  static const unsigned steps[] = { 2, 3, 4, 6, 8, 12, 16, 24, 32 };
-  unsigned step = steps[rng () % 9], C = step, lanes[32], c, b;
   r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
   size_t w = pick (1, 200), h = pick (1, 6), pad = pick (0, 9);
-  size_t row = w * step + pad, orow = (w * step + pad) * 4;
+  size_t row = w * step + pad, orow = (w * out_floats + pick (0, 9)) * 4;
   r128norm_state *sc, *ss;
   r128norm_channel ch[32], oc[32], os[32];
   uint8_t *ic = in_buf, *fc = c_out, *fs = s_out;
   uint64_t saved = rng_state;
+  unsigned c, b;
   char what[160];
 
   sc = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_C, mode, 0.0, 0);
@@ -620,17 +622,16 @@ test_packed_f32 (int iter)
   ss = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_SIMD, mode, 0.0, 0);
   r128norm_set_formats (sc, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
   r128norm_set_formats (ss, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
-  shuffled_lanes (lanes, step);
   for (b = 0; b < 3; b++) {
     fill (R128NORM_FORMAT_U8, ic, row * h);
     memset (fc, 0x5a, orow * h);
     memset (fs, 0x5a, orow * h);
     for (c = 0; c < C; c++) {
       ch[c].data = ic + lanes[c];
-      oc[c].data = fc + 4 * lanes[c];
-      os[c].data = fs + 4 * lanes[c];
+      oc[c].data = fc + 4 * out_pos[c];
+      os[c].data = fs + 4 * out_pos[c];
       ch[c].step = step;
-      oc[c].step = os[c].step = 4 * step;
+      oc[c].step = os[c].step = 4 * out_floats;
       ch[c].stride = (ptrdiff_t) row;
       oc[c].stride = os[c].stride = (ptrdiff_t) orow;
       ch[c].width = oc[c].width = os[c].width = w;
@@ -638,9 +639,9 @@ test_packed_f32 (int iter)
     }
     check (r128norm_process (sc, ch, oc, 1 / 30.0) == R128NORM_SUCCESS
         && r128norm_process (ss, ch, os, 1 / 30.0) == R128NORM_SUCCESS,
-        "process to f32");
-    snprintf (what, sizeof what, "packed to f32 iter %d buffer %u: step %u "
-        "w %zu h %zu mode %d", iter, b, step, w, h, (int) mode);
+        name);
+    snprintf (what, sizeof what, "%s iter %d buffer %u: step %u channels "
+        "%u w %zu h %zu mode %d", name, iter, b, step, C, w, h, (int) mode);
     check (!memcmp (fc, fs, orow * h), what);
     check (same_running (sc, ss, C), what);
   }
@@ -648,61 +649,30 @@ test_packed_f32 (int iter)
   r128norm_destroy (&ss);
 }
 
+/* Packed u8 to F32 interleaved alike (RGB to hwc), every lane a channel. */
+static void
+test_packed_f32 (int iter)
+{
+  static const unsigned steps[] = { 2, 3, 4, 6, 8, 12, 16, 24, 32 };
+  unsigned step = steps[rng () % 9], lanes[32];
+
+  shuffled_lanes (lanes, step);
+  u8_to_f32_case (iter, step, step, lanes, lanes, step, "packed to f32");
+}
 
 /* Packed u8 to F32 pixels of the channels alone, in any order (RGBx, BGRA,
  * xRGB or BGR to an hwc tensor in R, G, B order: the compact kernel):
  * 2 to 4 bytes a pixel, 2 to all of them channels on random bytes, the
- * output floats in a random order of the channels, random widths (tails of
- * 1 to 15 pixels) and row padding in and out, all three modes; through
- * r128norm_process, SIMD against C bit for bit, output padding untouched,
- * running statistics identical. */
+ * output floats in a random order of the channels. */
 static void
 test_packed_compact (int iter)
 {
   unsigned step = (unsigned) pick (2, 4), C = (unsigned) pick (2, step);
-  unsigned lanes[4], order[4], c, b;
-  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
-  size_t w = pick (1, 200), h = pick (1, 6), pad = pick (0, 9);
-  size_t row = w * step + pad, orow = (w * C + pick (0, 5)) * 4;
-  r128norm_state *sc, *ss;
-  r128norm_channel ch[4], oc[4], os[4];
-  uint8_t *ic = in_buf, *fc = c_out, *fs = s_out;
-  uint64_t saved = rng_state;
-  char what[160];
+  unsigned lanes[4], order[4];
 
-  sc = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_C, mode, 0.0, 0);
-  rng_state = saved;
-  ss = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_SIMD, mode, 0.0, 0);
-  r128norm_set_formats (sc, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
-  r128norm_set_formats (ss, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
   shuffled_lanes (lanes, step);
   shuffled_lanes (order, C);
-  for (b = 0; b < 3; b++) {
-    fill (R128NORM_FORMAT_U8, ic, row * h);
-    memset (fc, 0x5a, orow * h);
-    memset (fs, 0x5a, orow * h);
-    for (c = 0; c < C; c++) {
-      ch[c].data = ic + lanes[c];
-      oc[c].data = fc + 4 * order[c];
-      os[c].data = fs + 4 * order[c];
-      ch[c].step = step;
-      oc[c].step = os[c].step = 4 * C;
-      ch[c].stride = (ptrdiff_t) row;
-      oc[c].stride = os[c].stride = (ptrdiff_t) orow;
-      ch[c].width = oc[c].width = os[c].width = w;
-      ch[c].height = oc[c].height = os[c].height = h;
-    }
-    check (r128norm_process (sc, ch, oc, 1 / 30.0) == R128NORM_SUCCESS
-        && r128norm_process (ss, ch, os, 1 / 30.0) == R128NORM_SUCCESS,
-        "process to compact f32");
-    snprintf (what, sizeof what, "packed to compact f32 iter %d buffer %u: "
-        "step %u channels %u w %zu h %zu mode %d", iter, b, step, C, w, h,
-        (int) mode);
-    check (!memcmp (fc, fs, orow * h), what);
-    check (same_running (sc, ss, C), what);
-  }
-  r128norm_destroy (&sc);
-  r128norm_destroy (&ss);
+  u8_to_f32_case (iter, step, C, lanes, order, C, "packed to compact f32");
 }
 
 /* Interleaved S16 (audio) through r128norm_process, SIMD (the packed S16
