@@ -182,6 +182,7 @@ def main():
             video_case("RGB", 3, [0, 1, 2], layout, out_type)
         video_case("BGRx", 4, [2, 1, 0], layout, "float32")
         video_case("ARGB", 4, [1, 2, 3], layout, "float32")
+        video_case("BGR", 3, [2, 1, 0], layout, "float32", 37, 5)
         video_case("RGBA", 4, [0, 1, 2], layout, "float16", 16, 16)
     video_case("GRAY8", 1, [0], "hwc", "float32")
     gray16_case()
