@@ -566,11 +566,18 @@ compact_params (r128norm_packed *pk, unsigned channels,
   cp->period = period;
   cp->channels = channels;
   memset (cp->index, 0, sizeof cp->index);
+  memset (cp->from_lo, 0x80, sizeof cp->from_lo);
+  memset (cp->from_hi, 0x80, sizeof cp->from_hi);
   for (f = 0; f < 16 * channels; f++) {
     const int ch = chan_at[f % channels];
     const r128norm_affine *p = &affine[ch];
-    cp->index[f / 16][4 * (f % 16)] = (uint8_t) (period * (f / channels)
-        + (unsigned) (pk->offset[ch] - pk->base));
+    const unsigned byte = period * (f / channels)
+        + (unsigned) (pk->offset[ch] - pk->base);
+    cp->index[f / 16][4 * (f % 16)] = (uint8_t) byte;
+    if (f < 8 * channels)
+      /* both halves of a vector shuffle the same 16 bytes */
+      (byte < 16 ? cp->from_lo : cp->from_hi)[f / 8][4 * (f % 8)] =
+          (uint8_t) (byte % 16);
     cp->c[f] = p->cf;
     cp->a[f] = p->af;
     cp->b[f] = p->bf;

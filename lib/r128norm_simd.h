@@ -81,13 +81,17 @@ typedef void (*r128norm_packed_fn) (uint8_t *row, size_t bytes,
 
 /* A packed u8 row to F32 pixels of its channels alone, in any order
  * (RGBx, BGRA, xRGB or BGR to an hwc tensor in R, G, B order): pixels of
- * period bytes (2 to 4) in, of `channels` floats out, 16 pixels a step.
- * Float f of 16 pixels takes byte index[f / 16][4 (f % 16)] of their
- * bytes through the map c[f], a[f], b[f], lo[f], hi[f] (its channel's, in
- * C's single precision steps). */
+ * period bytes (2 to 4) in, of `channels` floats out, 16 pixels a step
+ * (AVX-512 VBMI) or 8 (AVX2).  Float f of 16 pixels takes byte
+ * index[f / 16][4 (f % 16)] of their bytes through the map c[f], a[f],
+ * b[f], lo[f], hi[f] (its channel's, in C's single precision steps); for
+ * 8 pixels, the vpshufb masks of vector f / 8 that pick that byte into
+ * dword f % 8 from their first 16 bytes (from_lo) or the next 16
+ * (from_hi), 0x80 (zero) elsewhere. */
 typedef struct r128norm_packed_compact {
   unsigned period, channels;
   uint8_t index[4][64];
+  uint8_t from_lo[4][32], from_hi[4][32];
   float c[64], a[64], b[64], lo[64], hi[64];
 } r128norm_packed_compact;
 
@@ -183,7 +187,7 @@ typedef void (*r128norm_packed_s16_fn) (const void *src, void *dst,
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
-  /* u8 in, F32 out of the channels alone (AVX-512 VBMI); else NULL */
+  /* u8 in, F32 out of the channels alone; else NULL */
   r128norm_packed_compact_fn fn_compact;
   r128norm_packed_float_fn fn_float; /* F32 (or F16) in and out; else NULL */
   int half;                     /* fn_float's rows are F16 */
@@ -262,8 +266,7 @@ void r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum, const r128norm_clip *clip,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen);
 
-/* The u8 -> F32 kernel of the channels alone, or NULL without AVX-512
- * VBMI. */
+/* The u8 -> F32 kernel of the channels alone, or NULL without AVX2. */
 r128norm_packed_compact_fn r128norm_packed_u8_f32_compact_x86 (void);
 
 /* The F32 packed kernel, or NULL without AVX2. */
