@@ -868,12 +868,13 @@ packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, float *out,
     const size_t left = bytes - P * p;
     const int last = left < 32;
     const uint8_t *sp = row + P * p;
-    float *o = out + C * p;
+    float *o = out + C * p, *dp = o;
     __m256i x, xl, xh;
     if (last) {
       memset (tmp, 0, sizeof tmp);
       memcpy (tmp, sp, left);
       sp = tmp;
+      dp = ftmp;
     }
     x = _mm256_loadu_si256 ((const __m256i *) sp);
     xl = _mm256_permute2x128_si256 (x, x, 0x00);
@@ -881,8 +882,8 @@ packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, float *out,
     for (j = 0; j < C; j++) {
       __m256i d = _mm256_or_si256 (_mm256_shuffle_epi8 (xl, from_lo[j]),
           _mm256_shuffle_epi8 (xh, from_hi[j]));
-      _mm256_storeu_ps (last ? ftmp + 8 * j : o + 8 * j, affine8_f32 (d,
-              c[j], a[j], b[j], lo[j], hi[j]));
+      _mm256_storeu_ps (dp + 8 * j, affine8_f32 (d, c[j], a[j], b[j], lo[j],
+              hi[j]));
     }
     if (last)
       memcpy (o, ftmp, C * (pixels - p < 8 ? pixels - p : 8) * sizeof *o);
