@@ -161,6 +161,11 @@ typedef struct
 } ChannelDiagnostics;
 
 #define MAX_TENSOR_RANK 16
+/* The largest tensor (in or out) the element takes: caps may describe up
+ * to 2^32 samples, and the output pool's buffers are allocated from them,
+ * where a failed allocation aborts (GLib); found by fuzzing, a float32
+ * tensor of 3.4 GB (docs/reliability.md). */
+#define MAX_TENSOR_BYTES ((gsize) G_MAXINT32)
 
 /* Where the channels of a tensor are: channel c starts at c * channel_offset
  * bytes, its samples are `step` bytes apart in rows of `width`, and `height`
@@ -1690,6 +1695,7 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     in_format = video_sample_format (&self->in_video);
     out_format = self->tensor.out_format;
     self->tensor.in_format = in_format;
+    self->tensor.in_size = GST_VIDEO_INFO_SIZE (&self->in_video);
     default_gamma = 1.0;
     default_beta = 0.0;
   } else if (gst_structure_has_name (s, "audio/x-raw")) {
@@ -1724,6 +1730,14 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     default_beta = 0.5;
   }
 
+  if ((family == FAMILY_TENSOR || family == FAMILY_VIDEO_TO_TENSOR)
+      && MAX (self->tensor.in_size, self->tensor.out_size) > MAX_TENSOR_BYTES) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("a tensor of %" G_GSIZE_FORMAT
+            " bytes: r128norm takes tensors of at most %" G_GSIZE_FORMAT
+            " bytes (2 GiB)", MAX (self->tensor.in_size,
+                self->tensor.out_size), MAX_TENSOR_BYTES), (NULL));
+    return FALSE;
+  }
   if (self->norm && channels != self->channels) {
     if (r128norm_has_running (self->norm))
       GST_WARNING_OBJECT (self, "channel count changed from %u to %u: "

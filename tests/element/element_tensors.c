@@ -211,6 +211,39 @@ GST_START_TEST (test_yuv_to_tensors_refused)
 
 GST_END_TEST;
 
+/* Caps of a tensor larger than the element takes (a uint8 tensor of 1 GiB
+ * to float32: 4 GiB out, whose output pool would be allocated from the
+ * caps) are refused with an error that gives the limit; found by fuzzing
+ * as a 3.4 GB allocation. */
+GST_START_TEST (test_huge_tensor_refused)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = harness_for (make_element (NULL), bus);
+  gchar *in = tensor_caps ("uint8", "1024:1024:1024:1");
+  gchar *out = tensor_caps ("float32", "1024:1024:1024:1"), *text;
+  GstSegment seg;
+
+  gst_harness_set_sink_caps_str (h, out);
+  gst_harness_push_event (h, gst_event_new_stream_start ("huge"));
+  gst_harness_push_event (h, caps_event_take (gst_caps_from_string (in)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  fail_if (gst_harness_push (h, gst_buffer_new_allocate (NULL, 64, NULL))
+      == GST_FLOW_OK);
+  text = pop_error (bus);
+  fail_unless (text != NULL, "no error message");
+  fail_unless (strstr (text, "at most") != NULL, "'%s' does not give the "
+      "limit", text);
+  g_free (text);
+  g_free (in);
+  g_free (out);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_tensors_suite (void)
 {
@@ -221,6 +254,7 @@ r128norm_tensors_suite (void)
   tcase_add_test (tc, test_tensors_in_place);
   tcase_add_test (tc, test_video_to_tensors);
   tcase_add_test (tc, test_yuv_to_tensors_refused);
+  tcase_add_test (tc, test_huge_tensor_refused);
   return s;
 }
 
