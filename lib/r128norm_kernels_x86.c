@@ -789,8 +789,9 @@ packed_u8_f32 (const uint8_t *row, void *out, size_t bytes,
 }
 
 /* Packed u8 rows to F32 pixels of their channels alone
- * (r128norm_packed_compact): per 16 pixels one masked load of their bytes
- * (never past the row's span), and for each vector of 16 output floats a
+ * (r128norm_packed_compact): per 16 pixels one load of their bytes (under
+ * a byte mask where fewer than 64 bytes of the row's span are left, so
+ * nothing past it is read), and for each vector of 16 output floats a
  * vpermb that puts each float's byte in the low byte of its dword, then
  * C's single precision steps, each rounded on its own (the _round_ forms
  * are never contracted into an FMA).  The last vectors of a row are

@@ -649,9 +649,8 @@ packed_pass (r128norm_packed *pk, unsigned channels,
 {
   r128norm_packed_params *pp = &pk->params;
   uint64_t sums[R128NORM_PACKED_MAX_PERIOD], sq[R128NORM_PACKED_MAX_PERIOD];
-  uint8_t *base, *cbase = NULL;
+  uint8_t *base, *cbase = NULL;  /* set: the compact kernel's output */
   unsigned c, h, j, lane;
-  int compact = 0;
   size_t r;
 
   if (!pk->usable)
@@ -676,7 +675,6 @@ packed_pass (r128norm_packed *pk, unsigned channels,
           == 4 * pk->offset[c];
     if (!same && !compact_params (pk, channels, out, affine, &cbase))
       return 0;
-    compact = !same;
   }
   if (sum)
     for (c = 0; c < channels; c++)
@@ -699,7 +697,7 @@ packed_pass (r128norm_packed *pk, unsigned channels,
   memset (sums, 0, sizeof sums);
   memset (sq, 0, sizeof sq);
   base = (uint8_t *) in[0].data + pk->base;
-  if (compact) {
+  if (cbase) {
     /* the sums of a row (the packed kernel's, apply off) while it is in
      * the cache for the apply */
     for (r = 0; r < pk->height; r++) {
