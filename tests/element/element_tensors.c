@@ -179,34 +179,47 @@ GST_START_TEST (test_video_to_tensors)
 
 GST_END_TEST;
 
+/* The error message of a stream of @in_caps to @out_caps whose caps the
+ * element refuses: its first buffer (of @bytes) is not accepted.  NULL
+ * without one. */
+static gchar *
+refusal_message (const gchar * in_caps, const gchar * out_caps, gsize bytes)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = harness_for (make_element (NULL), bus);
+  GstSegment seg;
+  gchar *text;
+
+  gst_harness_set_sink_caps_str (h, out_caps);
+  gst_harness_push_event (h, gst_event_new_stream_start ("refused"));
+  /* a sticky event reads as pushed even when refused: the buffer and the
+   * error tell */
+  gst_harness_push_event (h, caps_event_take (gst_caps_from_string
+          (in_caps)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  fail_if (gst_harness_push (h, gst_buffer_new_allocate (NULL, bytes, NULL))
+      == GST_FLOW_OK);
+  text = pop_error (bus);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
+  gst_object_unref (bus);
+  return text;
+}
+
 /* YUV cannot become one tensor: the caps are refused with an error that
  * says what can be produced. */
 GST_START_TEST (test_yuv_to_tensors_refused)
 {
-  GstBus *bus = gst_bus_new ();
-  GstHarness *h = harness_for (make_element (NULL), bus);
-  gchar *out = tensor_caps ("float32", "3:8:4:1"), *text;
-  GstSegment seg;
+  gchar *out = tensor_caps ("float32", "3:8:4:1");
+  gchar *text = refusal_message ("video/x-raw, format=I420, width=8, "
+      "height=4, framerate=30/1", out, 48);
 
-  gst_harness_set_sink_caps_str (h, out);
-  gst_harness_push_event (h, gst_event_new_stream_start ("yuv"));
-  /* a sticky event reads as pushed even when refused: the buffer and the
-   * error tell */
-  gst_harness_push_event (h, caps_event_take (gst_caps_from_string
-          ("video/x-raw, format=I420, width=8, height=4, framerate=30/1")));
-  gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_harness_push_event (h, gst_event_new_segment (&seg));
-  fail_if (gst_harness_push (h, gst_buffer_new_allocate (NULL, 48, NULL))
-      == GST_FLOW_OK);
-  text = pop_error (bus);
   fail_unless (text != NULL, "no error message");
   fail_unless (strstr (text, "RGB") != NULL, "'%s' does not say what can be "
       "produced", text);
   g_free (text);
   g_free (out);
-  gst_harness_teardown (h);
-  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
-  gst_object_unref (bus);
 }
 
 GST_END_TEST;
@@ -217,29 +230,16 @@ GST_END_TEST;
  * as a 3.4 GB allocation. */
 GST_START_TEST (test_huge_tensor_refused)
 {
-  GstBus *bus = gst_bus_new ();
-  GstHarness *h = harness_for (make_element (NULL), bus);
   gchar *in = tensor_caps ("uint8", "1024:1024:1024:1");
-  gchar *out = tensor_caps ("float32", "1024:1024:1024:1"), *text;
-  GstSegment seg;
+  gchar *out = tensor_caps ("float32", "1024:1024:1024:1");
+  gchar *text = refusal_message (in, out, 64);
 
-  gst_harness_set_sink_caps_str (h, out);
-  gst_harness_push_event (h, gst_event_new_stream_start ("huge"));
-  gst_harness_push_event (h, caps_event_take (gst_caps_from_string (in)));
-  gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_harness_push_event (h, gst_event_new_segment (&seg));
-  fail_if (gst_harness_push (h, gst_buffer_new_allocate (NULL, 64, NULL))
-      == GST_FLOW_OK);
-  text = pop_error (bus);
   fail_unless (text != NULL, "no error message");
   fail_unless (strstr (text, "at most") != NULL, "'%s' does not give the "
       "limit", text);
   g_free (text);
   g_free (in);
   g_free (out);
-  gst_harness_teardown (h);
-  gst_bus_set_flushing (bus, TRUE);   /* drops the messages: they hold the element, which holds the bus */
-  gst_object_unref (bus);
 }
 
 GST_END_TEST;
