@@ -15,7 +15,8 @@
  * (the targets are not judged then).
  *
  *   r128norm-bench [--quick] [--cached]
- *                  [--workload rgba|i420|gray16|tensor|rgb2chw|bgrx2hwc|audio]
+ *                  [--workload rgba|i420|gray16|tensor|rgb2chw|bgrx2hwc|
+ *                   rgb2chw16|bgrx2hwc16|audio]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +113,22 @@ describe_hwc (uint8_t *buf, r128norm_channel *ch)
     ch[c] = plane (buf + 4 * c, 12, 1920 * 12, 1920, 1080);
 }
 
+/* The same tensors in float16: 3x1080x1920 chw and 1080x1920x3 hwc. */
+static void
+describe_tensor16 (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + (size_t) c * 1920 * 1080 * 2, 2, 1920 * 2, 1920,
+        1080);
+}
+
+static void
+describe_hwc16 (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + 2 * c, 6, 1920 * 6, 1920, 1080);
+}
+
 /* 10 ms of 48 kHz stereo F32, interleaved: one row of 480 frames. */
 static void
 describe_audio (uint8_t *buf, r128norm_channel *ch)
@@ -142,6 +159,16 @@ static const workload workloads[] = {
     "B order (memcpy: output bytes)",
     R128NORM_FORMAT_U8, 3, 1920 * 1080 * 4, 1 / 30.0, 1.0, 0.0,
     describe_bgrx, R128NORM_FORMAT_F32, 3 * 1920 * 1080 * 4, describe_hwc,
+    { 0, 0, 0 } },
+  { "rgb2chw16", "1920x1080 RGB u8 -> 3x1080x1920 f16 chw tensor (memcpy: "
+    "output bytes)",
+    R128NORM_FORMAT_U8, 3, 1920 * 1080 * 3, 1 / 30.0, 1.0, 0.0,
+    describe_rgb, R128NORM_FORMAT_F16, 3 * 1920 * 1080 * 2, describe_tensor16,
+    { 0, 0, 0 } },
+  { "bgrx2hwc16", "1920x1080 BGRx u8 -> 1080x1920x3 f16 hwc tensor in R, G, "
+    "B order (memcpy: output bytes)",
+    R128NORM_FORMAT_U8, 3, 1920 * 1080 * 4, 1 / 30.0, 1.0, 0.0,
+    describe_bgrx, R128NORM_FORMAT_F16, 3 * 1920 * 1080 * 2, describe_hwc16,
     { 0, 0, 0 } },
   { "audio", "48 kHz stereo f32 interleaved in place, 480 frames (10 ms)",
     R128NORM_FORMAT_F32, 2, 480 * 2 * 4, 0.010, 0.1, 0.0,
