@@ -48,8 +48,8 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
   if (!enable || (in != R128NORM_FORMAT_U8
           && in != R128NORM_FORMAT_U8_CENTERED))
     return;
-  if (in == out || out == R128NORM_FORMAT_F32)
-    pk->fn = r128norm_packed_u8_x86 ();       /* sums; in place apply */
+  /* sums for any output; the apply in place (u8 out) */
+  pk->fn = r128norm_packed_u8_x86 ();
   if (out == R128NORM_FORMAT_F32) {
     pk->fn_f32 = r128norm_packed_u8_f32_x86 ();
     pk->fn_compact = r128norm_packed_u8_f32_compact_x86 ();
