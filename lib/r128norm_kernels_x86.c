@@ -2729,6 +2729,114 @@ apply_contig_u8_f16 (const void *in, void *out, size_t n,
   return apply_u8_f16 (in, 1, out, 2, n, p);
 }
 
+/* u8 to F16 by table with AVX-512 VBMI, 64 samples a step: the input 1
+ * to 4 bytes a sample (a plane, or one channel of RGB, RGBx or a
+ * two-channel plane), the output 1 to 4 halves a sample (a chw plane, or
+ * one channel of an hwc tensor of up to 4 channels).  The table's low and
+ * high bytes are looked up apart, each as u8 -> u8 is (two 128-entry
+ * permutes and a blend on the index's top bit), and a permute pairs them
+ * into halves.  Output halves between samples (the other channels') are
+ * left alone by masked stores.  Other steps, and the last samples of a
+ * row, go through apply_u8_f16: the same table, so the same bits. */
+AVX512VBMI static uint64_t
+apply_u8_f16_vbmi (const void *in, ptrdiff_t in_step, void *out,
+    ptrdiff_t out_step, size_t n, const r128norm_affine *p)
+{
+  static const uint8_t iota[64] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+    32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+    48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63
+  };
+  const uint8_t *s = in;
+  uint16_t *d = out;
+  const unsigned step = (unsigned) in_step, m = (unsigned) out_step / 2;
+  __m512i lo[4], hi[4], bytes, even, pair0, pair1, spread[8];
+  __mmask32 spread_mask[8];
+  size_t i = 0;
+  unsigned k, v;
+
+  if (!p->has_lut || in_step < 1 || in_step > 4 || out_step < 2
+      || out_step > 8 || out_step % 2)
+    return apply_u8_f16 (in, in_step, out, out_step, n, p);
+  bytes = _mm512_loadu_si512 (iota);
+  even = _mm512_add_epi8 (bytes, bytes);
+  /* the table's 256 halves (512 bytes) as its low and its high bytes */
+  for (k = 0; k < 4; k++) {
+    __m512i a = _mm512_loadu_si512 (p->lut + 128 * k);
+    __m512i b = _mm512_loadu_si512 (p->lut + 128 * k + 64);
+    lo[k] = _mm512_permutex2var_epi8 (a, even, b);
+    hi[k] = _mm512_permutex2var_epi8 (a, _mm512_add_epi8 (even,
+            _mm512_set1_epi8 (1)), b);
+  }
+  /* byte 2 j of pair0 takes low byte j (j < 32), byte 2 j + 1 high byte
+   * j (index 64 + j); pair1 the same for j + 32 */
+  pair0 = _mm512_or_si512 (_mm512_and_si512 (_mm512_srli_epi16 (bytes, 1),
+          _mm512_set1_epi8 (0x7f)), _mm512_slli_epi16 (_mm512_and_si512
+          (bytes, _mm512_set1_epi8 (1)), 6));
+  pair1 = _mm512_add_epi8 (pair0, _mm512_set1_epi8 (32));
+  /* sample j of a step at byte step * j (at most 252) */
+  bytes = _mm512_setzero_si512 ();
+  for (k = 0; k < step; k++)
+    bytes = _mm512_add_epi8 (bytes, _mm512_loadu_si512 (iota));
+  /* output vector v of a step: half w = 32 v + j is sample w / m where
+   * w % m == 0 (w / m = (w * 21846) >> 16 for m = 3, w < 256) */
+  for (v = 0; m > 1 && v < 2 * m; v++) {
+    __m512i w = _mm512_add_epi16 (_mm512_cvtepu8_epi16 (_mm256_loadu_si256
+            ((const __m256i *) iota)), _mm512_set1_epi16 ((short) (32 * v)));
+    __m512i q = m == 2 ? _mm512_srli_epi16 (w, 1) : m == 4
+        ? _mm512_srli_epi16 (w, 2) : _mm512_mulhi_epu16 (w,
+        _mm512_set1_epi16 (21846));
+    spread[v] = q;
+    spread_mask[v] = _mm512_cmpeq_epi16_mask (w, _mm512_mullo_epi16 (q,
+            _mm512_set1_epi16 ((short) m)));
+  }
+  /* a step reads up to step - 1 bytes past its last sample's, short of
+   * the next sample's: that one must exist */
+  for (; i + 64 + (step > 1) <= n; i += 64) {
+    const uint8_t *src = s + step * i;
+    __m512i x, l, h, w0, w1;
+    __mmask64 top;
+
+    if (step == 1) {
+      x = _mm512_loadu_si512 (src);
+    } else {
+      __m512i z0 = _mm512_loadu_si512 (src);
+      __m512i z1 = _mm512_loadu_si512 (src + 64);
+      x = _mm512_permutex2var_epi8 (z0, bytes, z1);
+      if (step > 2) {
+        __m512i z2 = _mm512_loadu_si512 (src + 128);
+        __m512i z3 = step == 4 ? _mm512_loadu_si512 (src + 192) : z2;
+        x = _mm512_mask_blend_epi8 (_mm512_movepi8_mask (bytes), x,
+            _mm512_permutex2var_epi8 (z2, bytes, z3));
+      }
+    }
+    top = _mm512_movepi8_mask (x);
+    l = _mm512_mask_blend_epi8 (top, _mm512_permutex2var_epi8 (lo[0], x,
+            lo[1]), _mm512_permutex2var_epi8 (lo[2], x, lo[3]));
+    h = _mm512_mask_blend_epi8 (top, _mm512_permutex2var_epi8 (hi[0], x,
+            hi[1]), _mm512_permutex2var_epi8 (hi[2], x, hi[3]));
+    w0 = _mm512_permutex2var_epi8 (l, pair0, h);
+    w1 = _mm512_permutex2var_epi8 (l, pair1, h);
+    if (m == 1) {
+      _mm512_storeu_si512 (d + i, w0);
+      _mm512_storeu_si512 (d + i + 32, w1);
+    } else {
+      for (v = 0; v < 2 * m; v++)
+        _mm512_mask_storeu_epi16 (d + m * i + 32 * v, spread_mask[v],
+            _mm512_permutex2var_epi16 (w0, spread[v], w1));
+    }
+  }
+  return apply_u8_f16 (s + step * i, in_step, d + m * i, out_step, n - i, p);
+}
+
+AVX512VBMI static uint64_t
+apply_contig_u8_f16_vbmi (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_u8_f16_vbmi (in, 1, out, 2, n, p);
+}
+
 /* n halves as floats (exactly) */
 AVX2_F16C INLINE void
 widen_halves (const uint16_t *s, size_t n, float *dst)
@@ -3105,8 +3213,14 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
         uses_wide |= have_avx512vbmi ();
       } else if (out == R128NORM_FORMAT_F16) {
         set->wants_lut = 1;
-        set->apply_contig = apply_contig_u8_f16;
-        set->apply = apply_u8_f16;
+        if (have_avx512vbmi ()) {
+          uses_wide = 1;
+          set->apply_contig = apply_contig_u8_f16_vbmi;
+          set->apply = apply_u8_f16_vbmi;
+        } else {
+          set->apply_contig = apply_contig_u8_f16;
+          set->apply = apply_u8_f16;
+        }
       }
       break;
     case R128NORM_FORMAT_S16:

@@ -4,8 +4,10 @@
  * Kernels: random rows of many lengths (0 to 2 vectors, odd tails, the
  * 32-bit flush points), unaligned starts, in place and out of place,
  * random and extreme affine parameters, full-scale integers, NaN/Inf/-0
- * floats, strided u8 statistics and u8 -> f32 with steps 1 to 5 (the
- * kernels take 2 to 4).
+ * floats, strided u8 statistics, and strided applies with input steps of
+ * 1 to 5 bytes and output steps of 1 to 5 samples (the u8 -> f32 kernels
+ * take input steps 2 to 4, u8 -> f16 input steps 1 to 4 and output steps
+ * 1 to 4).
  *   u16, s16 and u8/s16 -> f32 output: bit-identical to C (same steps,
  *   no FMA)
  *   f16 output (from u8 by table, from s16, u16, f32 and f16) and f16 ->
@@ -382,18 +384,28 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
                 : !memcmp (c_out, s_out, (n + PAD) * osz + 64)), what);
       }
       if (c.apply != s.apply) {
+        /* the output strided too, as one channel of an hwc tensor: the
+         * samples between must stay as they were */
         ptrdiff_t step = (ptrdiff_t) pick (1, 5);
+        ptrdiff_t ostep = (ptrdiff_t) (osz * pick (1, 5));
         size_t m = n > 20000 ? 20000 : n;
+        size_t span = m * (size_t) ostep + 64;
+        /* the input in a block that ends at its last sample, so that
+         * AddressSanitizer sees a read past it */
+        size_t tight_bytes = m ? (m - 1) * (size_t) step + isz : 1;
+        uint8_t *tight = malloc (tight_bytes);
         fill (in, in_buf, (m + 1) * (size_t) step + PAD);
-        memset (c_out, 0xa5, m * osz + 64);
-        memset (s_out, 0xa5, m * osz + 64);
-        nc = c.apply (in_buf + off, step, c_out + ooff * osz, (ptrdiff_t) osz,
-            m, &p);
-        ns = s.apply (in_buf + off, step, s_out + ooff * osz, (ptrdiff_t) osz,
-            m, &p);
-        snprintf (what, sizeof what, "strided apply %s n=%zu step=%td", name,
-            m, step);
-        check (nc == ns && !memcmp (c_out, s_out, m * osz + 64), what);
+        if (!tight)
+          abort ();
+        memcpy (tight, in_buf + off, tight_bytes);
+        memset (c_out, 0xa5, span);
+        memset (s_out, 0xa5, span);
+        nc = c.apply (tight, step, c_out + ooff * osz, ostep, m, &p);
+        ns = s.apply (tight, step, s_out + ooff * osz, ostep, m, &p);
+        free (tight);
+        snprintf (what, sizeof what, "strided apply %s n=%zu step=%td "
+            "out step=%td", name, m, step, ostep);
+        check (nc == ns && !memcmp (c_out, s_out, span), what);
       }
     }
   }
@@ -598,18 +610,23 @@ test_packed_long_row (void)
   }
 }
 
-/* Packed u8 to F32 through r128norm_process, SIMD against C: C channels
- * on bytes lanes[] of pixels of step bytes, channel c to float out_pos[c]
- * of output pixels of out_floats floats; random widths (tails) and row
- * padding in and out, a random mode, three buffers.  Output bit for bit,
- * output padding untouched, running statistics identical. */
+/* Packed u8 to F32 or F16 through r128norm_process, SIMD against C: C
+ * channels on bytes lanes[] of pixels of step bytes, channel c to sample
+ * out_pos[c] of output pixels of out_samples samples, or (out_samples 0)
+ * each to a plane of its own, as a chw tensor; random widths (tails) and
+ * row padding in and out, a random mode, three buffers.  Output bit for
+ * bit, output padding untouched, running statistics identical. */
 static void
-u8_to_f32_case (int iter, unsigned step, unsigned C, const unsigned *lanes,
-    const unsigned *out_pos, unsigned out_floats, const char *name)
+u8_to_float_case (int iter, r128norm_format out, unsigned step, unsigned C,
+    const unsigned *lanes, const unsigned *out_pos, unsigned out_samples,
+    const char *name)
 {
   r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
+  const size_t osz = r128norm_format_size (out);
   size_t w = pick (1, 200), h = pick (1, 6), pad = pick (0, 9);
-  size_t row = w * step + pad, orow = (w * out_floats + pick (0, 9)) * 4;
+  size_t row = w * step + pad;
+  size_t orow = ((out_samples ? w * out_samples : w) + pick (0, 9)) * osz;
+  size_t obytes = orow * h * (out_samples ? 1 : C);
   r128norm_state *sc, *ss;
   r128norm_channel ch[32], oc[32], os[32];
   uint8_t *ic = in_buf, *fc = c_out, *fs = s_out;
@@ -620,18 +637,20 @@ u8_to_f32_case (int iter, unsigned step, unsigned C, const unsigned *lanes,
   sc = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_C, mode, 0.0, 0);
   rng_state = saved;
   ss = make (C, R128NORM_FORMAT_U8, R128NORM_KERNELS_SIMD, mode, 0.0, 0);
-  r128norm_set_formats (sc, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
-  r128norm_set_formats (ss, R128NORM_FORMAT_U8, R128NORM_FORMAT_F32);
+  r128norm_set_formats (sc, R128NORM_FORMAT_U8, out);
+  r128norm_set_formats (ss, R128NORM_FORMAT_U8, out);
   for (b = 0; b < 3; b++) {
     fill (R128NORM_FORMAT_U8, ic, row * h);
-    memset (fc, 0x5a, orow * h);
-    memset (fs, 0x5a, orow * h);
+    memset (fc, 0x5a, obytes);
+    memset (fs, 0x5a, obytes);
     for (c = 0; c < C; c++) {
+      size_t at = out_samples ? osz * out_pos[c] : orow * h * c;
       ch[c].data = ic + lanes[c];
-      oc[c].data = fc + 4 * out_pos[c];
-      os[c].data = fs + 4 * out_pos[c];
+      oc[c].data = fc + at;
+      os[c].data = fs + at;
       ch[c].step = step;
-      oc[c].step = os[c].step = 4 * out_floats;
+      oc[c].step = os[c].step = (ptrdiff_t) (osz * (out_samples ?
+              out_samples : 1));
       ch[c].stride = (ptrdiff_t) row;
       oc[c].stride = os[c].stride = (ptrdiff_t) orow;
       ch[c].width = oc[c].width = os[c].width = w;
@@ -642,7 +661,7 @@ u8_to_f32_case (int iter, unsigned step, unsigned C, const unsigned *lanes,
         name);
     snprintf (what, sizeof what, "%s iter %d buffer %u: step %u channels "
         "%u w %zu h %zu mode %d", name, iter, b, step, C, w, h, (int) mode);
-    check (!memcmp (fc, fs, orow * h), what);
+    check (!memcmp (fc, fs, obytes), what);
     check (same_running (sc, ss, C), what);
   }
   r128norm_destroy (&sc);
@@ -657,7 +676,8 @@ test_packed_f32 (int iter)
   unsigned step = steps[rng () % 9], lanes[32];
 
   shuffled_lanes (lanes, step);
-  u8_to_f32_case (iter, step, step, lanes, lanes, step, "packed to f32");
+  u8_to_float_case (iter, R128NORM_FORMAT_F32, step, step, lanes, lanes,
+      step, "packed to f32");
 }
 
 /* Packed u8 to F32 pixels of the channels alone, in any order (RGBx, BGRA,
@@ -672,7 +692,23 @@ test_packed_compact (int iter)
 
   shuffled_lanes (lanes, step);
   shuffled_lanes (order, C);
-  u8_to_f32_case (iter, step, C, lanes, order, C, "packed to compact f32");
+  u8_to_float_case (iter, R128NORM_FORMAT_F32, step, C, lanes, order, C,
+      "packed to compact f32");
+}
+
+/* Packed u8 to F16 (video to a float16 tensor, the table kernels):
+ * 1 to 5 bytes a pixel, 1 to all of them channels on random bytes, to
+ * an hwc tensor of the channels in a random order or to a chw one. */
+static void
+test_packed_to_half (int iter)
+{
+  unsigned step = (unsigned) pick (1, 5), C = (unsigned) pick (1, step);
+  unsigned lanes[5], order[5];
+
+  shuffled_lanes (lanes, step);
+  shuffled_lanes (order, C);
+  u8_to_float_case (iter, R128NORM_FORMAT_F16, step, C, lanes, order,
+      rng () % 2 ? C : 0, "packed to f16");
 }
 
 /* Interleaved S16 (audio) through r128norm_process, SIMD (the packed S16
@@ -1469,6 +1505,8 @@ main (int argc, char **argv)
     test_packed_f32 (i);
   for (i = 0; i < 500; i++)
     test_packed_compact (i);
+  for (i = 0; i < 500; i++)
+    test_packed_to_half (i);
   for (i = 0; i < 1500; i++)
     test_packed_float (i);
   test_packed_float_daz ();
