@@ -80,16 +80,48 @@ describe_gray16 (uint8_t *buf, r128norm_channel *ch)
   ch[0] = plane (buf, 2, 640 * 2, 640, 512);
 }
 
-/* A 3x1080x1920 F32 planar tensor (chw), one plane per channel. */
+/* A 3x1080x1920 tensor of samples of @size bytes: chw (a plane per
+ * channel) or hwc (R, G, B interleaved). */
+static void
+chw_tensor (uint8_t *buf, r128norm_channel *ch, int size)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + (size_t) c * 1920 * 1080 * size, size, 1920 * size,
+        1920, 1080);
+}
+
+static void
+hwc_tensor (uint8_t *buf, r128norm_channel *ch, int size)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + size * c, 3 * size, 1920 * 3 * size, 1920, 1080);
+}
+
 static void
 describe_tensor (uint8_t *buf, r128norm_channel *ch)
 {
-  for (int c = 0; c < 3; c++)
-    ch[c] = plane (buf + (size_t) c * 1920 * 1080 * 4, 4, 1920 * 4, 1920,
-        1080);
+  chw_tensor (buf, ch, 4);
 }
 
-/* 1920x1080 RGB u8 in, a 3x1080x1920 F32 chw tensor out. */
+static void
+describe_hwc (uint8_t *buf, r128norm_channel *ch)
+{
+  hwc_tensor (buf, ch, 4);
+}
+
+static void
+describe_tensor16 (uint8_t *buf, r128norm_channel *ch)
+{
+  chw_tensor (buf, ch, 2);
+}
+
+static void
+describe_hwc16 (uint8_t *buf, r128norm_channel *ch)
+{
+  hwc_tensor (buf, ch, 2);
+}
+
+/* 1920x1080 RGB u8 (in, for a chw tensor out). */
 static void
 describe_rgb (uint8_t *buf, r128norm_channel *ch)
 {
@@ -103,30 +135,6 @@ describe_bgrx (uint8_t *buf, r128norm_channel *ch)
 {
   for (int c = 0; c < 3; c++)
     ch[c] = plane (buf + 2 - c, 4, 1920 * 4, 1920, 1080);
-}
-
-/* A 1080x1920x3 f32 hwc tensor: R, G, B interleaved. */
-static void
-describe_hwc (uint8_t *buf, r128norm_channel *ch)
-{
-  for (int c = 0; c < 3; c++)
-    ch[c] = plane (buf + 4 * c, 12, 1920 * 12, 1920, 1080);
-}
-
-/* The same tensors in float16: 3x1080x1920 chw and 1080x1920x3 hwc. */
-static void
-describe_tensor16 (uint8_t *buf, r128norm_channel *ch)
-{
-  for (int c = 0; c < 3; c++)
-    ch[c] = plane (buf + (size_t) c * 1920 * 1080 * 2, 2, 1920 * 2, 1920,
-        1080);
-}
-
-static void
-describe_hwc16 (uint8_t *buf, r128norm_channel *ch)
-{
-  for (int c = 0; c < 3; c++)
-    ch[c] = plane (buf + 2 * c, 6, 1920 * 6, 1920, 1080);
 }
 
 /* 10 ms of 48 kHz stereo F32, interleaved: one row of 480 frames. */
