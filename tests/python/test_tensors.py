@@ -184,7 +184,12 @@ def main():
         video_case("ARGB", 4, [1, 2, 3], layout, "float32")
         video_case("BGR", 3, [2, 1, 0], layout, "float32", 37, 5)
         video_case("RGBA", 4, [0, 1, 2], layout, "float16", 16, 16)
+        # rows of more than 64 pixels, with a tail: the AVX-512 VBMI
+        # kernel's steps of 64 samples, where the CPU has it
+        video_case("BGRx", 4, [2, 1, 0], layout, "float16", 200, 6)
+        video_case("RGB", 3, [0, 1, 2], layout, "float16", 129, 3)
     video_case("GRAY8", 1, [0], "hwc", "float32")
+    video_case("GRAY8", 1, [0], "hwc", "float16", 150, 4)
     gray16_case()
     for layout in ("hwc", "chw"):
         for in_type in ("uint8", "int16", "uint16", "float16", "float32"):
