@@ -2598,8 +2598,60 @@ halves16 (__m512d lo, __m512d hi)
       _MM_FROUND_TO_NEAREST_INT);
 }
 
+/* Halves in single precision where they are C's: v = fma (x - cf, af, bf)
+ * (r128norm_half_shortcut) differs from C's double result d by at most
+ *   delta = 2^-21 |v| + k,   k = 2^-21 |bf| + 2^-49 (|b| + |a c|).
+ * Each float step errs by at most u = 2^-24 of its result: the rounding of
+ * x - cf and of a to af by u |(x - cf) a| each, of bf by u |bf|, the fma's
+ * by u |v|; and |(x - cf) af| <= |v| / (1 - u) + |bf| (the fma is exact
+ * before it rounds), so 3u (|v| + |bf|) and a little more bounds them;
+ * 2^-21 is 8u.  k's second term holds the double steps' errors (2^-53 of
+ * their results) and C's rounding of b - a (c - cf).  Underflow and flushed
+ * subnormals err by at most 2^-126 |a| < 2^-66, below what the |v| term
+ * leaves over (|v| >= 2^-14).  When v is in half's normal range (and below
+ * 65000: no clamp) and no point halfway between two halves lies within
+ * delta of it, d rounds to the same half as v, which vcvtps2ph gives.  The
+ * halfway points of v's binade are where the 13 float bits below half's
+ * precision read 0x1000, |bits - 0x1000| float ulps of v away; those of
+ * the binades around it are at least 2048 ulps away, and delta must be
+ * under 1024.  Where v is farther than delta beyond 65504, so is d, which
+ * C clamps to +-65504.  Returns the lanes that pass; the caller takes C's
+ * double steps for a vector with any other. */
+AVX512 INLINE __mmask16
+half_shortcut16 (__m512 x, __m512 cf, __m512 af, __m512 bf, __m512 k,
+    __m256i *halves)
+{
+  const __m512 sign = _mm512_set1_ps (-0.0f);
+  const __m512 t = _mm512_sub_ps (x, cf);
+  const __m512 v = _mm512_fmadd_ps (t, af, bf);
+  const __m512 av = _mm512_andnot_ps (sign, v);
+  const __m512 delta = _mm512_fmadd_ps (av, _mm512_set1_ps (0x1p-21f), k);
+  const __m512i bits = _mm512_castps_si512 (v);
+  const __m512 ulp = _mm512_mul_ps (_mm512_castsi512_ps (_mm512_and_si512
+          (bits, _mm512_set1_epi32 (0x7f800000))), _mm512_set1_ps (0x1p-23f));
+  const __m512 dist = _mm512_mul_ps (_mm512_cvtepi32_ps (_mm512_abs_epi32
+          (_mm512_sub_epi32 (_mm512_and_si512 (bits, _mm512_set1_epi32
+                      (0x1fff)), _mm512_set1_epi32 (0x1000)))), ulp);
+  const __m512 top = _mm512_set1_ps (65504.0f);
+  __mmask16 ok = _mm512_cmp_ps_mask (av, _mm512_set1_ps (0x1p-14f),
+      _CMP_GE_OQ);
+
+  ok = _mm512_mask_cmp_ps_mask (ok, av, _mm512_set1_ps (65000.0f),
+      _CMP_LE_OQ);
+  ok = _mm512_mask_cmp_ps_mask (ok, delta, dist, _CMP_LT_OQ);
+  ok = _mm512_mask_cmp_ps_mask (ok, delta, _mm512_mul_ps (ulp,
+          _mm512_set1_ps (1024.0f)), _CMP_LE_OQ);
+  /* and where d is beyond the largest half too, C's clamp gives it */
+  ok |= _mm512_cmp_ps_mask (_mm512_sub_ps (av, delta), top, _CMP_GT_OQ);
+  *halves = _mm512_cvtps_ph (_mm512_min_ps (_mm512_max_ps (v,
+              _mm512_sub_ps (_mm512_setzero_ps (), top)), top),
+      _MM_FROUND_TO_NEAREST_INT);
+  return ok;
+}
+
 /* F32 or F16 in, F16 or F32 out; NaN and infinities (vfpclassps) become
- * nf, the tail goes through C. */
+ * nf, the tail goes through C.  F16 output takes the single precision
+ * shortcut where it gives C's halves. */
 AVX512 INLINE uint64_t
 apply_float_f16_avx512 (const void *in, void *out, size_t n,
     const r128norm_affine *p, const int HALF_IN, const int HALF_OUT)
@@ -2614,11 +2666,24 @@ apply_float_f16_avx512 (const void *in, void *out, size_t n,
   float *fd = out;
   uint64_t non_finite = 0;
   size_t i = 0;
+  float scf = 0, saf = 0, sbf = 0, sk = 0;
+  const int shortcut = HALF_OUT && r128norm_half_shortcut (p, &scf, &saf,
+      &sbf, &sk);
+  const __m512 cf = _mm512_set1_ps (scf), af = _mm512_set1_ps (saf);
+  const __m512 bf = _mm512_set1_ps (sbf), k = _mm512_set1_ps (sk);
 
   for (; i + 16 <= n; i += 16) {
     __m512 x = HALF_IN ? _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i
                 *) (hs + i))) : _mm512_loadu_ps (fs + i);
-    const __mmask16 bad = _mm512_fpclass_ps_mask (x, 0x99);
+    __mmask16 bad;
+    if (shortcut) {
+      __m256i h;
+      if (half_shortcut16 (x, cf, af, bf, k, &h) == 0xffff) {
+        _mm256_storeu_si256 ((__m256i *) (hd + i), h);
+        continue;
+      }
+    }
+    bad = _mm512_fpclass_ps_mask (x, 0x99);
     __m512d v0 = affine8_double_avx512 (_mm512_cvtps_pd
         (_mm512_castps512_ps256 (x)), c, a, b, lo, hi);
     __m512d v1 = affine8_double_avx512 (_mm512_cvtps_pd
@@ -2671,11 +2736,24 @@ apply_int16_f16_avx512 (const void *in, void *out, size_t n,
   const uint16_t *s = in;
   uint16_t *d = out;
   size_t i = 0;
+  float scf = 0, saf = 0, sbf = 0, sk = 0;
+  const int shortcut = r128norm_half_shortcut (p, &scf, &saf, &sbf, &sk);
+  const __m512 cf = _mm512_set1_ps (scf), af = _mm512_set1_ps (saf);
+  const __m512 bf = _mm512_set1_ps (sbf), k = _mm512_set1_ps (sk);
 
   for (; i + 16 <= n; i += 16) {
     __m256i x16 = _mm256_loadu_si256 ((const __m256i *) (s + i));
     __m512i x32 = SIGNED ? _mm512_cvtepi16_epi32 (x16)
         : _mm512_cvtepu16_epi32 (x16);
+    if (shortcut) {
+      __m256i h;
+      /* the samples are floats exactly */
+      if (half_shortcut16 (_mm512_cvtepi32_ps (x32), cf, af, bf, k, &h)
+          == 0xffff) {
+        _mm256_storeu_si256 ((__m256i *) (d + i), h);
+        continue;
+      }
+    }
     __m512d v0 = affine8_double_avx512 (_mm512_cvtepi32_pd
         (_mm512_castsi512_si256 (x32)), c, a, b, lo, hi);
     __m512d v1 = affine8_double_avx512 (_mm512_cvtepi32_pd
@@ -3073,9 +3151,22 @@ packed_half_apply_avx512 (const uint16_t *src, uint16_t *dst, const float *x,
 
   for (; i + 16 <= n; i += 16, pos = pos + 16 == m ? 0 : pos + 16) {
     const __m512 xv = _mm512_loadu_ps (x + i);
-    const __mmask16 bad = _mm512_fpclass_ps_mask (xv, 0x99);
-    const __m256i keep = _mm512_cvtepi32_epi16 (_mm512_loadu_si512
-        (fp->keep + pos));
+    const __m512i keep32 = _mm512_loadu_si512 (fp->keep + pos);
+    const __m256i keep = _mm512_cvtepi32_epi16 (keep32);
+    __mmask16 bad;
+    if (fp->half_shortcut) {
+      /* the samples written back need not pass */
+      __m256i h;
+      if ((half_shortcut16 (xv, _mm512_loadu_ps (fp->cf + pos),
+                  _mm512_loadu_ps (fp->af + pos), _mm512_loadu_ps (fp->bf
+                      + pos), _mm512_loadu_ps (fp->hk + pos), &h)
+              | _mm512_movepi32_mask (keep32)) == 0xffff) {
+        _mm256_storeu_si256 ((__m256i *) (dst + i), _mm256_blendv_epi8 (h,
+                _mm256_loadu_si256 ((const __m256i *) (src + i)), keep));
+        continue;
+      }
+    }
+    bad = _mm512_fpclass_ps_mask (xv, 0x99);
     __m512d v0 = affine8_double_avx512 (_mm512_cvtps_pd
         (_mm512_castps512_ps256 (xv)), _mm512_loadu_pd (fp->c + pos),
         _mm512_loadu_pd (fp->a + pos), _mm512_loadu_pd (fp->b + pos),

@@ -235,6 +235,9 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   pk->usable = 1;
 }
 
+static void half_shortcut_params (r128norm_packed *pk,
+    const r128norm_affine *affine);
+
 /* The apply's parameters of a packed F32 (F16) row from the channels':
  * each lane's, then each position's copy of its lane's, which the vectors
  * read. */
@@ -301,6 +304,43 @@ float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
       fp->nfv[pos] = ln->nf;
     }
   }
+  if (pk->half)
+    half_shortcut_params (pk, affine);
+}
+
+/* The F16 apply's single precision shortcut, per position, where every
+ * channel allows it; positions of no channel (their samples are written
+ * back) get the identity.  (F16 only: outside the per-buffer section.) */
+static void
+half_shortcut_params (r128norm_packed *pk, const r128norm_affine *affine)
+{
+  r128norm_packed_fparams *fp = &pk->fparams;
+  const unsigned m = 8 * fp->nph;
+  float cf[R128NORM_PACKED_MAX_LANES], af[R128NORM_PACKED_MAX_LANES];
+  float bf[R128NORM_PACKED_MAX_LANES], k[R128NORM_PACKED_MAX_LANES];
+  unsigned lane, pos;
+
+  fp->half_shortcut = 0;
+  if (!fp->avx512)
+    return;
+  for (lane = 0; lane < fp->period; lane++) {
+    const int ch = pk->lane_chan[lane];
+    cf[lane] = 0.0f;
+    af[lane] = 1.0f;
+    bf[lane] = 0.0f;
+    k[lane] = 0.0f;
+    if (ch >= 0 && !r128norm_half_shortcut (&affine[ch], &cf[lane],
+            &af[lane], &bf[lane], &k[lane]))
+      return;
+  }
+  for (pos = 0; pos < m; pos++) {
+    lane = fp->pos_lane[pos];
+    fp->cf[pos] = cf[lane];
+    fp->af[pos] = af[lane];
+    fp->bf[pos] = bf[lane];
+    fp->hk[pos] = k[lane];
+  }
+  fp->half_shortcut = 1;
 }
 
 /* The statistics' parameters, as the apply's: each lane's shift and

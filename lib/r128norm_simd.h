@@ -27,6 +27,31 @@ r128norm_single_precision (const r128norm_affine *p, float *cf, double *bb)
       && fabs (*bb) <= 16.0 && p->lo == -FLT_MAX && p->hi == FLT_MAX;
 }
 
+/* The single precision shortcut of the AVX-512 kernels with F16 output
+ * (half_shortcut16 in r128norm_kernels_x86.c): cf, the float nearest c,
+ * af, and bf = b - a (c - cf), as floats, and k, the part of its error
+ * bound that is the same for every sample of the channel.  Returns
+ * whether the parameters allow it (a mean within float's range, a gain
+ * whose float is normal and far from overflow, the F16 clamp); where they
+ * do not, C's double steps run. */
+static inline int
+r128norm_half_shortcut (const r128norm_affine *p, float *cf, float *af,
+    float *bf, float *k)
+{
+  double bb;
+
+  if (!(fabs (p->c) < 1e38 && fabs (p->a) < 1e18 && fabs (p->a) > 1e-18
+          && fabs (p->b) < 1e30 && p->lo == -65504.0 && p->hi == 65504.0))
+    return 0;
+  *cf = (float) p->c;
+  bb = p->b - p->a * (p->c - (double) *cf);
+  *af = (float) p->a;
+  *bf = (float) bb;
+  *k = (float) (0x1p-49 * (fabs (p->b) + fabs (p->a * p->c))
+      + 0x1p-21 * fabs ((double) *bf));
+  return 1;
+}
+
 /* Most bytes per pixel of a packed row: the lane pattern must repeat
  * within 96 bytes (three 32-byte vectors), i.e. the period divides 96. */
 #define R128NORM_PACKED_MAX_PERIOD 32
@@ -128,10 +153,14 @@ typedef struct r128norm_packed_fparams {
   unsigned period, nph;
   int fma, avx512;      /* the CPU's, found by r128norm_packed_init() */
   int single;           /* apply in single precision with FMA (see x86) */
+  /* F16: the AVX-512 apply's single precision shortcut
+   * (r128norm_half_shortcut) holds for every channel; it reads cf, af, bf
+   * and hk (the shortcut's k) */
+  int half_shortcut;
   int clip;             /* some channel's statistics clamp (clip-sigma) */
   int has_untouched;    /* some position is no channel's (keep below) */
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
-  float bf[R128NORM_PACKED_F_POS];
+  float bf[R128NORM_PACKED_F_POS], hk[R128NORM_PACKED_F_POS];
   double c[R128NORM_PACKED_F_POS], a[R128NORM_PACKED_F_POS];
   double b[R128NORM_PACKED_F_POS];
   double lo[R128NORM_PACKED_F_POS], hi[R128NORM_PACKED_F_POS];

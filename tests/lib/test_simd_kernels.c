@@ -1231,8 +1231,9 @@ half_ulps (uint16_t x, uint16_t y)
  * NaN/Inf/subnormals/-0/65504 now and then, all three modes, clip-sigma,
  * layer statistics.  Outputs within one half ulp of C's (both round C's
  * double steps once; statistics that differ in the last bits can move a
- * tie), untouched samples unchanged, counts equal, statistics within
- * 1e-9. */
+ * tie), and the same bits where both hold the same statistics (frozen,
+ * seeded with random ones), untouched samples unchanged, counts equal,
+ * statistics within 1e-9. */
 static void
 test_packed_half (int iter)
 {
@@ -1257,6 +1258,17 @@ test_packed_half (int iter)
   rng_state = saved;
   ss = make_fmt (C, R128NORM_FORMAT_F16, R128NORM_KERNELS_SIMD, mode,
       clip_sigma, layer);
+  if (mode == R128NORM_STATS_FROZEN) {
+    /* held statistics of their own: the same maps for both, so the
+     * outputs must be the same bits */
+    double mean[64], var[64];
+    for (c = 0; c < C; c++) {
+      mean[c] = offset + uniform (-0.3, 0.3);
+      var[c] = uniform (0.001, 2.0);
+    }
+    r128norm_set_running (sc, mean, var, C);
+    r128norm_set_running (ss, mean, var, C);
+  }
   shuffled_lanes (lanes, P);
   for (b = 0; b < 3; b++) {
     double scale = b == 1 ? 0.3 : 1.0;
@@ -1293,7 +1305,8 @@ test_packed_half (int iter)
         size_t x = i % row;
         if (x < w * P && described[x % P])
           ok = (hc[i] & 0x7c00) != 0x7c00 && (hs[i] & 0x7c00) != 0x7c00
-              && half_ulps (hc[i], hs[i]) <= 1.0;
+              && (mode == R128NORM_STATS_FROZEN ? hc[i] == hs[i]
+              : half_ulps (hc[i], hs[i]) <= 1.0);
         else
           ok = hs[i] == orig[i] && hc[i] == orig[i];
       }
@@ -1456,6 +1469,86 @@ bench (void)
   }
 }
 
+/* F32 and F16 to F16 with samples whose exact map lands within a few
+ * float ulps of a point halfway between two halves, where the AVX-512
+ * kernels' single precision shortcut must give way to C's double steps
+ * (one such sample a vector of 16, the others far from any midpoint):
+ * random maps (gains from 2^-8 to 2^8, means of 0 or up to 1000, offsets
+ * of 0 or up to 100), each sample aimed at the midpoint above a random half of 2^-13 to
+ * 60000, or between two subnormal halves, and moved by up to 4 float ulps
+ * (F32 in) or taken as the half nearest that (F16 in).  Output bit for
+ * bit C's. */
+static void
+test_half_ties (void)
+{
+  static const r128norm_format ins[] = { R128NORM_FORMAT_F32,
+    R128NORM_FORMAT_F16
+  };
+  const size_t n = 4096;
+  unsigned f;
+  int rep;
+
+  for (f = 0; f < 2; f++) {
+    const r128norm_format in = ins[f];
+    r128norm_kernel_set c, s;
+    r128norm_kernels_c (in, R128NORM_FORMAT_F16, &c);
+    s = c;
+    r128norm_kernels_x86 (in, R128NORM_FORMAT_F16, &s);
+    for (rep = 0; rep < 300; rep++) {
+      r128norm_affine p;
+      size_t j;
+      unsigned lane = 0;
+      char what[160];
+      memset (&p, 0, sizeof p);
+      p.c = rep % 10 == 1 ? 0.0 : uniform (-1, 1) * (rep % 3 == 0 ? 1000.0
+          : 2.0);
+      p.a = ldexp (uniform (1, 2), (int) pick (0, 16) - 8)
+          * (rng () % 2 ? 1 : -1);
+      p.b = rep % 5 == 1 ? 0.0 : uniform (-1, 1) * (rep % 4 == 0 ? 100.0
+          : 1.0);
+      p.lo = -65504.0;
+      p.hi = 65504.0;
+      p.non_finite = 0.0;
+      for (j = 0; j < n; j++) {
+        /* a half of 2^-13 to 60000, either sign, and the midpoint above
+         * its magnitude, or (a quarter of the vectors) a point between two
+         * of half's subnormals; one lane of each vector of 16 aims at
+         * that midpoint, the others at the half itself, far from any, so
+         * that the one lane decides whether the vector takes the
+         * shortcut */
+        double h = ldexp (1.0 + (double) pick (0, 1023) / 1024.0,
+            (int) pick (0, 28) - 13);
+        double m = (h < 60000.0 ? h : 32768.0) + ldexp (1.0, ilogb (h) - 11);
+        double x;
+        if (j % 16 == 0)
+          lane = (unsigned) pick (0, 15);
+        if (j / 16 % 4 == 3)
+          m = ldexp ((double) (2 * pick (0, 1023) + 1), -25);
+        if (j % 16 != lane)
+          m = h < 60000.0 ? h : 32768.0;
+        x = ((rng () % 2 ? m : -m) - p.b) / p.a + p.c;
+        if (in == R128NORM_FORMAT_F32) {
+          float xf = (float) x;
+          int k, steps = (int) pick (0, 8) - 4;
+          for (k = 0; k < (steps < 0 ? -steps : steps); k++)
+            xf = nextafterf (xf, steps < 0 ? -INFINITY : INFINITY);
+          memcpy (in_buf + 4 * j, &xf, 4);
+        } else {
+          uint16_t xh = r128norm_double_to_half (x);
+          memcpy (in_buf + 2 * j, &xh, 2);
+        }
+      }
+      memset (c_out, 0xa5, 2 * n);
+      memset (s_out, 0x5a, 2 * n);
+      c.apply_contig (in_buf, c_out, n, &p);
+      s.apply_contig (in_buf, s_out, n, &p);
+      snprintf (what, sizeof what, "near half ties %s->f16 rep %d: a %g c %g "
+          "b %g", f ? "f16" : "f32", rep, p.a, p.c, p.b);
+      check (!memcmp (c_out, s_out, 2 * n), what);
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1498,6 +1591,7 @@ main (int argc, char **argv)
   test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F16, "u16->f16");
   test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F16, "f16->f16");
   test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F32, "f16->f32");
+  test_half_ties ();
   for (i = 0; i < 3000; i++)
     test_packed (i);
   test_packed_long_row ();
