@@ -153,14 +153,10 @@ typedef struct r128norm_packed_fparams {
   unsigned period, nph;
   int fma, avx512;      /* the CPU's, found by r128norm_packed_init() */
   int single;           /* apply in single precision with FMA (see x86) */
-  /* F16: the AVX-512 apply's single precision shortcut
-   * (r128norm_half_shortcut) holds for every channel; it reads cf, af, bf
-   * and hk (the shortcut's k) */
-  int half_shortcut;
   int clip;             /* some channel's statistics clamp (clip-sigma) */
   int has_untouched;    /* some position is no channel's (keep below) */
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
-  float bf[R128NORM_PACKED_F_POS], hk[R128NORM_PACKED_F_POS];
+  float bf[R128NORM_PACKED_F_POS];
   double c[R128NORM_PACKED_F_POS], a[R128NORM_PACKED_F_POS];
   double b[R128NORM_PACKED_F_POS];
   double lo[R128NORM_PACKED_F_POS], hi[R128NORM_PACKED_F_POS];
@@ -179,6 +175,12 @@ typedef struct r128norm_packed_fparams {
   /* all ones where no channel is: the input is written back as it was
    * (the identity map alone would flush subnormals under DAZ/FTZ) */
   int32_t keep[R128NORM_PACKED_F_POS];
+  /* F16: the AVX-512 apply's single precision shortcut
+   * (r128norm_half_shortcut) holds for every channel; it reads cf, af, bf
+   * and hk (the shortcut's k).  Last, so that the arrays the F32 stream
+   * reads keep their offsets and alignment */
+  int half_shortcut;
+  float hk[R128NORM_PACKED_F_POS];
 } r128norm_packed_fparams;
 
 /* One packed F32 row of n floats from src to dst (may be the same):
