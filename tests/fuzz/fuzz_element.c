@@ -115,14 +115,18 @@ make_caps (fuzz_input * in, guint * channels_out)
     }
     default:{
       /* fields as raw text after a valid name (an invalid name is a
-       * critical inside gst_caps_from_string itself) */
+       * critical inside gst_caps_from_string itself); no ';', which
+       * would start another structure with the text after it as its
+       * name (found by fuzzing: the critical aborted the harness) */
       static const gchar *const names[] = { "audio/x-raw, ",
         "video/x-raw, ", "other/tensors, "
       };
       guint len = pick (in, 64), i;
       GString *text = g_string_new (names[pick (in, 3)]);
-      for (i = 0; i < len; i++)
-        g_string_append_c (text, (gchar) (32 + fuzz_u8 (in) % 95));
+      for (i = 0; i < len; i++) {
+        gchar ch = (gchar) (32 + fuzz_u8 (in) % 95);
+        g_string_append_c (text, ch == ';' ? ',' : ch);
+      }
       *channels_out = 0;
       return g_string_free (text, FALSE);
     }
