@@ -403,27 +403,32 @@ apply_contig_u8_u8 (const void *in, void *out, size_t n,
 #define AVX512VBMI \
   __attribute__ ((target ("avx512f,avx512bw,avx512vbmi,avx2")))
 
+/* 64 bytes x looked up in the 256-entry table t[0..3]; high: the bytes
+ * of x with the top bit set */
+AVX512VBMI INLINE __m512i
+lookup64_u8 (__m512i x, __mmask64 high, const __m512i *t)
+{
+  return _mm512_mask_blend_epi8 (high, _mm512_permutex2var_epi8 (t[0], x,
+          t[1]), _mm512_permutex2var_epi8 (t[2], x, t[3]));
+}
+
 AVX512VBMI static uint64_t
 apply_contig_u8_u8_vbmi (const void *in, void *out, size_t n,
     const r128norm_affine *p)
 {
   const uint8_t *s = in;
   uint8_t *d = out;
-  __m512i t0, t1, t2, t3;
+  __m512i t[4];
   size_t i = 0;
+  unsigned k;
 
   if (!p->has_lut)
     return apply_contig_u8_u8 (in, out, n, p);
-  t0 = _mm512_loadu_si512 (p->lut);
-  t1 = _mm512_loadu_si512 (p->lut + 64);
-  t2 = _mm512_loadu_si512 (p->lut + 128);
-  t3 = _mm512_loadu_si512 (p->lut + 192);
+  for (k = 0; k < 4; k++)
+    t[k] = _mm512_loadu_si512 (p->lut + 64 * k);
   for (; i + 64 <= n; i += 64) {
     __m512i x = _mm512_loadu_si512 (s + i);
-    __m512i lo = _mm512_permutex2var_epi8 (t0, x, t1);
-    __m512i hi = _mm512_permutex2var_epi8 (t2, x, t3);
-    _mm512_storeu_si512 (d + i, _mm512_mask_blend_epi8 (_mm512_movepi8_mask
-            (x), lo, hi));
+    _mm512_storeu_si512 (d + i, lookup64_u8 (x, _mm512_movepi8_mask (x), t));
   }
   for (; i < n; i++)
     d[i] = p->lut[s[i]];
@@ -499,13 +504,6 @@ flush64_u8 (__m512i *s, __m512i *q, const unsigned NACC, unsigned period,
     }
     s[u] = q[u] = _mm512_setzero_si512 ();
   }
-}
-
-AVX512VBMI INLINE __m512i
-lookup64_u8 (__m512i x, __mmask64 high, const __m512i *t)
-{
-  return _mm512_mask_blend_epi8 (high, _mm512_permutex2var_epi8 (t[0], x,
-          t[1]), _mm512_permutex2var_epi8 (t[2], x, t[3]));
 }
 
 /* Vector v of a unit: 64 bytes (fewer at the row's end, where the masked
@@ -2890,10 +2888,8 @@ apply_u8_f16_vbmi (const void *in, ptrdiff_t in_step, void *out,
       }
     }
     top = _mm512_movepi8_mask (x);
-    l = _mm512_mask_blend_epi8 (top, _mm512_permutex2var_epi8 (lo[0], x,
-            lo[1]), _mm512_permutex2var_epi8 (lo[2], x, lo[3]));
-    h = _mm512_mask_blend_epi8 (top, _mm512_permutex2var_epi8 (hi[0], x,
-            hi[1]), _mm512_permutex2var_epi8 (hi[2], x, hi[3]));
+    l = lookup64_u8 (x, top, lo);
+    h = lookup64_u8 (x, top, hi);
     w0 = _mm512_permutex2var_epi8 (l, pair0, h);
     w1 = _mm512_permutex2var_epi8 (l, pair1, h);
     if (m == 1) {
