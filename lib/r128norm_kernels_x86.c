@@ -2647,6 +2647,40 @@ half_shortcut16 (__m512 x, __m512 cf, __m512 af, __m512 bf, __m512 k,
   return ok;
 }
 
+/* One channel's shortcut parameters as vectors (on: it applies) */
+typedef struct {
+  int on;
+  __m512 cf, af, bf, k;
+} half_shortcut;
+
+AVX512 INLINE half_shortcut
+half_shortcut_of (const r128norm_affine *p)
+{
+  float cf = 0, af = 0, bf = 0, k = 0;
+  half_shortcut hs;
+
+  hs.on = r128norm_half_shortcut (p, &cf, &af, &bf, &k);
+  hs.cf = _mm512_set1_ps (cf);
+  hs.af = _mm512_set1_ps (af);
+  hs.bf = _mm512_set1_ps (bf);
+  hs.k = _mm512_set1_ps (k);
+  return hs;
+}
+
+/* Stores the 16 halves of x at dst and returns 1 where the shortcut gives
+ * C's halves for all of them; else stores nothing and returns 0. */
+AVX512 INLINE int
+half_shortcut_store (__m512 x, const half_shortcut *hs, uint16_t *dst)
+{
+  __m256i h;
+
+  if (!hs->on || half_shortcut16 (x, hs->cf, hs->af, hs->bf, hs->k, &h)
+      != 0xffff)
+    return 0;
+  _mm256_storeu_si256 ((__m256i *) dst, h);
+  return 1;
+}
+
 /* F32 or F16 in, F16 or F32 out; NaN and infinities (vfpclassps) become
  * nf, the tail goes through C.  F16 output takes the single precision
  * shortcut where it gives C's halves. */
@@ -2664,23 +2698,16 @@ apply_float_f16_avx512 (const void *in, void *out, size_t n,
   float *fd = out;
   uint64_t non_finite = 0;
   size_t i = 0;
-  float scf = 0, saf = 0, sbf = 0, sk = 0;
-  const int shortcut = HALF_OUT && r128norm_half_shortcut (p, &scf, &saf,
-      &sbf, &sk);
-  const __m512 cf = _mm512_set1_ps (scf), af = _mm512_set1_ps (saf);
-  const __m512 bf = _mm512_set1_ps (sbf), k = _mm512_set1_ps (sk);
+  half_shortcut sc;
 
+  sc = half_shortcut_of (p);
+  sc.on &= HALF_OUT;
   for (; i + 16 <= n; i += 16) {
     __m512 x = HALF_IN ? _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i
                 *) (hs + i))) : _mm512_loadu_ps (fs + i);
     __mmask16 bad;
-    if (shortcut) {
-      __m256i h;
-      if (half_shortcut16 (x, cf, af, bf, k, &h) == 0xffff) {
-        _mm256_storeu_si256 ((__m256i *) (hd + i), h);
-        continue;
-      }
-    }
+    if (half_shortcut_store (x, &sc, hd + i))
+      continue;
     bad = _mm512_fpclass_ps_mask (x, 0x99);
     __m512d v0 = affine8_double_avx512 (_mm512_cvtps_pd
         (_mm512_castps512_ps256 (x)), c, a, b, lo, hi);
@@ -2734,24 +2761,15 @@ apply_int16_f16_avx512 (const void *in, void *out, size_t n,
   const uint16_t *s = in;
   uint16_t *d = out;
   size_t i = 0;
-  float scf = 0, saf = 0, sbf = 0, sk = 0;
-  const int shortcut = r128norm_half_shortcut (p, &scf, &saf, &sbf, &sk);
-  const __m512 cf = _mm512_set1_ps (scf), af = _mm512_set1_ps (saf);
-  const __m512 bf = _mm512_set1_ps (sbf), k = _mm512_set1_ps (sk);
+  const half_shortcut sc = half_shortcut_of (p);
 
   for (; i + 16 <= n; i += 16) {
     __m256i x16 = _mm256_loadu_si256 ((const __m256i *) (s + i));
     __m512i x32 = SIGNED ? _mm512_cvtepi16_epi32 (x16)
         : _mm512_cvtepu16_epi32 (x16);
-    if (shortcut) {
-      __m256i h;
-      /* the samples are floats exactly */
-      if (half_shortcut16 (_mm512_cvtepi32_ps (x32), cf, af, bf, k, &h)
-          == 0xffff) {
-        _mm256_storeu_si256 ((__m256i *) (d + i), h);
-        continue;
-      }
-    }
+    /* the samples are floats exactly */
+    if (half_shortcut_store (_mm512_cvtepi32_ps (x32), &sc, d + i))
+      continue;
     __m512d v0 = affine8_double_avx512 (_mm512_cvtepi32_pd
         (_mm512_castsi512_si256 (x32)), c, a, b, lo, hi);
     __m512d v1 = affine8_double_avx512 (_mm512_cvtepi32_pd
