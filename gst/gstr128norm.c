@@ -240,7 +240,8 @@ struct _GstR128Norm
   StreamFamily family;
   GstAudioInfo in_audio, out_audio;
   gsize duration_frames;        /* the last audio buffer's length, and */
-  GstClockTime frames_duration; /* its duration (0 frames: none yet) */
+  GstClockTime frames_duration; /* its duration (0 frames: none yet), */
+  gdouble frames_seconds;       /* exactly, for the library */
   GstVideoInfo in_video, out_video;
   guint channels;
   gboolean in_place;            /* as set_caps() told the base class */
@@ -1701,6 +1702,7 @@ gst_r128norm_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   } else if (gst_structure_has_name (s, "audio/x-raw")) {
     self->duration_frames = 0;  /* a new rate: no duration known */
     self->frames_duration = 0;
+    self->frames_seconds = 0.0;
     if (!audio_info_from_caps (&self->in_audio, incaps)
         || !audio_info_from_caps (&self->out_audio, outcaps))
       goto invalid_caps;
@@ -2410,13 +2412,16 @@ gather_diagnostics (GstR128Norm * self, GstBuffer * buffer,
     post_diagnostics (self);
 }
 
+/* @seconds is the buffer's duration as the library takes it (momentum
+ * from time-constant, the warmup ramp): exact where the stream defines it
+ * (frames / rate, the framerate's period), where nanoseconds would round
+ * it down; @duration, in nanoseconds, is what the messages report. */
 PER_BUFFER static GstFlowReturn
 run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
-    GstClockTime duration)
+    GstClockTime duration, gdouble seconds)
 {
   int err = r128norm_process (self->norm, self->in_channels,
-      in_place ? NULL : self->out_channels,
-      duration / (gdouble) GST_SECOND);
+      in_place ? NULL : self->out_channels, seconds);
 
   if (err != R128NORM_SUCCESS) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("normalization failed: %s",
@@ -2559,8 +2564,10 @@ process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
     self->duration_frames = frames;
     self->frames_duration = gst_util_uint64_scale_int (frames, GST_SECOND,
         GST_AUDIO_INFO_RATE (&self->in_audio));
+    self->frames_seconds = frames / (gdouble) GST_AUDIO_INFO_RATE (&self->in_audio);
   }
-  ret = run_library (self, in, in_place, self->frames_duration);
+  ret = run_library (self, in, in_place, self->frames_duration,
+      self->frames_seconds);
   if (!in_place)
     gst_buffer_unmap (out, &om);
   unmap_input (in, &im, imem);
@@ -2587,11 +2594,30 @@ describe_video (const GstVideoFrame * frame, r128norm_channel * ch,
   }
 }
 
+/* A frame's duration: the buffer's, else the framerate's period (0 when
+ * neither is known), in nanoseconds and, exactly, in seconds. */
+static GstClockTime
+frame_duration (GstBuffer * buffer, gint fps_n, gint fps_d)
+{
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    return GST_BUFFER_DURATION (buffer);
+  return fps_n > 0 ? gst_util_uint64_scale_int (GST_SECOND, fps_d, fps_n) : 0;
+}
+
+static gdouble
+frame_seconds (GstBuffer * buffer, gint fps_n, gint fps_d)
+{
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    return GST_BUFFER_DURATION (buffer) / (gdouble) GST_SECOND;
+  return fps_n > 0 ? fps_d / (gdouble) fps_n : 0.0;
+}
+
 static GstFlowReturn
 process_video (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
 {
+  const gint fps_n = GST_VIDEO_INFO_FPS_N (&self->in_video);
+  const gint fps_d = GST_VIDEO_INFO_FPS_D (&self->in_video);
   GstVideoFrame frame;
-  GstClockTime duration = GST_BUFFER_DURATION (in);
   GstFlowReturn ret;
 
   /* video leaves in its own format, always in place */
@@ -2603,22 +2629,10 @@ process_video (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
     return GST_FLOW_ERROR;
   }
   describe_video (&frame, self->in_channels, self->channels);
-  if (!GST_CLOCK_TIME_IS_VALID (duration)) {
-    gint n = GST_VIDEO_INFO_FPS_N (&self->in_video);
-    gint d = GST_VIDEO_INFO_FPS_D (&self->in_video);
-    duration = n > 0 ? gst_util_uint64_scale_int (GST_SECOND, d, n) : 0;
-  }
-  ret = run_library (self, in, TRUE, duration);
+  ret = run_library (self, in, TRUE, frame_duration (in, fps_n, fps_d),
+      frame_seconds (in, fps_n, fps_d));
   gst_video_frame_unmap (&frame);
   return ret;
-}
-
-static GstClockTime
-frame_duration (GstBuffer * buffer, gint fps_n, gint fps_d)
-{
-  if (GST_BUFFER_DURATION_IS_VALID (buffer))
-    return GST_BUFFER_DURATION (buffer);
-  return fps_n > 0 ? gst_util_uint64_scale_int (GST_SECOND, fps_d, fps_n) : 0;
 }
 
 static void
@@ -2677,7 +2691,8 @@ process_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
         self->channels);
   }
   ret = run_library (self, in, in_place,
-      frame_duration (in, g->fps_n, g->fps_d));
+      frame_duration (in, g->fps_n, g->fps_d),
+      frame_seconds (in, g->fps_n, g->fps_d));
   if (!in_place)
     gst_buffer_unmap (out, &om);
   unmap_input (in, &im, imem);
@@ -2715,7 +2730,8 @@ process_video_to_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
       g->out.width, g->out.height, g->out.stride, self->out_channels,
       self->channels);
   ret = run_library (self, in, FALSE,
-      frame_duration (in, g->fps_n, g->fps_d));
+      frame_duration (in, g->fps_n, g->fps_d),
+      frame_seconds (in, g->fps_n, g->fps_d));
   gst_buffer_unmap (out, &om);
   gst_video_frame_unmap (&frame);
   return ret;

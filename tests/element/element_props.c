@@ -420,6 +420,29 @@ GST_START_TEST (test_warmup)
 
 GST_END_TEST;
 
+/* Buffers whose duration is no whole number of nanoseconds (100 frames
+ * at 48 kHz: 2083333.33 ns): warmup and time-constant take the exact
+ * duration, frames / rate.  S32 output resolves the strength to 2^-31,
+ * where nanoseconds rounded down move it by up to 150 LSB. */
+GST_START_TEST (test_exact_durations)
+{
+  AudioSpec s = { FMT_S32, 2, FALSE, 100, 0, 48000 };
+  gchar *caps = audio_caps_str (s.fmt, s.channels, FALSE, s.rate);
+  GstHarness *h = harness_for (make_element ("warmup", "15000000",
+          "time-constant", "20000000", "gamma", "<0.8>", NULL), NULL);
+  Ref ref;
+
+  gst_harness_set_caps_str (h, caps, caps);
+  ref_init (&ref, s.channels, 0.8, 0.0);
+  ref.warmup = 0.015;
+  ref.time_constant = 0.020;
+  run_audio (h, &ref, &s, s.fmt, caps, 6, 0.3, TRUE);
+  gst_harness_teardown (h);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
 /* outliers of 40 sigma in every buffer after the first */
 static void
 add_outliers (Samples * smp, guint buffer)
@@ -654,6 +677,7 @@ r128norm_props_suite (void)
   tcase_add_test (tc, test_time_constant);
   tcase_add_test (tc, test_time_constant_rate_change);
   tcase_add_test (tc, test_warmup);
+  tcase_add_test (tc, test_exact_durations);
   tcase_add_test (tc, test_clip_sigma);
   tcase_add_test (tc, test_min_samples_auto);
   tcase_add_test (tc, test_variant_layer_group);
