@@ -7,9 +7,10 @@ Each case draws a stream (audio, tensor, packed RGB or gray video, YUV
 video), its format, layout and size (from one sample to rows long enough
 for the vector kernels), a configuration (variant, groups, stats,
 momentum or time-constant, epsilon, strength, warmup, clip-sigma, running
-values written before the start) and one to three buffers (NaN and
-infinities in float input, constant channels), then checks every output
-sample, the bytes no channel describes, and the running values:
+values written before the start, the formats' default gamma and beta) and
+one to three buffers (NaN and infinities in float input, constant
+channels), then checks every output sample, the bytes no channel
+describes, and the running values:
   float32/float64 output: 1e-5 relative (absolute below 1)
   float16 output: half an ulp of the exact value
   integer output: 1 LSB of the exact value rounded and saturated
@@ -90,7 +91,9 @@ def model(buffers, cfg):
         s = cfg["strength"]
         if cfg["warmup"]:
             s *= min(1.0, elapsed / cfg["warmup"])
-        y = (x - um) / np.sqrt(uv + eps) * cfg["gamma"] + cfg["beta"]
+        gain = cfg["gamma"] / np.sqrt(uv + eps)
+        gain = np.where(cfg["max_gain"] > 0, np.minimum(gain, cfg["max_gain"]), gain)
+        y = (x - um) * gain + cfg["beta"]
         outs.append(np.where(finite, x + s * (y - x),
                              um + s * (cfg["beta"] - um)))
         m = cfg["momentum"]
@@ -169,6 +172,7 @@ def audio_case(rng, cfg):
     if out_fmt != fmt:
         case.out_caps = case.caps.replace(fmt, out_fmt)
     case.name = "audio %s->%s %s C=%d N=%d" % (fmt, out_fmt, layout, C, n)
+    format_defaults(cfg, "audio")
     dtype, scale, zero = AUDIO_FORMATS[fmt]
     out_dtype, out_scale, out_zero = AUDIO_FORMATS[out_fmt]
     case.duration = int(n * 1e9 / 48000)     # the element counts frames
@@ -202,6 +206,7 @@ def tensor_case(rng, cfg):
     if out_type != in_type:
         case.out_caps = "other/tensors,types=%s" % out_type
     cfg["props"]["tensor-layout"] = layout
+    format_defaults(cfg, "tensor")
     case.name = "tensor %s->%s %s C=%d W=%d H=%d" % (in_type, out_type,
                                                       layout, C, w, h)
     dtype, scale = TENSOR_TYPES[in_type]
@@ -236,6 +241,7 @@ def packed_video_case(rng, cfg):
     if to_tensor:
         case.out_caps = "other/tensors,types=float32"
     case.name = "video %s%s W=%d H=%d" % (fmt, "->float32" if to_tensor else "", w, h)
+    format_defaults(cfg, "tensor" if to_tensor else "video")
     dtype, scale = (np.uint16, 65535.0) if fmt == "GRAY16_LE" else (np.uint8, 255.0)
     size = np.dtype(dtype).itemsize
     row = w * len(order) * size
@@ -294,6 +300,7 @@ def yuv_case(rng, cfg):
                                for r in range(ch)])
     case.caps = "video/x-raw,format=%s,width=%d,height=%d,framerate=30/1" % (fmt, w, h)
     case.name = "video %s W=%d H=%d" % (fmt, w, h)
+    format_defaults(cfg, "yuv")
     case.duration = FRAME_NS
     described = np.zeros(info.size, bool)
     for c in range(3):
@@ -346,9 +353,11 @@ def finish_config(rng, cfg):
     cfg["groups"] = int(rng.choice(divisors)) if cfg["variant"] == "group" else 1
     cfg["gamma"] = rng.uniform(0.05, 1.5, C)
     cfg["beta"] = rng.uniform(-0.5, 0.5, C)
+    cfg["max_gain"] = np.zeros(C)
     one_value = rng.random() < 0.3
     if one_value:
         cfg["gamma"][:], cfg["beta"][:] = cfg["gamma"][0], cfg["beta"][0]
+    cfg["format_defaults"] = rng.random() < 0.15
     cfg["seed_mean"], cfg["seed_var"] = np.full(C, np.nan), np.full(C, np.nan)
     props = {"stats": cfg["stats"], "variant": cfg["variant"],
              "groups": cfg["groups"], "momentum": cfg["momentum"],
@@ -359,12 +368,26 @@ def finish_config(rng, cfg):
              "clip-sigma": cfg["clip_sigma"],
              "gamma": cfg["gamma"][:1] if one_value else cfg["gamma"],
              "beta": cfg["beta"][:1] if one_value else cfg["beta"]}
+    if cfg["format_defaults"]:
+        del props["gamma"], props["beta"]
     if rng.random() < 0.25:
         cfg["seed_mean"] = rng.uniform(0.0, 0.5, C)
         cfg["seed_var"] = rng.uniform(0.001, 0.05, C)
         props["running-mean"] = cfg["seed_mean"]
         props["running-var"] = cfg["seed_var"]
     cfg["props"].update(props)
+
+
+def format_defaults(cfg, output):
+    """Empty gamma and beta: the defaults of what leaves the element
+    (SPEC 3), and YUV chroma's gain capped at 1 (docs/element.md)."""
+    if not cfg["format_defaults"]:
+        return
+    gamma, beta = {"tensor": (1.0, 0.0), "video": (0.2, 0.5), "yuv": (0.2, 0.5),
+                   "audio": (0.1, 0.0)}[output]
+    cfg["gamma"][:], cfg["beta"][:] = gamma, beta
+    if output == "yuv":
+        cfg["max_gain"][1:] = 1.0
 
 
 def make_case(rng):
@@ -435,8 +458,9 @@ def describe(case):
             "epsilon", "strength", "warmup", "clip_sigma", "min_samples",
             "buffers")
     seeded = "running-mean" in cfg["props"]
-    return "%s %s%s" % (case.name, " ".join("%s=%s" % (k, cfg[k]) for k in keys),
-                        " seeded" if seeded else "")
+    return "%s %s%s%s" % (case.name, " ".join("%s=%s" % (k, cfg[k]) for k in keys),
+                          " seeded" if seeded else "",
+                          " default-gamma-beta" if cfg["format_defaults"] else "")
 
 
 def main():
