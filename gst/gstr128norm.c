@@ -1185,6 +1185,23 @@ parse_tensor_dimensions (const gchar * text, guint64 * dims, guint * rank)
   return ok;
 }
 
+/* The "dimensions" of a tensor structure: NNStreamer's text
+ * ("3:640:480:1"), or a plain integer, which is what a caps string makes
+ * of the dimensions of a rank-1 tensor ("dimensions=960"). */
+static gboolean
+tensor_dimensions (const GstStructure * s, guint64 * dims, guint * rank)
+{
+  gint n;
+
+  if (gst_structure_get_int (s, "dimensions", &n)) {
+    dims[0] = (guint64) MAX (n, 0);
+    *rank = 1;
+    return n >= 1;
+  }
+  return parse_tensor_dimensions (gst_structure_get_string (s,
+          "dimensions"), dims, rank);
+}
+
 static gchar *
 video_tensor_dimensions (guint channels, gint width, gint height,
     GstR128NormTensorLayout layout)
@@ -1248,8 +1265,7 @@ tensor_info_from_structure (const GstStructure * s, r128norm_format * format,
     return FALSE;
   return tensor_format_from_name (gst_structure_get_string (s, "types"),
       format)
-      && parse_tensor_dimensions (gst_structure_get_string (s,
-          "dimensions"), dims, rank);
+      && tensor_dimensions (s, dims, rank);
 }
 
 static GstR128NormTensorLayout
@@ -1344,10 +1360,9 @@ video_from_tensors (const GstStructure * tensors,
 {
   GstCaps *caps = gst_caps_new_empty ();
   const GValue *types = gst_structure_get_value (tensors, "types");
-  const gchar *text = gst_structure_get_string (tensors, "dimensions");
   guint64 dims[MAX_TENSOR_RANK];
   guint rank = 0, i;
-  gboolean sized = text && parse_tensor_dimensions (text, dims, &rank);
+  gboolean sized = tensor_dimensions (tensors, dims, &rank);
 
   if (!value_contains_any (types, tensor_float_types,
           G_N_ELEMENTS (tensor_float_types)))

@@ -6,9 +6,12 @@
 static gchar *
 tensor_caps (const gchar * type, const gchar * dims)
 {
+  /* a dims text without ':' is written as a plain integer, as a caps
+   * string makes it of a rank-1 tensor */
   return g_strdup_printf ("other/tensors, format=(string)static, "
-      "num_tensors=(int)1, types=(string)%s, dimensions=(string)%s, "
-      "framerate=(fraction)30/1", type, dims);
+      "num_tensors=(int)1, types=(string)%s, dimensions=%s%s, "
+      "framerate=(fraction)30/1", type, strchr (dims, ':') ? "(string)"
+      : "(int)", dims);
 }
 
 /* index of channel @c at spatial position @i (w + W * (h + H * n)) */
@@ -23,17 +26,19 @@ tensor_index (gboolean chw, guint C, gsize plane, guint c, gsize i)
 
 /* @n_buffers tensors of C channels, W x H, batch N, through r128norm
  * with tensor-layout hwc (dimensions C:W:H:N) or chw (W:H:C:N), in place,
- * gamma 1 and beta 0 (the tensor defaults), running statistics. */
+ * gamma 1 and beta 0 (the tensor defaults), running statistics; @variant
+ * as the property says it. */
 static void
-run_tensor (TFmt fmt, const gchar * type, guint C, guint W, guint H,
-    guint N, gboolean chw, guint n_buffers)
+run_tensor_variant (TFmt fmt, const gchar * type, guint C, guint W, guint H,
+    guint N, gboolean chw, guint n_buffers, const gchar * variant)
 {
   gsize plane = (gsize) W * H, n = plane * N, bps = tfmt_size (fmt), i;
-  gchar *dims = chw ? g_strdup_printf ("%u:%u:%u:%u", W, H, C, N)
+  gchar *dims = plane * N == 1 ? g_strdup_printf ("%u", C)
+      : chw ? g_strdup_printf ("%u:%u:%u:%u", W, H, C, N)
       : g_strdup_printf ("%u:%u:%u:%u", C, W, H, N);
   gchar *caps = tensor_caps (type, dims);
   GstHarness *h = harness_for (make_element ("tensor-layout",
-          chw ? "chw" : "hwc", NULL), NULL);
+          chw ? "chw" : "hwc", "variant", variant, NULL), NULL);
   GRand *rand = g_rand_new_with_seed (fmt * 31 + C);
   Samples smp;
   guint b, c;
@@ -41,6 +46,7 @@ run_tensor (TFmt fmt, const gchar * type, guint C, guint W, guint H,
 
   gst_harness_set_caps_str (h, caps, caps);
   ref_init (&ref, C, 1.0, 0.0);
+  ref.variant = strcmp (variant, "layer") == 0 ? REF_LAYER : REF_PER_CHANNEL;
   samples_init (&smp, C, n);
   for (b = 0; b < n_buffers; b++) {
     GstBuffer *in = gst_buffer_new_allocate (NULL, n * C * bps, NULL), *out;
@@ -80,6 +86,13 @@ run_tensor (TFmt fmt, const gchar * type, guint C, guint W, guint H,
   g_free (dims);
 }
 
+static void
+run_tensor (TFmt fmt, const gchar * type, guint C, guint W, guint H,
+    guint N, gboolean chw, guint n_buffers)
+{
+  run_tensor_variant (fmt, type, C, W, H, N, chw, n_buffers, "per-channel");
+}
+
 GST_START_TEST (test_tensors_in_place)
 {
   static const struct
@@ -98,6 +111,17 @@ GST_START_TEST (test_tensors_in_place)
     run_tensor (types[t].fmt, types[t].type, 3, 6, 5, 1, TRUE, 2);
     run_tensor (types[t].fmt, types[t].type, 1, 8, 3, 1, FALSE, 2);
   }
+}
+
+GST_END_TEST;
+
+/* A rank-1 tensor, whose dimensions a caps string makes a plain integer
+ * ("dimensions=8"): its one dimension holds the channels, one sample
+ * each, normalized together with variant=layer. */
+GST_START_TEST (test_tensor_rank1_integer_dimensions)
+{
+  run_tensor_variant (FMT_F32, "float32", 8, 1, 1, 1, FALSE, 3, "layer");
+  run_tensor_variant (FMT_S16, "int16", 5, 1, 1, 1, TRUE, 2, "layer");
 }
 
 GST_END_TEST;
@@ -252,6 +276,7 @@ r128norm_tensors_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_tensors_in_place);
+  tcase_add_test (tc, test_tensor_rank1_integer_dimensions);
   tcase_add_test (tc, test_video_to_tensors);
   tcase_add_test (tc, test_yuv_to_tensors_refused);
   tcase_add_test (tc, test_huge_tensor_refused);
