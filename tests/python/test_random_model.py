@@ -39,10 +39,11 @@ gi.require_version("GstVideo", "1.0")
 from gi.repository import GstVideo  # noqa: E402
 
 FRAME_NS = 33_333_333
+# numpy type, full scale (None: float, as it is)
 TENSOR_TYPES = {"uint8": (np.uint8, 255.0), "int16": (np.int16, 32768.0),
                 "uint16": (np.uint16, 65535.0), "float16": (np.float16, None),
                 "float32": (np.float32, None)}
-# numpy type, full scale, zero level
+# numpy type, full scale (None: float), zero level
 AUDIO_FORMATS = {"F32LE": (np.float32, None, 0), "F64LE": (np.float64, None, 0),
                  "S16LE": (np.int16, 32768.0, 0),
                  "S32LE": (np.int32, 2147483648.0, 0),
