@@ -32,8 +32,13 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "gstr128norm.h"
 
@@ -2024,6 +2029,102 @@ bad:
   return FALSE;
 }
 
+/* Saves go through a temporary file next to the stats-file, named
+ * "<stats-file>.r128norm-save-XXXXXX", synced and renamed over it.
+ * GLib's g_file_set_contents_full() does the same with "<file>.XXXXXX",
+ * a pattern that a user's own "cam.stats.backup" matches, so the files
+ * that killed saves left behind could not be told from the user's; with
+ * a name of our own, the next start removes them.  Only those older than
+ * a minute: a save takes milliseconds, and another pipeline saving the
+ * same file may be in the middle of one. */
+#define SAVE_TEMP_TAG ".r128norm-save-"
+#define SAVE_TEMP_PATTERN SAVE_TEMP_TAG "XXXXXX"
+#define STALE_SAVE_SECONDS 60
+
+static void
+remove_stale_saves (GstR128Norm * self, const gchar * path)
+{
+  gchar *dir = g_path_get_dirname (path), *base = g_path_get_basename (path);
+  gchar *prefix = g_strconcat (base, SAVE_TEMP_TAG, NULL);
+  const gsize length = strlen (prefix) + strlen ("XXXXXX");
+  const gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    GStatBuf sb;
+    gchar *p;
+
+    if (!g_str_has_prefix (name, prefix) || strlen (name) != length)
+      continue;
+    p = g_build_filename (dir, name, NULL);
+    if (g_lstat (p, &sb) == 0 && S_ISREG (sb.st_mode)
+        && now - (gint64) sb.st_mtime > STALE_SAVE_SECONDS
+        && g_unlink (p) == 0)
+      GST_INFO_OBJECT (self, "removed '%s', left by a save that did not "
+          "finish", p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_free (prefix);
+  g_free (base);
+  g_free (dir);
+}
+
+/* @data to @path as a new file: written to a temporary file, synced,
+ * renamed over @path, and the directory synced, so that @path is at every
+ * moment the old or the new version, and the new one once this returns. */
+static gboolean
+replace_file (const gchar * path, const gchar * data, gsize length,
+    GError ** error)
+{
+  gchar *tmp = g_strconcat (path, SAVE_TEMP_PATTERN, NULL);
+  gchar *dir;
+  gint fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644), saved;
+
+  if (fd < 0)
+    goto failed;
+  while (length > 0) {
+    gssize n = write (fd, data, length);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO;
+      goto failed;
+    }
+    data += n;
+    length -= (gsize) n;
+  }
+  if (g_fsync (fd) != 0)
+    goto failed;
+  saved = close (fd);
+  fd = -1;
+  if (saved != 0 || g_rename (tmp, path) != 0)
+    goto failed;
+  g_free (tmp);
+  /* the rename itself is durable once the directory is synced */
+  dir = g_path_get_dirname (path);
+  fd = g_open (dir, O_RDONLY | O_CLOEXEC, 0);
+  if (fd >= 0) {
+    g_fsync (fd);
+    close (fd);
+  }
+  g_free (dir);
+  return TRUE;
+
+failed:
+  saved = errno;
+  if (fd >= 0)
+    close (fd);
+  g_unlink (tmp);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+      "%s", g_strerror (saved));
+  g_free (tmp);
+  return FALSE;
+}
+
 /* Writes the running statistics to @path through a synced temporary file
  * and a rename, so the file is always the old or the new version. */
 static void
@@ -2059,9 +2160,7 @@ save_stats_file (GstR128Norm * self, const gchar * path)
   g_key_file_set_double_list (kf, STATS_FILE_GROUP, "var", var,
       self->channels);
   data = g_key_file_to_data (kf, &length, NULL);
-  if (!g_file_set_contents_full (path, data, length,
-          G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644,
-          &error)) {
+  if (!replace_file (path, data, length, &error)) {
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("could not save stats-file "
             "'%s': %s", path, error->message), (NULL));
     g_error_free (error);
@@ -2096,8 +2195,10 @@ gst_r128norm_start (GstBaseTransform * trans)
 
   self->stats_file_bad = FALSE;
   self->caps_error_posted = FALSE;
-  if (path)
+  if (path) {
+    remove_stale_saves (self, path);
     ok = load_stats_file (self, path);
+  }
   g_free (path);
   return ok;
 }
