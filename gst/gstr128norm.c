@@ -2082,8 +2082,9 @@ replace_file (const gchar * path, const gchar * data, gsize length,
   gchar *tmp = g_strconcat (path, SAVE_TEMP_PATTERN, NULL);
   gchar *dir;
   gint fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644), saved;
+  gboolean created = fd >= 0;
 
-  if (fd < 0)
+  if (!created)
     goto failed;
   while (length > 0) {
     gssize n = write (fd, data, length);
@@ -2118,7 +2119,8 @@ failed:
   saved = errno;
   if (fd >= 0)
     close (fd);
-  g_unlink (tmp);
+  if (created)
+    g_unlink (tmp);
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
       "%s", g_strerror (saved));
   g_free (tmp);
@@ -2680,7 +2682,8 @@ process_audio (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
     self->duration_frames = frames;
     self->frames_duration = gst_util_uint64_scale_int (frames, GST_SECOND,
         GST_AUDIO_INFO_RATE (&self->in_audio));
-    self->frames_seconds = frames / (gdouble) GST_AUDIO_INFO_RATE (&self->in_audio);
+    self->frames_seconds = frames
+        / (gdouble) GST_AUDIO_INFO_RATE (&self->in_audio);
   }
   ret = run_library (self, in, in_place, self->frames_duration,
       self->frames_seconds);
