@@ -2713,29 +2713,29 @@ describe_video (const GstVideoFrame * frame, r128norm_channel * ch,
   }
 }
 
-/* A frame's duration: the buffer's, else the framerate's period (0 when
- * neither is known), in nanoseconds and, exactly, in seconds. */
-static GstClockTime
-frame_duration (GstBuffer * buffer, gint fps_n, gint fps_d)
+/* run_library() for a video frame or a tensor, whose duration is the
+ * buffer's, else the framerate's period (0 when neither is known): in
+ * nanoseconds for the messages and, exactly, in seconds for the library. */
+static GstFlowReturn
+run_library_on_frame (GstR128Norm * self, GstBuffer * buffer,
+    gboolean in_place, gint fps_n, gint fps_d)
 {
-  if (GST_BUFFER_DURATION_IS_VALID (buffer))
-    return GST_BUFFER_DURATION (buffer);
-  return fps_n > 0 ? gst_util_uint64_scale_int (GST_SECOND, fps_d, fps_n) : 0;
-}
+  GstClockTime duration = 0;
+  gdouble seconds = 0.0;
 
-static gdouble
-frame_seconds (GstBuffer * buffer, gint fps_n, gint fps_d)
-{
-  if (GST_BUFFER_DURATION_IS_VALID (buffer))
-    return GST_BUFFER_DURATION (buffer) / (gdouble) GST_SECOND;
-  return fps_n > 0 ? fps_d / (gdouble) fps_n : 0.0;
+  if (GST_BUFFER_DURATION_IS_VALID (buffer)) {
+    duration = GST_BUFFER_DURATION (buffer);
+    seconds = duration / (gdouble) GST_SECOND;
+  } else if (fps_n > 0) {
+    duration = gst_util_uint64_scale_int (GST_SECOND, fps_d, fps_n);
+    seconds = fps_d / (gdouble) fps_n;
+  }
+  return run_library (self, buffer, in_place, duration, seconds);
 }
 
 static GstFlowReturn
 process_video (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
 {
-  const gint fps_n = GST_VIDEO_INFO_FPS_N (&self->in_video);
-  const gint fps_d = GST_VIDEO_INFO_FPS_D (&self->in_video);
   GstVideoFrame frame;
   GstFlowReturn ret;
 
@@ -2748,8 +2748,9 @@ process_video (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
     return GST_FLOW_ERROR;
   }
   describe_video (&frame, self->in_channels, self->channels);
-  ret = run_library (self, in, TRUE, frame_duration (in, fps_n, fps_d),
-      frame_seconds (in, fps_n, fps_d));
+  ret = run_library_on_frame (self, in, TRUE,
+      GST_VIDEO_INFO_FPS_N (&self->in_video),
+      GST_VIDEO_INFO_FPS_D (&self->in_video));
   gst_video_frame_unmap (&frame);
   return ret;
 }
@@ -2809,9 +2810,7 @@ process_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
         g->out.width, g->out.height, g->out.stride, self->out_channels,
         self->channels);
   }
-  ret = run_library (self, in, in_place,
-      frame_duration (in, g->fps_n, g->fps_d),
-      frame_seconds (in, g->fps_n, g->fps_d));
+  ret = run_library_on_frame (self, in, in_place, g->fps_n, g->fps_d);
   if (!in_place)
     gst_buffer_unmap (out, &om);
   unmap_input (in, &im, imem);
@@ -2848,9 +2847,7 @@ process_video_to_tensor (GstR128Norm * self, GstBuffer * in, GstBuffer * out)
   describe_tensor (om.data, g->out.channel_offset, g->out.step,
       g->out.width, g->out.height, g->out.stride, self->out_channels,
       self->channels);
-  ret = run_library (self, in, FALSE,
-      frame_duration (in, g->fps_n, g->fps_d),
-      frame_seconds (in, g->fps_n, g->fps_d));
+  ret = run_library_on_frame (self, in, FALSE, g->fps_n, g->fps_d);
   gst_buffer_unmap (out, &om);
   gst_video_frame_unmap (&frame);
   return ret;
