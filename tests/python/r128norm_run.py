@@ -83,6 +83,23 @@ class Run:
         self.pipeline.set_state(Gst.State.NULL)
 
 
+def rel_err(out, ref):
+    """Largest error of float output: relative where |ref| > 1, absolute
+    below (SPEC 3's 1e-5 for normalized output)."""
+    out = np.asarray(out, np.float64)
+    ref = np.asarray(ref, np.float64)
+    return float(np.max(np.abs(out - ref) / np.maximum(1.0, np.abs(ref))))
+
+
+def half_err(out, ref):
+    """Largest error of float16 output in units of half's rounding step at
+    the reference: a correctly rounded result is within 0.5."""
+    ref = np.asarray(ref, np.float64)
+    exp = np.floor(np.log2(np.maximum(np.abs(ref), 2.0 ** -14)))
+    ulp = 2.0 ** (exp - 10)
+    return float(np.max(np.abs(np.asarray(out, np.float64) - ref) / ulp))
+
+
 def video_stride(width, bytes_per_pixel):
     """GStreamer's default row stride for packed formats: rounded up to 4."""
     return (width * bytes_per_pixel + 3) & ~3

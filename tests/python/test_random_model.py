@@ -33,7 +33,7 @@ import sys
 import gi
 import numpy as np
 
-from r128norm_run import Run
+from r128norm_run import Run, half_err, rel_err
 
 gi.require_version("GstVideo", "1.0")
 from gi.repository import GstVideo  # noqa: E402
@@ -410,12 +410,8 @@ def sample_error(got, ref, scale, zero):
         expected = np.clip(np.rint(ref * scale + zero), info.min, info.max)
         return float(np.max(np.abs(got - expected))), 1.0, " LSB"
     if got.dtype == np.float16:
-        exponent = np.floor(np.log2(np.maximum(np.abs(ref), 2.0 ** -14)))
-        ulp = 2.0 ** (exponent - 10)
-        return (float(np.max(np.abs(got.astype(np.float64) - ref) / ulp)),
-                0.5 + 1e-6, " half ulp")
-    return (float(np.max(np.abs(got.astype(np.float64) - ref)
-                         / np.maximum(1.0, np.abs(ref)))), 1e-5, "")
+        return half_err(got, ref), 0.5 + 1e-6, " half ulp"
+    return rel_err(got, ref), 1e-5, ""
 
 
 def check(case):

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import torch
 
-from r128norm_run import Run, pack_rows
+from r128norm_run import Run, half_err, pack_rows, rel_err
 
 RNG = np.random.default_rng(5)
 EPS = 1e-5
@@ -19,20 +19,6 @@ def report(name, err, tol):
     results.append(ok)
     print("%-4s %-66s max err %.3g (tol %g)" % ("ok" if ok else "FAIL", name,
                                                 err, tol))
-
-
-def rel_err(out, ref):
-    out = np.asarray(out, np.float64)
-    return float(np.max(np.abs(out - ref) / np.maximum(1.0, np.abs(ref))))
-
-
-def half_err(out, ref):
-    """Error in units of half's rounding step at the reference: a correctly
-    rounded result is within 0.5."""
-    ref = np.asarray(ref, np.float64)
-    exp = np.floor(np.log2(np.maximum(np.abs(ref), 2.0 ** -14)))
-    ulp = 2.0 ** (exp - 10)
-    return float(np.max(np.abs(out.astype(np.float64) - ref) / ulp))
 
 
 def reference(x_norm, gamma, beta):

@@ -20,7 +20,7 @@ import sys
 import numpy as np
 import torch
 
-from r128norm_run import Run, pack_rows, unpack_rows
+from r128norm_run import Run, pack_rows, rel_err, unpack_rows
 
 torch.set_num_threads(1)
 RNG = np.random.default_rng(20261125)
@@ -39,10 +39,8 @@ def report(group, name, err, tol, unit=""):
 
 
 def float_err(out, ref):
-    out = np.asarray(out, np.float64)
-    ref = np.asarray(ref, np.float64)
-    assert out.shape == ref.shape, (out.shape, ref.shape)
-    return float(np.max(np.abs(out - ref) / np.maximum(1.0, np.abs(ref))))
+    assert np.shape(out) == np.shape(ref), (np.shape(out), np.shape(ref))
+    return rel_err(out, ref)
 
 
 def lsb_err(out, ref_normalized, scale, lo, hi):
