@@ -56,12 +56,20 @@ plane (void *data, ptrdiff_t step, ptrdiff_t stride, size_t width,
   return ch;
 }
 
+/* 1920x1080 packed u8 pixels of @bytes bytes, R, G, B at bytes 0, 1, 2
+ * (@bgr: 2, 1, 0); any other byte (alpha, padding) untouched. */
+static void
+packed_pixels (uint8_t *buf, r128norm_channel *ch, int bytes, int bgr)
+{
+  for (int c = 0; c < 3; c++)
+    ch[c] = plane (buf + (bgr ? 2 - c : c), bytes, 1920 * bytes, 1920, 1080);
+}
+
 /* 1920x1080 RGBA: R, G, B are statistics channels, alpha is untouched. */
 static void
 describe_rgba (uint8_t *buf, r128norm_channel *ch)
 {
-  for (int c = 0; c < 3; c++)
-    ch[c] = plane (buf + c, 4, 1920 * 4, 1920, 1080);
+  packed_pixels (buf, ch, 4, 0);
 }
 
 /* 1920x1080 I420: Y, then U and V at half resolution. */
@@ -125,16 +133,14 @@ describe_hwc16 (uint8_t *buf, r128norm_channel *ch)
 static void
 describe_rgb (uint8_t *buf, r128norm_channel *ch)
 {
-  for (int c = 0; c < 3; c++)
-    ch[c] = plane (buf + c, 3, 1920 * 3, 1920, 1080);
+  packed_pixels (buf, ch, 3, 0);
 }
 
 /* 1920x1080 BGRx: R, G, B at bytes 2, 1, 0 of each pixel, x untouched. */
 static void
 describe_bgrx (uint8_t *buf, r128norm_channel *ch)
 {
-  for (int c = 0; c < 3; c++)
-    ch[c] = plane (buf + 2 - c, 4, 1920 * 4, 1920, 1080);
+  packed_pixels (buf, ch, 4, 1);
 }
 
 /* 10 ms of 48 kHz stereo F32, interleaved: one row of 480 frames. */
