@@ -156,8 +156,17 @@ out:
   return k;
 }
 
-/* The temporary files of killed saves in @dir, made two minutes old;
- * how many. */
+/* @path's times set two minutes back: older than the start's minute */
+static void
+make_old (const gchar * path)
+{
+  struct utimbuf old;
+
+  old.actime = old.modtime = time (NULL) - 120;
+  g_utime (path, &old);
+}
+
+/* The temporary files of killed saves in @dir, made old; how many. */
 static guint
 aged_leftovers (const gchar * dir)
 {
@@ -166,15 +175,12 @@ aged_leftovers (const gchar * dir)
   guint n = 0;
 
   while (d && (name = g_dir_read_name (d))) {
-    gchar *p = g_build_filename (dir, name, NULL);
-    struct utimbuf old;
-
-    old.actime = old.modtime = time (NULL) - 120;
     if (g_str_has_prefix (name, "cam.stats.r128norm-save-")) {
-      g_utime (p, &old);
+      gchar *p = g_build_filename (dir, name, NULL);
+      make_old (p);
+      g_free (p);
       n++;
     }
-    g_free (p);
   }
   if (d)
     g_dir_close (d);
@@ -195,11 +201,9 @@ user_files (const gchar * dir, gboolean create)
   for (i = 0; i < G_N_ELEMENTS (names); i++) {
     gchar *p = g_build_filename (dir, names[i], NULL);
     if (create) {
-      struct utimbuf old;
-      old.actime = old.modtime = time (NULL) - 120;
       g_file_set_contents (p, "keep", -1, NULL);
       if (i == 0)
-        g_utime (p, &old);
+        make_old (p);
     } else if (!g_file_test (p, G_FILE_TEST_EXISTS)) {
       fprintf (stderr, "crash_safe: '%s' was removed\n", names[i]);
       ok = FALSE;
