@@ -1464,42 +1464,102 @@ packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
  * is C's double precision steps (SINGLE 0, bit for bit) or
  * apply_contig_f32_f32_fma's single precision scheme (SINGLE 1: the
  * caller is compiled for FMA and the multiply-adds below contract into
- * one). */
+ * one).  KEEP 0: every sample is a channel's and no statistics clamp
+ * (nothing to blend back, no clamp to test). */
 AVX2 INLINE size_t
 packed_f32_body (const float *src, float *dst, size_t i, size_t n,
     const r128norm_packed_fparams *fp, const int NPH, const int SUM,
-    const int APPLY, const int SINGLE, double *sums, double *sq)
+    const int APPLY, const int SINGLE, const int KEEP, double *sums,
+    double *sq)
 {
   const unsigned U = NPH == 1 ? 2 : NPH;
-  const __m256 flo = _mm256_set1_ps (-FLT_MAX), fhi = _mm256_set1_ps (FLT_MAX);
-  const int clip = fp->clip;
+  const int clip = KEEP && fp->clip;
   __m256d s[8][2], q[8][2];
   __m256 cf[8], af[8], bf[8], keep[8];
+  /* 1 that the compiler cannot fold away: x * one + (-shift) contracts
+   * into one FMA in the SINGLE (FMA) variants, the same single rounding
+   * as x - shift, on the FMA units, which the conversions and the sums
+   * leave idle */
+  __m256d one = _mm256_set1_pd (1.0);
   unsigned k;
 
+  if (SINGLE)
+    __asm__ ("" : "+x" (one));
+  if (NPH == 1) {
+    /* a period that divides 8: the vectors built from the lanes (each
+     * broadcast into its positions), not loaded from per-position arrays
+     * that the setup has just written one float at a time (a vector load
+     * of those waits for the stores; a scalar one is forwarded) */
+    const __m256i bit = _mm256_setr_epi32 (1, 2, 4, 8, 16, 32, 64, 128);
+    __m256 c = _mm256_setzero_ps (), a = c, b = c;
+    unsigned l;
+    for (l = 0; l < fp->period; l++) {
+      const r128norm_packed_lane *ln = &fp->lane[l];
+      const int at = fp->lane_positions[l];
+      if (APPLY && SINGLE) {
+        const __m256 m = _mm256_castsi256_ps (_mm256_cmpeq_epi32
+            (_mm256_and_si256 (_mm256_set1_epi32 (at), bit), bit));
+        c = _mm256_blendv_ps (c, _mm256_set1_ps (ln->cf), m);
+        a = _mm256_blendv_ps (a, _mm256_set1_ps (ln->af), m);
+        b = _mm256_blendv_ps (b, _mm256_set1_ps (ln->bf), m);
+      }
+    }
+    for (k = 0; k < U; k++) {
+      cf[k] = c;
+      af[k] = a;
+      bf[k] = b;
+    }
+  } else {
+    /* the parameters loaded here, since stores to dst could alias fp and
+     * would make the compiler reload them in every unit */
+#pragma GCC unroll 8
+    for (k = 0; k < U; k++) {
+      const unsigned o = 8 * (k % NPH);
+      cf[k] = _mm256_loadu_ps (fp->cf + o);
+      af[k] = _mm256_loadu_ps (fp->af + o);
+      bf[k] = _mm256_loadu_ps (fp->bf + o);
+    }
+  }
   /* every loop over k unrolled: the accumulators and parameters stay in
-   * registers (the parameters loaded here, since stores to dst could alias
-   * fp and would make the compiler reload them in every unit) */
+   * registers (as far as they go) */
 #pragma GCC unroll 8
   for (k = 0; k < U; k++) {
     s[k][0] = s[k][1] = q[k][0] = q[k][1] = _mm256_setzero_pd ();
-    cf[k] = _mm256_loadu_ps (fp->cf + 8 * (k % NPH));
-    af[k] = _mm256_loadu_ps (fp->af + 8 * (k % NPH));
-    bf[k] = _mm256_loadu_ps (fp->bf + 8 * (k % NPH));
     keep[k] = _mm256_castsi256_ps (_mm256_loadu_si256 ((const __m256i *)
             (fp->keep + 8 * (k % NPH))));
   }
   for (; i + 8 * U <= n; i += 8 * U) {
-    /* one test for the unit, NaN or +-Inf anywhere: with FMA, x * 0 is
-     * NaN exactly for those and a sum of such products is NaN when any is
-     * (one FMA a vector); without, the exponent all ones (measured the
-     * faster of the two in each case) */
-    if (SINGLE) {
-      __m256 probe = _mm256_setzero_ps ();
+    /* the unit's samples loaded once: in place, dst is src, and a store
+     * would make the compiler load them again */
+    __m256 xs[8], vs[8];
 #pragma GCC unroll 8
-      for (k = 0; k < U; k++)
-        probe = _mm256_add_ps (probe, _mm256_mul_ps (_mm256_loadu_ps (src + i
-                    + 8 * k), _mm256_setzero_ps ()));
+    for (k = 0; k < U; k++)
+      xs[k] = _mm256_loadu_ps (src + i + 8 * k);
+    /* one test for the unit, NaN or +-Inf anywhere.  SINGLE apply: the
+     * map first, and the test on its values: a NaN or infinity in (the
+     * gain is not 0 in float), and a finite x whose map overflows float,
+     * both come out NaN or infinite, and the unit goes to C's double
+     * steps, which clamp the latter to +-FLT_MAX (no clamp here, as in
+     * the AVX-512 kernel).  SINGLE: the unit's vectors added, p - p is
+     * NaN when the sum is NaN or infinite, so when any value is (a sum of
+     * finite values beyond float's range sends its unit to C's steps
+     * too: right, only slower); one add a vector and no constant, which
+     * leaves a register for the accumulators (with v * 0 summed by FMAs,
+     * as before, gcc kept five of them on the stack).  Else the exponent
+     * all ones. */
+    if (SINGLE) {
+      __m256 probe;
+#pragma GCC unroll 8
+      for (k = 0; k < U; k++) {
+        __m256 t = xs[k];
+        if (APPLY) {
+          vs[k] = _mm256_add_ps (_mm256_mul_ps (_mm256_sub_ps (xs[k], cf[k]),
+                  af[k]), bf[k]);
+          t = vs[k];
+        }
+        probe = k == 0 ? t : _mm256_add_ps (probe, t);
+      }
+      probe = _mm256_sub_ps (probe, probe);
       if (__builtin_expect (_mm256_movemask_ps (_mm256_cmp_ps (probe, probe,
                       _CMP_UNORD_Q)) != 0, 0))
         break;
@@ -1508,7 +1568,7 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
       __m256i bad = _mm256_setzero_si256 ();
 #pragma GCC unroll 8
       for (k = 0; k < U; k++) {
-        __m256i xi = _mm256_loadu_si256 ((const __m256i *) (src + i + 8 * k));
+        __m256i xi = _mm256_castps_si256 (xs[k]);
         bad = _mm256_or_si256 (bad, _mm256_cmpeq_epi32 (_mm256_and_si256 (xi,
                     e), e));
       }
@@ -1520,12 +1580,19 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
       const unsigned o = 8 * (k % NPH);
       const float *sp = src + i + 8 * k;
       float *dp = dst + i + 8 * k;
-      __m256 x = _mm256_loadu_ps (sp);
+      const __m256 x = xs[k];
       if (SUM) {
-        __m256d d0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm_loadu_ps (sp)),
-            _mm256_loadu_pd (fp->shift + o));
-        __m256d d1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm_loadu_ps (sp + 4)),
-            _mm256_loadu_pd (fp->shift + o + 4));
+        __m256d d0 = _mm256_cvtps_pd (_mm_loadu_ps (sp));
+        __m256d d1 = _mm256_cvtps_pd (_mm_loadu_ps (sp + 4));
+        if (SINGLE) {
+          d0 = _mm256_add_pd (_mm256_mul_pd (d0, one), _mm256_loadu_pd
+              (fp->neg_shift + o));
+          d1 = _mm256_add_pd (_mm256_mul_pd (d1, one), _mm256_loadu_pd
+              (fp->neg_shift + o + 4));
+        } else {
+          d0 = _mm256_add_pd (d0, _mm256_loadu_pd (fp->neg_shift + o));
+          d1 = _mm256_add_pd (d1, _mm256_loadu_pd (fp->neg_shift + o + 4));
+        }
         if (clip) {
           d0 = _mm256_min_pd (_mm256_max_pd (d0, _mm256_loadu_pd (fp->slo
                       + o)), _mm256_loadu_pd (fp->shi + o));
@@ -1539,10 +1606,8 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
         q[k][1] = _mm256_add_pd (q[k][1], _mm256_mul_pd (d1, d1));
       }
       if (APPLY && SINGLE) {
-        __m256 v = _mm256_sub_ps (x, cf[k]);
-        v = _mm256_add_ps (_mm256_mul_ps (v, af[k]), bf[k]);
-        v = _mm256_min_ps (_mm256_max_ps (v, flo), fhi);
-        _mm256_storeu_ps (dp, _mm256_blendv_ps (v, x, keep[k]));
+        _mm256_storeu_ps (dp, KEEP ? _mm256_blendv_ps (vs[k], x, keep[k])
+            : vs[k]);
       } else if (APPLY) {
         __m256d v0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128
                 (x)), _mm256_loadu_pd (fp->c + o));
@@ -1561,9 +1626,19 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
       }
     }
   }
+  /* with one phase both units have the same positions: added here, not
+   * one after the other to the same memory */
+  const unsigned stored = NPH == 1 ? 1 : U;
+
+  if (SUM && NPH == 1) {
+    s[0][0] = _mm256_add_pd (s[0][0], s[1][0]);
+    s[0][1] = _mm256_add_pd (s[0][1], s[1][1]);
+    q[0][0] = _mm256_add_pd (q[0][0], q[1][0]);
+    q[0][1] = _mm256_add_pd (q[0][1], q[1][1]);
+  }
   if (SUM)
 #pragma GCC unroll 8
-    for (k = 0; k < U; k++) {
+    for (k = 0; k < stored; k++) {
       /* vector adds: 32 scalar ones through the stack were a tenth of a
        * 10 ms stereo buffer's cost */
       const unsigned o = 8 * (k % NPH);
@@ -1587,15 +1662,15 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
 AVX2 INLINE void
 packed_f32_row (const float *src, float *dst, size_t n,
     const r128norm_packed_fparams *fp, const int NPH, const int SUM,
-    const int APPLY, const int SINGLE, double *sums, double *sq,
-    uint64_t *non_finite)
+    const int APPLY, const int SINGLE, const int KEEP, double *sums,
+    double *sq, uint64_t *non_finite)
 {
   const size_t unit = 8 * (NPH == 1 ? 2 : NPH);
   size_t i = 0;
 
   for (;;) {
-    i = packed_f32_body (src, dst, i, n, fp, NPH, SUM, APPLY, SINGLE, sums,
-        sq);
+    i = packed_f32_body (src, dst, i, n, fp, NPH, SUM, APPLY, SINGLE, KEEP,
+        sums, sq);
     if (i + unit > n)
       break;
     packed_f32_scalar (src + i, dst + i, unit, 0, fp, SUM, APPLY, sums, sq,
@@ -1611,36 +1686,52 @@ packed_f32_row (const float *src, float *dst, size_t n,
   const void *src, void *dst, size_t n, const r128norm_packed_fparams *fp, \
   double *sums, double *sq, uint64_t *nf
 
+/* The variants of a row kernel, in the order of the tables below: sum,
+ * apply, both (C's double steps for the apply), apply_single and
+ * both_single (the single precision scheme, FMA), sum_fma (the FMA
+ * probe), then apply_single_all and both_single_all for rows in which
+ * every sample is a channel's and no statistics are clamped ("all":
+ * nothing to write back, no clamp to test). */
 #define DEFINE_PACKED_FLOAT(NPH)                                          \
   AVX2 static void                                                        \
   packed_f32_sum_##NPH (PACKED_F32_ARGS)                                  \
   {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 0, 0, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 0, 0, 1, sums, sq, nf);     \
   }                                                                       \
   AVX2 static void                                                        \
   packed_f32_apply_##NPH (PACKED_F32_ARGS)                                \
   {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 0, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 0, 1, sums, sq, nf);     \
   }                                                                       \
   AVX2 static void                                                        \
   packed_f32_both_##NPH (PACKED_F32_ARGS)                                 \
   {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 0, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 0, 1, sums, sq, nf);     \
   }                                                                       \
   FMA static void                                                         \
-  packed_f32_apply_fma_##NPH (PACKED_F32_ARGS)                            \
+  packed_f32_apply_single_##NPH (PACKED_F32_ARGS)                         \
   {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 1, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 1, 1, sums, sq, nf);     \
   }                                                                       \
   FMA static void                                                         \
-  packed_f32_both_fma_##NPH (PACKED_F32_ARGS)                             \
+  packed_f32_both_single_##NPH (PACKED_F32_ARGS)                          \
   {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 1, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 1, 1, sums, sq, nf);     \
   }                                                                       \
   FMA static void                                                         \
   packed_f32_sum_fma_##NPH (PACKED_F32_ARGS)                              \
   {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 0, 1, sums, sq, nf);        \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 0, 1, 1, sums, sq, nf);     \
+  }                                                                       \
+  FMA static void                                                         \
+  packed_f32_apply_single_all_##NPH (PACKED_F32_ARGS)                     \
+  {                                                                       \
+    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 1, 0, sums, sq, nf);     \
+  }                                                                       \
+  FMA static void                                                         \
+  packed_f32_both_single_all_##NPH (PACKED_F32_ARGS)                      \
+  {                                                                       \
+    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 1, 0, sums, sq, nf);     \
   }
 
 DEFINE_PACKED_FLOAT (1)
@@ -1656,10 +1747,11 @@ typedef void (*packed_f32_variant) (PACKED_F32_ARGS);
 
 #define PACKED_FLOAT_ROW(NPH)                                             \
   { packed_f32_sum_##NPH, packed_f32_apply_##NPH, packed_f32_both_##NPH,  \
-    packed_f32_apply_fma_##NPH, packed_f32_both_fma_##NPH,                \
-    packed_f32_sum_fma_##NPH }
+    packed_f32_apply_single_##NPH, packed_f32_both_single_##NPH,          \
+    packed_f32_sum_fma_##NPH, packed_f32_apply_single_all_##NPH,          \
+    packed_f32_both_single_all_##NPH }
 
-static const packed_f32_variant packed_f32_variants[8][6] = {
+static const packed_f32_variant packed_f32_variants[8][8] = {
   PACKED_FLOAT_ROW (1), PACKED_FLOAT_ROW (2), PACKED_FLOAT_ROW (3),
   PACKED_FLOAT_ROW (4), PACKED_FLOAT_ROW (5), PACKED_FLOAT_ROW (6),
   PACKED_FLOAT_ROW (7), PACKED_FLOAT_ROW (8),
@@ -1723,11 +1815,8 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
 #pragma GCC unroll 4
     for (k = 0; k < U; k++) {
       const unsigned o = 16 * (k % NPH16);
-      /* -0 - shift: exactly -shift, zeros included */
-      nsh[k][0] = _mm512_sub_pd (_mm512_set1_pd (-0.0), _mm512_loadu_pd
-          (fp->shift + o));
-      nsh[k][1] = _mm512_sub_pd (_mm512_set1_pd (-0.0), _mm512_loadu_pd
-          (fp->shift + o + 8));
+      nsh[k][0] = _mm512_loadu_pd (fp->neg_shift + o);
+      nsh[k][1] = _mm512_loadu_pd (fp->neg_shift + o + 8);
       cf[k] = _mm512_loadu_ps (fp->cf + o);
       af[k] = _mm512_loadu_ps (fp->af + o);
       bf[k] = _mm512_loadu_ps (fp->bf + o);
@@ -1917,9 +2006,8 @@ DEFINE_PACKED_FLOAT_AVX512 (2)
 DEFINE_PACKED_FLOAT_AVX512 (3)
 DEFINE_PACKED_FLOAT_AVX512 (4)
 
-/* as packed_f32_variants, then apply_single and both_single for rows in
- * which every sample is a channel's and no statistics are clamped ("all":
- * nothing to write back, no clamp to test) */
+/* as packed_f32_variants (sum in the place of sum_fma: vfpclassps
+ * needs no FMA probe) */
 #define PACKED_FLOAT_ROW_AVX512(NPH16)                                    \
   { packed_f32_512_sum_##NPH16, packed_f32_512_apply_##NPH16,             \
     packed_f32_512_both_##NPH16, packed_f32_512_apply_single_##NPH16,     \
@@ -1951,10 +2039,11 @@ packed_f32 (const void *src, void *dst, size_t n,
   if (!sum && !apply)
     return;
   /* an even nph: the pattern repeats within whole vectors of 16 */
+  if (fp->single && apply && !fp->has_untouched && !fp->clip)
+    v += 3;
   if (fp->avx512 && fp->nph % 2 == 0)
-    packed_f32_variants_avx512[fp->nph / 2 - 1][v + (fp->single && apply
-            && !fp->has_untouched && !fp->clip ? 3 : 0)] (src, dst, n, fp,
-        sums, sq, non_finite);
+    packed_f32_variants_avx512[fp->nph / 2 - 1][v] (src, dst, n, fp, sums,
+        sq, non_finite);
   else
     packed_f32_variants[fp->nph - 1][v] (src, dst, n, fp, sums, sq,
         non_finite);

@@ -219,7 +219,7 @@ learn_layout (r128norm_packed *pk, unsigned channels,
      * and it fits: the AVX2 kernel is as happy with it */
     if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES)
       fp->nph = 2 * nph16;
-    fp->lanes_direct = fp->avx512 && fp->nph == 2;
+    fp->lanes_direct = fp->nph == 1 || (fp->avx512 && fp->nph == 2);
     memset (fp->lane_positions, 0, sizeof fp->lane_positions);
     if (fp->lanes_direct)
       for (j = 0; j < 16; j++)
@@ -368,9 +368,10 @@ float_sum_params (r128norm_packed *pk, const r128norm_clip *clip)
       }
     }
   }
-  if (!fp->lanes_direct)
+  /* AVX2 reads them with lanes_direct too (r128norm_simd.h) */
+  if (!fp->lanes_direct || !fp->avx512)
     for (pos = 0; pos < m; pos++)
-      fp->shift[pos] = fp->lane[fp->pos_lane[pos]].shift;
+      fp->neg_shift[pos] = -fp->lane[fp->pos_lane[pos]].shift;
   if (fp->clip)
     for (pos = 0; pos < m; pos++) {
       fp->slo[pos] = fp->lane[fp->pos_lane[pos]].slo;

@@ -144,8 +144,10 @@ typedef struct r128norm_packed_lane {
  * no channel describes have the identity map (c 0, a 1, b -0: every finite
  * float comes back bit for bit) and are not counted.  The vector kernels
  * read the per-position arrays, and only those a pass needs are filled:
- * cf, af, bf for the single precision apply, else c, a, b, lo, hi; shift
- * for statistics, slo and shi when some channel clamps them.  The C steps
+ * cf, af, bf for the single precision apply, else c, a, b, lo, hi;
+ * neg_shift (-shift, which the kernels add: x * 1 + (-shift) is one FMA
+ * with the single rounding of x - shift) for statistics, slo and shi when
+ * some channel clamps them.  The C steps
  * (tails, NaN/Inf) read the lanes.  Packed F16 rows use the same
  * positions, with c, a, b, lo, hi and nfv (what NaN/Inf become) always
  * (their output is rounded once from C's double steps). */
@@ -160,16 +162,19 @@ typedef struct r128norm_packed_fparams {
   double c[R128NORM_PACKED_F_POS], a[R128NORM_PACKED_F_POS];
   double b[R128NORM_PACKED_F_POS];
   double lo[R128NORM_PACKED_F_POS], hi[R128NORM_PACKED_F_POS];
-  double shift[R128NORM_PACKED_F_POS];
+  double neg_shift[R128NORM_PACKED_F_POS];
   double slo[R128NORM_PACKED_F_POS], shi[R128NORM_PACKED_F_POS];
   double nfv[R128NORM_PACKED_F_POS];
   r128norm_packed_lane lane[R128NORM_PACKED_MAX_LANES];
   unsigned char touched[R128NORM_PACKED_F_POS];
   unsigned char pos_lane[R128NORM_PACKED_F_POS]; /* position % period */
-  /* AVX-512 with nph 2 (a period that divides 16): the kernel builds its
-   * vectors of cf, af, bf and shift from the lanes (lane_positions[l]:
-   * lane l's positions in a vector of 16), and those positions are not
-   * written (the other per-position arrays still are) */
+  /* nph 1 (AVX2, a period that divides 8) or AVX-512 with nph 2 (a
+   * period that divides 16): the kernel builds its vectors of cf, af, bf
+   * (AVX-512: and neg_shift) from the lanes (lane_positions[l]: lane l's
+   * positions in a vector of 16, of which AVX2 reads the first 8), and
+   * those positions are not written (the other per-position arrays still
+   * are).  AVX2 reads neg_shift from memory: with its vectors in
+   * registers too, gcc kept accumulators on the stack */
   int lanes_direct;
   uint16_t lane_positions[16];
   /* all ones where no channel is: the input is written back as it was
