@@ -285,9 +285,11 @@ same_acc (const r128norm_acc *a, const r128norm_acc *b, int is_float)
 }
 
 /* The u8 table of a kernel set that wants one, as the library fills it:
- * C's outputs for all 256 values. */
+ * C's outputs for all 256 values (and, where the set asks, whether the
+ * single precision map gives the same halves). */
 static void
-fill_lut (r128norm_format in, r128norm_format out, r128norm_affine *p)
+fill_lut (r128norm_format in, r128norm_format out,
+    const r128norm_kernel_set *k, r128norm_affine *p)
 {
   r128norm_kernel_set c;
   uint8_t ramp[256];
@@ -298,6 +300,9 @@ fill_lut (r128norm_format in, r128norm_format out, r128norm_affine *p)
     ramp[v] = (uint8_t) v;
   c.apply_contig (ramp, p->lut, 256, p);
   p->has_lut = 1;
+  p->lut_single = 0;
+  if (k->wants_lut_single)
+    r128norm_u8_half_check_single (p);
 }
 
 static void
@@ -306,7 +311,7 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
   r128norm_kernel_set c, s;
   size_t isz = r128norm_format_size (in), osz = r128norm_format_size (out);
   char what[160];
-  unsigned li;
+  unsigned li, lut_exact = 0, lut_fixed = 0;
 
   r128norm_kernels_c (in, out, &c);
   s = c;
@@ -323,8 +328,14 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
       uint64_t nc, ns;
 
       random_affine (in, out, &p);
-      if (s.wants_lut)
-        fill_lut (in, out, &p);
+      if (s.wants_lut) {
+        fill_lut (in, out, &s, &p);
+        lut_exact += p.lut_single && !p.lut_fixes;
+        lut_fixed += p.lut_single && p.lut_fixes;
+        /* as a map that differs in more than two values: looked up */
+        if (rep % 5 == 4)
+          p.lut_single = 0;
+      }
       fill (in, in_buf + off * isz, n + PAD);
       /* statistics, with and without clipping */
       memset (&clip, 0, sizeof clip);
@@ -408,6 +419,13 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
         check (nc == ns && !memcmp (c_out, s_out, span), what);
       }
     }
+  }
+  /* a kernel that computes where the table allows it: maps without and
+   * with values taken from the table both drawn */
+  if (s.wants_lut_single) {
+    snprintf (what, sizeof what, "%s: maps computed %u, with fixes %u",
+        name, lut_exact, lut_fixed);
+    check (lut_exact > 0 && lut_fixed > 0, what);
   }
 }
 
@@ -1340,7 +1358,7 @@ bench_slot (const r128norm_kernel_set *k, int slot, r128norm_format in,
 
   random_affine (in, out, &p);
   if (k->wants_lut)
-    fill_lut (in, out, &p);
+    fill_lut (in, out, k, &p);
   memset (&clip, 0, sizeof clip);
   memset (&acc, 0, sizeof acc);
   fill (in, in_buf, 4 * n);
