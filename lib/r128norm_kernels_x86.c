@@ -2649,8 +2649,8 @@ apply_contig_u16_f16 (const void *in, void *out, size_t n,
 }
 
 /* The single precision shortcut of half_shortcut16 (its comment has the
- * error bound) on 8 lanes, for AVX2 CPUs with FMA: 1 where every lane
- * passes, with the halves in *halves. */
+ * error bound) on 8 lanes, for AVX2 CPUs with FMA: returns the lanes that
+ * pass (bit j lane j), with the halves in *halves. */
 AVX2_F16C_FMA INLINE int
 half_shortcut8 (__m256 x, __m256 cf, __m256 af, __m256 bf, __m256 k,
     __m128i *halves)
@@ -2680,7 +2680,7 @@ half_shortcut8 (__m256 x, __m256 cf, __m256 af, __m256 bf, __m256 k,
   *halves = _mm256_cvtps_ph (_mm256_min_ps (_mm256_max_ps (v,
               _mm256_sub_ps (_mm256_setzero_ps (), top)), top),
       _MM_FROUND_TO_NEAREST_INT);
-  return _mm256_movemask_ps (ok) == 0xff;
+  return _mm256_movemask_ps (ok);
 }
 
 /* F32, F16, S16 or U16 (KIND 0 to 3) to F16 with the shortcut: vectors of
@@ -2725,7 +2725,7 @@ apply_f16_shortcut_avx2 (const void *in, void *out, size_t n,
     else
       x = _mm256_cvtepi32_ps (_mm256_cvtepu16_epi32 (_mm_loadu_si128
               ((const __m128i *) sp)));
-    if (half_shortcut8 (x, vcf, vaf, vbf, vk, &h))
+    if (half_shortcut8 (x, vcf, vaf, vbf, vk, &h) == 0xff)
       _mm_storeu_si128 ((__m128i *) (d + i), h);
     else
       non_finite += double_steps (sp, d + i, 8, p);
@@ -3417,7 +3417,7 @@ DEFINE_APPLY_STRIDED_FMA (u16_f16, 2, 2)
  * positions written back as they were. */
 #define HALF_BLOCK 512
 
-AVX2_F16C static void
+AVX2_F16C __attribute__ ((noinline)) static void
 packed_half_apply (const uint16_t *src, uint16_t *dst, const float *x,
     size_t n, const r128norm_packed_fparams *fp, int count,
     uint64_t *non_finite, unsigned pos)
@@ -3468,6 +3468,43 @@ packed_half_apply (const uint16_t *src, uint16_t *dst, const float *x,
     h = r128norm_double_to_half (v);
     memcpy (dst + i, &h, sizeof h);
   }
+}
+
+/* The same with the single precision shortcut (fp->half_shortcut, AVX2
+ * with FMA): 8 samples through half_shortcut8 with their positions'
+ * parameters where every lane passes or is written back, else through
+ * packed_half_apply's double steps (never inlined here, where the compiler
+ * would contract them). */
+AVX2_F16C_FMA static void
+packed_half_apply_fma (const uint16_t *src, uint16_t *dst, const float *x,
+    size_t n, const r128norm_packed_fparams *fp, int count,
+    uint64_t *non_finite)
+{
+  const unsigned m = 8 * fp->nph;
+  unsigned pos = 0;
+  size_t i = 0;
+
+  for (; i + 8 <= n; i += 8, pos = pos + 8 == m ? 0 : pos + 8) {
+    const __m256i keep32 = _mm256_loadu_si256 ((const __m256i *) (fp->keep
+            + pos));
+    __m128i h;
+    if ((half_shortcut8 (_mm256_loadu_ps (x + i), _mm256_loadu_ps (fp->cf
+                    + pos), _mm256_loadu_ps (fp->af + pos),
+                _mm256_loadu_ps (fp->bf + pos), _mm256_loadu_ps (fp->hk
+                    + pos), &h) | _mm256_movemask_ps (_mm256_castsi256_ps
+                (keep32))) == 0xff) {
+      const __m128i keep = _mm_packs_epi32 (_mm256_castsi256_si128 (keep32),
+          _mm256_extracti128_si256 (keep32, 1));
+      _mm_storeu_si128 ((__m128i *) (dst + i), _mm_blendv_epi8 (h,
+              _mm_loadu_si128 ((const __m128i *) (src + i)), keep));
+    } else {
+      packed_half_apply (src + i, dst + i, x + i, 8, fp, count, non_finite,
+          pos);
+    }
+  }
+  if (i < n)
+    packed_half_apply (src + i, dst + i, x + i, n - i, fp, count,
+        non_finite, pos);
 }
 
 /* The same 16 samples at a time, where the positions repeat within
@@ -3546,6 +3583,8 @@ packed_f16 (const void *src, void *dst, size_t n,
       packed_f32 (x, x, len, fp, 1, 0, sums, sq, non_finite);
     if (apply && fp->avx512 && m % 16 == 0)
       packed_half_apply_avx512 (s + i, d + i, x, len, fp, !sum, non_finite);
+    else if (apply && fp->half_shortcut)
+      packed_half_apply_fma (s + i, d + i, x, len, fp, !sum, non_finite);
     else if (apply)
       packed_half_apply (s + i, d + i, x, len, fp, !sum, non_finite, 0);
   }

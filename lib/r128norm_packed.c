@@ -321,7 +321,7 @@ half_shortcut_params (r128norm_packed *pk, const r128norm_affine *affine)
   unsigned lane, pos;
 
   fp->half_shortcut = 0;
-  if (!fp->avx512)
+  if (!fp->avx512 && !fp->fma)
     return;
   for (lane = 0; lane < fp->period; lane++) {
     const int ch = pk->lane_chan[lane];

@@ -184,6 +184,12 @@ static const workload workloads[] = {
     R128NORM_FORMAT_U8, 3, 1920 * 1080 * 4, 1 / 30.0, 1.0, 0.0,
     describe_bgrx, R128NORM_FORMAT_F16, 3 * 1920 * 1080 * 2, describe_hwc16,
     { 0, 0, 0 } },
+  { "tensor16", "3x1080x1920 f16 planar tensor in place",
+    R128NORM_FORMAT_F16, 3, 3 * 1920 * 1080 * 2, 1 / 30.0, 1.0, 0.0,
+    describe_tensor16, R128NORM_FORMAT_F16, 0, NULL, { 0, 0, 0 } },
+  { "hwc16", "1080x1920x3 f16 hwc tensor in place",
+    R128NORM_FORMAT_F16, 3, 3 * 1920 * 1080 * 2, 1 / 30.0, 1.0, 0.0,
+    describe_hwc16, R128NORM_FORMAT_F16, 0, NULL, { 0, 0, 0 } },
   { "audio", "48 kHz stereo f32 interleaved in place, 480 frames (10 ms)",
     R128NORM_FORMAT_F32, 2, 480 * 2 * 4, 0.010, 0.1, 0.0,
     describe_audio, R128NORM_FORMAT_F32, 0, NULL, { 0, 0, 0 } },
@@ -252,7 +258,17 @@ fill (const workload *w, uint8_t *buf, uint32_t seed)
       memcpy (buf + 2 * i, &v, 2);
     } else {
       float v = 0.01f + 0.05f * ((float) (s >> 8) / 16777216.0f - 0.5f);
-      memcpy (buf + 4 * i, &v, 4);
+      if (w->format == R128NORM_FORMAT_F16) {
+        /* the half below v (v is within half's normal range) */
+        uint32_t b;
+        uint16_t h;
+        memcpy (&b, &v, 4);
+        h = (uint16_t) (((b >> 16) & 0x8000) | ((((b >> 23) & 0xff) - 112)
+                << 10) | ((b >> 13) & 0x3ff));
+        memcpy (buf + 2 * i, &h, 2);
+      } else {
+        memcpy (buf + 4 * i, &v, 4);
+      }
     }
   }
 }
