@@ -22,6 +22,10 @@
 #include <string.h>
 
 #define AVX2 __attribute__ ((target ("avx2")))
+/* the single precision F16 kernels of AVX2 CPUs with FMA; their double
+ * steps stay in AVX2_F16C functions that are never inlined into these,
+ * where the compiler would contract their multiplies and adds */
+#define AVX2_F16C_FMA __attribute__ ((target ("avx2,f16c,fma")))
 #define INLINE static inline __attribute__ ((always_inline))
 
 /* u8 rows: 32-bit partial sums of squares gain at most 4 * 255^2 per
@@ -795,9 +799,10 @@ packed_u8_f32 (const uint8_t *row, void *out, size_t bytes,
  * are never contracted into an FMA).  The last vectors of a row are
  * stored under a mask. */
 AVX512VBMI static void
-packed_u8_f32_compact (const uint8_t *row, size_t bytes, float *out,
+packed_u8_f32_compact (const uint8_t *row, size_t bytes, void *out_row,
     size_t pixels, const r128norm_packed_compact *cp)
 {
+  float *out = out_row;
   const unsigned P = cp->period, C = cp->channels;
   const __mmask64 low_bytes = 0x1111111111111111ULL;
   const __mmask64 unit = 16 * P == 64 ? ~0ULL : (1ULL << (16 * P)) - 1;
@@ -843,9 +848,10 @@ packed_u8_f32_compact (const uint8_t *row, size_t bytes, float *out,
  * floats picked from them by two vpshufb (one a half); where fewer than 32
  * bytes of the row are left, through zero-padded copies. */
 AVX2 static void
-packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, float *out,
+packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, void *out_row,
     size_t pixels, const r128norm_packed_compact *cp)
 {
+  float *out = out_row;
   const unsigned P = cp->period, C = cp->channels;
   __m256i from_lo[4], from_hi[4];
   __m256 c[4], a[4], b[4], lo[4], hi[4];
@@ -887,6 +893,86 @@ packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, float *out,
     if (last)
       memcpy (o, ftmp, C * (pixels - p < 8 ? pixels - p : 8) * sizeof *o);
   }
+}
+
+/* The same to F16 pixels (r128norm_packed_compact's F16 map): the bytes
+ * picked as above, fma (x - c, a, b) clamped and rounded once to half,
+ * and where FIX, the one or two values of each channel whose half is not
+ * C's taken from its table.  AVX2 (with F16C and FMA), 8 pixels a step;
+ * the last pixels of a row through zero-padded copies. */
+AVX2_F16C_FMA INLINE void
+u8_f16_compact_avx2 (const uint8_t *row, size_t bytes, uint16_t *out,
+    size_t pixels, const r128norm_packed_compact *cp, const int FIX)
+{
+  const unsigned P = cp->period, C = cp->channels;
+  __m256i from_lo[4], from_hi[4], fix0[4], fix1[4];
+  __m128i fixed0[4], fixed1[4];
+  __m256 c[4], a[4], b[4], lo[4], hi[4];
+  size_t p;
+  unsigned j;
+
+  for (j = 0; j < C; j++) {
+    from_lo[j] = _mm256_loadu_si256 ((const __m256i *) cp->from_lo[j]);
+    from_hi[j] = _mm256_loadu_si256 ((const __m256i *) cp->from_hi[j]);
+    c[j] = _mm256_loadu_ps (cp->c + 8 * j);
+    a[j] = _mm256_loadu_ps (cp->a + 8 * j);
+    b[j] = _mm256_loadu_ps (cp->b + 8 * j);
+    lo[j] = _mm256_loadu_ps (cp->lo + 8 * j);
+    hi[j] = _mm256_loadu_ps (cp->hi + 8 * j);
+    if (FIX) {
+      fix0[j] = _mm256_loadu_si256 ((const __m256i *) (cp->fix[0] + 8 * j));
+      fix1[j] = _mm256_loadu_si256 ((const __m256i *) (cp->fix[1] + 8 * j));
+      fixed0[j] = _mm_loadu_si128 ((const __m128i *) (cp->fixed[0] + 8 * j));
+      fixed1[j] = _mm_loadu_si128 ((const __m128i *) (cp->fixed[1] + 8 * j));
+    }
+  }
+  for (p = 0; p < pixels; p += 8) {
+    uint8_t tmp[32];
+    uint16_t htmp[32];
+    const size_t left = bytes - P * p;
+    const int last = left < 32;
+    const uint8_t *sp = row + P * p;
+    uint16_t *o = out + C * p, *dp = o;
+    __m256i x, xl, xh;
+    if (last) {
+      memset (tmp, 0, sizeof tmp);
+      memcpy (tmp, sp, left);
+      sp = tmp;
+      dp = htmp;
+    }
+    x = _mm256_loadu_si256 ((const __m256i *) sp);
+    xl = _mm256_permute2x128_si256 (x, x, 0x00);
+    xh = _mm256_permute2x128_si256 (x, x, 0x11);
+    for (j = 0; j < C; j++) {
+      __m256i d = _mm256_or_si256 (_mm256_shuffle_epi8 (xl, from_lo[j]),
+          _mm256_shuffle_epi8 (xh, from_hi[j]));
+      __m256 v = _mm256_fmadd_ps (_mm256_sub_ps (_mm256_cvtepi32_ps (d),
+              c[j]), a[j], b[j]);
+      __m128i h = _mm256_cvtps_ph (_mm256_min_ps (_mm256_max_ps (v, lo[j]),
+              hi[j]), _MM_FROUND_TO_NEAREST_INT);
+      if (FIX) {
+        __m256i m0 = _mm256_cmpeq_epi32 (d, fix0[j]);
+        __m256i m1 = _mm256_cmpeq_epi32 (d, fix1[j]);
+        h = _mm_blendv_epi8 (h, fixed0[j], _mm_packs_epi32
+            (_mm256_castsi256_si128 (m0), _mm256_extracti128_si256 (m0, 1)));
+        h = _mm_blendv_epi8 (h, fixed1[j], _mm_packs_epi32
+            (_mm256_castsi256_si128 (m1), _mm256_extracti128_si256 (m1, 1)));
+      }
+      _mm_storeu_si128 ((__m128i *) (dp + 8 * j), h);
+    }
+    if (last)
+      memcpy (o, htmp, C * (pixels - p < 8 ? pixels - p : 8) * sizeof *o);
+  }
+}
+
+AVX2_F16C_FMA static void
+packed_u8_f16_compact_avx2 (const uint8_t *row, size_t bytes, void *out,
+    size_t pixels, const r128norm_packed_compact *cp)
+{
+  if (cp->fixes)
+    u8_f16_compact_avx2 (row, bytes, out, pixels, cp, 1);
+  else
+    u8_f16_compact_avx2 (row, bytes, out, pixels, cp, 0);
 }
 
 /* Strided u8 in (step 2, 3 or 4: one channel of packed RGB/RGBA pixels)
@@ -2487,10 +2573,6 @@ DEFINE_APPLY_CONTIG_S16 (apply_contig_s16_f32_avx512, 1, 1)
  * (Rounding to float first and then to half, as vcvtps2ph alone would,
  * can land on the wrong side of a tie.) */
 #define AVX2_F16C __attribute__ ((target ("avx2,f16c")))
-/* the single precision F16 kernels of AVX2 CPUs with FMA; their double
- * steps stay in AVX2_F16C functions that are never inlined into these,
- * where the compiler would contract their multiplies and adds */
-#define AVX2_F16C_FMA __attribute__ ((target ("avx2,f16c,fma")))
 
 AVX2_F16C INLINE __m256d
 round_to_half (__m256d v)
@@ -3675,12 +3757,14 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
         uses_wide |= have_avx512vbmi ();
       } else if (out == R128NORM_FORMAT_F16) {
         set->wants_lut = 1;
+        /* the packed rows' kernel to hwc pixels computes where the
+         * table allows it (r128norm_packed_u8_f16_compact_x86) */
+        set->wants_lut_single = f16c && have_fma ();
         if (have_avx512vbmi ()) {
           uses_wide = 1;
           set->apply_contig = apply_contig_u8_f16_vbmi;
           set->apply = apply_u8_f16_vbmi;
         } else if (f16c && have_fma ()) {
-          set->wants_lut_single = 1;
           set->apply_contig = apply_contig_u8_f16_avx2;
           set->apply = apply_u8_f16_avx2;
         } else {
@@ -3783,6 +3867,13 @@ r128norm_packed_u8_f32_compact_x86 (void)
       packed_u8_f32_compact_avx2 : NULL;
 }
 
+r128norm_packed_compact_fn
+r128norm_packed_u8_f16_compact_x86 (void)
+{
+  return have_avx2 () && have_f16c () && have_fma ()?
+      packed_u8_f16_compact_avx2 : NULL;
+}
+
 r128norm_packed_float_fn
 r128norm_packed_f32_x86 (void)
 {
@@ -3834,6 +3925,12 @@ r128norm_packed_u8_f32_x86 (void)
 
 r128norm_packed_compact_fn
 r128norm_packed_u8_f32_compact_x86 (void)
+{
+  return NULL;
+}
+
+r128norm_packed_compact_fn
+r128norm_packed_u8_f16_compact_x86 (void)
 {
   return NULL;
 }

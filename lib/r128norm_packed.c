@@ -53,6 +53,9 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
   if (out == R128NORM_FORMAT_F32) {
     pk->fn_f32 = r128norm_packed_u8_f32_x86 ();
     pk->fn_compact = r128norm_packed_u8_f32_compact_x86 ();
+  } else if (out == R128NORM_FORMAT_F16) {
+    pk->fn_compact = r128norm_packed_u8_f16_compact_x86 ();
+    pk->compact_half = 1;
   }
 }
 
@@ -573,10 +576,12 @@ r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
   apply_params_set (pk, affine_gen);
 }
 
-/* Whether @out is F32 pixels of the channels alone, in some order, that
- * the compact kernel writes (RGBx, BGRA, BGR to an hwc tensor: 2 to 4
- * bytes a pixel in); if so, its parameters for @affine and in *obase where
- * the output's rows start. */
+/* Whether @out is F32 (F16) pixels of the channels alone, in some order,
+ * that the compact kernel writes (RGBx, BGRA, BGR to an hwc tensor: 2 to
+ * 4 bytes a pixel in); if so, its parameters for @affine and in *obase
+ * where the output's rows start.  F16 needs each channel's table to be
+ * the single precision map's but for one or two values
+ * (r128norm_affine.lut_single). */
 static int
 compact_params (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *out, const r128norm_affine *affine,
@@ -584,28 +589,32 @@ compact_params (r128norm_packed *pk, unsigned channels,
 {
   r128norm_packed_compact *cp = &pk->compact;
   const unsigned period = pk->params.period;
+  const ptrdiff_t osz = pk->compact_half ? 2 : 4;
   int chan_at[4] = { -1, -1, -1, -1 };
   ptrdiff_t first = 0;
-  unsigned c, f;
+  unsigned c, f, k;
 
   if (!pk->fn_compact || period > 4 || channels > period)
     return 0;
   for (c = 0; c < channels; c++) {
     ptrdiff_t d = (const char *) out[c].data - (const char *) out[0].data;
-    if (out[c].step != 4 * (ptrdiff_t) channels
-        || out[c].stride != out[0].stride || d % 4 != 0)
+    if (out[c].step != osz * (ptrdiff_t) channels
+        || out[c].stride != out[0].stride || d % osz != 0
+        || (pk->compact_half && !(affine[c].has_lut
+                && affine[c].lut_single)))
       return 0;
     first = d < first ? d : first;
   }
   for (c = 0; c < channels; c++) {
     ptrdiff_t k = ((const char *) out[c].data - (const char *) out[0].data
-        - first) / 4;
+        - first) / osz;
     if (k >= (ptrdiff_t) channels || chan_at[k] >= 0)
       return 0;                 /* not one float of the pixel each */
     chan_at[k] = (int) c;
   }
   cp->period = period;
   cp->channels = channels;
+  cp->fixes = 0;
   memset (cp->index, 0, sizeof cp->index);
   memset (cp->from_lo, 0x80, sizeof cp->from_lo);
   memset (cp->from_hi, 0x80, sizeof cp->from_hi);
@@ -624,6 +633,15 @@ compact_params (r128norm_packed *pk, unsigned channels,
     cp->b[f] = p->bf;
     cp->lo[f] = p->lof;
     cp->hi[f] = p->hif;
+    for (k = 0; k < 2; k++) {
+      cp->fix[k][f] = -1;
+      cp->fixed[k][f] = 0;
+      if (pk->compact_half && k < p->lut_fixes) {
+        cp->fix[k][f] = p->lut_fix[k];
+        memcpy (&cp->fixed[k][f], p->lut + 2 * p->lut_fix[k], 2);
+        cp->fixes = 1;
+      }
+    }
   }
   *obase = (uint8_t *) out[0].data + first;
   return 1;
@@ -703,13 +721,13 @@ packed_pass (r128norm_packed *pk, unsigned channels,
     return s16_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
         apply_params_current);
   if (channels > R128NORM_PACKED_MAX_PERIOD
-      || (apply && out != in && !pk->fn_f32))
+      || (apply && out != in && !pk->fn_f32 && !pk->fn_compact))
     return 0;
   if (apply && out != in) {
     /* to F32 with the same interleaving, no byte of the pixel untouched
-     * (the rows of floats are then written whole); else to F32 pixels of
-     * the channels alone (compact_params()) */
-    int same = channels == pk->params.period;
+     * (the rows of floats are then written whole); else to F32 (F16)
+     * pixels of the channels alone (compact_params()) */
+    int same = pk->fn_f32 && channels == pk->params.period;
     for (c = 0; c < channels && same; c++)
       same = out[c].step == 4 * pk->step && out[c].stride == out[0].stride
           && (const char *) out[c].data - (const char *) out[0].data
@@ -745,8 +763,8 @@ packed_pass (r128norm_packed *pk, unsigned channels,
       uint8_t *row = base + (ptrdiff_t) r * pk->stride;
       if (sum)
         pk->fn (row, pk->row_bytes, pp, 1, 0, sums, sq);
-      pk->fn_compact (row, pk->row_bytes, (float *) (void *) (cbase
-              + (ptrdiff_t) r * out[0].stride), pk->width, &pk->compact);
+      pk->fn_compact (row, pk->row_bytes, cbase + (ptrdiff_t) r
+          * out[0].stride, pk->width, &pk->compact);
     }
   } else if (apply && out != in) {
     uint8_t *obase = (uint8_t *) out[0].data + 4 * pk->base;

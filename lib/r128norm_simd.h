@@ -104,13 +104,16 @@ typedef void (*r128norm_packed_fn) (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, int sum, int apply,
     uint64_t *sums, uint64_t *sq);
 
-/* A packed u8 row to F32 pixels of its channels alone, in any order
- * (RGBx, BGRA, xRGB or BGR to an hwc tensor in R, G, B order): pixels of
- * period bytes (2 to 4) in, of `channels` floats out, 16 pixels a step
- * (AVX-512 VBMI) or 8 (AVX2).  Float f of 16 pixels takes byte
- * index[f / 16][4 (f % 16)] of their bytes through the map c[f], a[f],
- * b[f], lo[f], hi[f] (its channel's, in C's single precision steps); for
- * 8 pixels, the vpshufb masks of vector f / 8 that pick that byte into
+/* A packed u8 row to F32 (or F16) pixels of its channels alone, in any
+ * order (RGBx, BGRA, xRGB or BGR to an hwc tensor in R, G, B order):
+ * pixels of period bytes (2 to 4) in, of `channels` samples out, 16
+ * pixels a step (AVX-512 VBMI) or 8 (AVX2).  Sample f of 16 pixels takes
+ * byte index[f / 16][4 (f % 16)] of their bytes through the map c[f],
+ * a[f], b[f], lo[f], hi[f] (its channel's, in C's single precision steps;
+ * F16: fma (x - c, a, b) clamped, rounded once to half, which the
+ * library's check of each channel's table found to be C's half but for
+ * the values fix[k][f], whose halves are fixed[k][f]; -1: none); for 8
+ * pixels, the vpshufb masks of vector f / 8 that pick that byte into
  * dword f % 8 from their first 16 bytes (from_lo) or the next 16
  * (from_hi), 0x80 (zero) elsewhere. */
 typedef struct r128norm_packed_compact {
@@ -118,12 +121,15 @@ typedef struct r128norm_packed_compact {
   uint8_t index[4][64];
   uint8_t from_lo[4][32], from_hi[4][32];
   float c[64], a[64], b[64], lo[64], hi[64];
+  int fixes;                    /* F16: some fix[][] is not -1 */
+  int32_t fix[2][64];
+  uint16_t fixed[2][64];
 } r128norm_packed_compact;
 
 /* One row of `bytes` bytes (the row's span: its last pixel may end before
  * its untouched bytes) and `pixels` pixels to `out`, as described above. */
 typedef void (*r128norm_packed_compact_fn) (const uint8_t *row, size_t bytes,
-    float *out, size_t pixels, const r128norm_packed_compact *cp);
+    void *out, size_t pixels, const r128norm_packed_compact *cp);
 
 /* One packed u8 row to F32 with the same interleaving (RGB u8 to an hwc
  * F32 tensor), every byte of the pixel a channel: out[i] = map (row[i]);
@@ -223,8 +229,10 @@ typedef void (*r128norm_packed_s16_fn) (const void *src, void *dst,
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
-  /* u8 in, F32 out of the channels alone; else NULL */
+  /* u8 in, F32 (or F16: compact_half) out of the channels alone; else
+   * NULL */
   r128norm_packed_compact_fn fn_compact;
+  int compact_half;
   r128norm_packed_float_fn fn_float; /* F32 (or F16) in and out; else NULL */
   int half;                     /* fn_float's rows are F16 */
   r128norm_packed_s16_fn fn_s16; /* S16 in, S16 or F32 out; else NULL */
@@ -304,6 +312,7 @@ void r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
 
 /* The u8 -> F32 kernel of the channels alone, or NULL without AVX2. */
 r128norm_packed_compact_fn r128norm_packed_u8_f32_compact_x86 (void);
+r128norm_packed_compact_fn r128norm_packed_u8_f16_compact_x86 (void);
 
 /* The F32 packed kernel, or NULL without AVX2. */
 r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
