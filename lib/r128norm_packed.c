@@ -635,10 +635,12 @@ compact_params (r128norm_packed *pk, unsigned channels,
     cp->hi[f] = p->hif;
     for (k = 0; k < 2; k++) {
       cp->fix[k][f] = -1;
-      cp->fixed[k][f] = 0;
+      cp->fixed[k][f] = 0.0f;
       if (pk->compact_half && k < p->lut_fixes) {
+        uint16_t h;
+        memcpy (&h, p->lut + 2 * p->lut_fix[k], 2);
         cp->fix[k][f] = p->lut_fix[k];
-        memcpy (&cp->fixed[k][f], p->lut + 2 * p->lut_fix[k], 2);
+        cp->fixed[k][f] = r128norm_half_to_float (h);
         cp->fixes = 1;
       }
     }

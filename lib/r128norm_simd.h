@@ -112,7 +112,8 @@ typedef void (*r128norm_packed_fn) (uint8_t *row, size_t bytes,
  * a[f], b[f], lo[f], hi[f] (its channel's, in C's single precision steps;
  * F16: fma (x - c, a, b) clamped, rounded once to half, which the
  * library's check of each channel's table found to be C's half but for
- * the values fix[k][f], whose halves are fixed[k][f]; -1: none); for 8
+ * the values fix[k][f], whose halves are fixed[k][f], as floats
+ * (exactly; -1: none); for 8
  * pixels, the vpshufb masks of vector f / 8 that pick that byte into
  * dword f % 8 from their first 16 bytes (from_lo) or the next 16
  * (from_hi), 0x80 (zero) elsewhere. */
@@ -123,7 +124,7 @@ typedef struct r128norm_packed_compact {
   float c[64], a[64], b[64], lo[64], hi[64];
   int fixes;                    /* F16: some fix[][] is not -1 */
   int32_t fix[2][64];
-  uint16_t fixed[2][64];
+  float fixed[2][64];
 } r128norm_packed_compact;
 
 /* One row of `bytes` bytes (the row's span: its last pixel may end before

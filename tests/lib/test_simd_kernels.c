@@ -1567,6 +1567,104 @@ test_half_ties (void)
   }
 }
 
+/* u8 -> F16 maps whose table differs from the single precision map in
+ * two values (one flipped bit each, as a tie the two sides round apart
+ * would): r128norm_u8_half_check_single() must find both, and the
+ * kernels that compute must take both from the table, contiguous (the
+ * set's apply) and to hwc pixels (the compact kernel, 4 bytes a pixel in,
+ * 2 or 3 channels out). */
+static void
+test_half_fixes (void)
+{
+  r128norm_kernel_set s;
+  const r128norm_packed_compact_fn compact =
+      r128norm_packed_u8_f16_compact_x86 ();
+  unsigned iter, drawn = 0;
+  char what[160];
+
+  r128norm_kernels_c (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16, &s);
+  r128norm_kernels_x86 (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16, &s);
+  if (!s.wants_lut_single)
+    return;
+  for (iter = 0; iter < 200; iter++) {
+    const unsigned C = (unsigned) pick (2, 3), P = 4;
+    const size_t w = pick (1, 100), n = pick (1, 3000);
+    r128norm_affine p[3];
+    r128norm_packed_compact cp;
+    unsigned c, f, k, ok = 1;
+    size_t i;
+    uint16_t *out = (uint16_t *) (void *) s_out;
+
+    for (c = 0; c < C; c++) {
+      unsigned v0 = (unsigned) pick (0, 255), v1 = (v0 + (unsigned) pick (1,
+              255)) % 256;
+      random_affine (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16, &p[c]);
+      fill_lut (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16, &s, &p[c]);
+      p[c].lut[2 * v0] ^= 1;
+      p[c].lut[2 * v1] ^= 1;
+      r128norm_u8_half_check_single (&p[c]);
+      /* a map that differed already has a third value: looked up */
+      ok &= p[c].lut_single && p[c].lut_fixes == 2
+          && ((p[c].lut_fix[0] == v0 && p[c].lut_fix[1] == v1)
+          || (p[c].lut_fix[0] == v1 && p[c].lut_fix[1] == v0));
+    }
+    if (!ok)
+      continue;
+    drawn++;
+    /* contiguous: every output the table's */
+    fill (R128NORM_FORMAT_U8, in_buf, n);
+    for (i = 0; i < 256; i++)
+      in_buf[i % n] = (uint8_t) i;
+    s.apply_contig (in_buf, out, n, &p[0]);
+    for (i = 0; i < n; i++)
+      ok &= !memcmp (out + i, p[0].lut + 2 * in_buf[i], 2);
+    snprintf (what, sizeof what, "two fixed values, contiguous n=%zu", n);
+    check (ok, what);
+    if (!compact)
+      continue;
+    /* pixels of 4 bytes, channel c on byte c, to C halves a pixel */
+    memset (&cp, 0, sizeof cp);
+    memset (cp.from_lo, 0x80, sizeof cp.from_lo);
+    memset (cp.from_hi, 0x80, sizeof cp.from_hi);
+    cp.period = P;
+    cp.channels = C;
+    cp.fixes = 1;
+    for (f = 0; f < 16 * C; f++) {
+      const unsigned ch = f % C, byte = P * (f / C) + ch;
+      cp.index[f / 16][4 * (f % 16)] = (uint8_t) byte;
+      if (f < 8 * C)
+        (byte < 16 ? cp.from_lo : cp.from_hi)[f / 8][4 * (f % 8)] =
+            (uint8_t) (byte % 16);
+      cp.c[f] = p[ch].cf;
+      cp.a[f] = p[ch].af;
+      cp.b[f] = p[ch].bf;
+      cp.lo[f] = p[ch].lof;
+      cp.hi[f] = p[ch].hif;
+      for (k = 0; k < 2; k++) {
+        uint16_t h;
+        memcpy (&h, p[ch].lut + 2 * p[ch].lut_fix[k], 2);
+        cp.fix[k][f] = p[ch].lut_fix[k];
+        cp.fixed[k][f] = r128norm_half_to_float (h);
+      }
+    }
+    fill (R128NORM_FORMAT_U8, in_buf, P * w);
+    for (i = 0; i < P * w; i++)
+      if (i % 5 == 0)
+        in_buf[i] = p[i % P < C ? i % P : 0].lut_fix[i % 2];
+    memset (out, 0x5a, 2 * (C * w + 16));
+    compact (in_buf, P * w, out, w, &cp);
+    ok = 1;
+    for (i = 0; i < w; i++)
+      for (c = 0; c < C; c++)
+        ok &= !memcmp (out + C * i + c, p[c].lut + 2 * in_buf[P * i + c], 2);
+    ok &= out[C * w] == 0x5a5a;
+    snprintf (what, sizeof what, "two fixed values, compact C=%u w=%zu", C,
+        w);
+    check (ok, what);
+  }
+  check (drawn > 100, "two fixed values: maps drawn");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1610,6 +1708,7 @@ main (int argc, char **argv)
   test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F16, "f16->f16");
   test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F32, "f16->f32");
   test_half_ties ();
+  test_half_fixes ();
   for (i = 0; i < 3000; i++)
     test_packed (i);
   test_packed_long_row ();
