@@ -2850,8 +2850,8 @@ apply_f16_shortcut_avx2 (const void *in, void *out, size_t n,
     const r128norm_affine *p, const int KIND,
     r128norm_apply_contig_fn double_steps)
 {
-  const size_t in_size = KIND == 0 ? 4 : 2;
-  const uint8_t *s = in;
+  const float *fs = in;         /* KIND 0 */
+  const uint16_t *hs = in;      /* the others: 2 bytes a sample */
   uint16_t *d = out;
   float cf, af, bf, k;
   __m256 vcf, vaf, vbf, vk;
@@ -2865,26 +2865,28 @@ apply_f16_shortcut_avx2 (const void *in, void *out, size_t n,
   vbf = _mm256_set1_ps (bf);
   vk = _mm256_set1_ps (k);
   for (; i + 8 <= n; i += 8) {
-    const uint8_t *sp = s + in_size * i;
+    const void *sp = KIND == 0 ? (const void *) (fs + i)
+        : (const void *) (hs + i);
     __m256 x;
     __m128i h;
     if (KIND == 0)
-      x = _mm256_loadu_ps ((const float *) sp);
+      x = _mm256_loadu_ps (fs + i);
     else if (KIND == 1)
-      x = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) sp));
+      x = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (hs + i)));
     else if (KIND == 2)
       x = _mm256_cvtepi32_ps (_mm256_cvtepi16_epi32 (_mm_loadu_si128
-              ((const __m128i *) sp)));
+              ((const __m128i *) (hs + i))));
     else
       x = _mm256_cvtepi32_ps (_mm256_cvtepu16_epi32 (_mm_loadu_si128
-              ((const __m128i *) sp)));
+              ((const __m128i *) (hs + i))));
     if (half_shortcut8 (x, vcf, vaf, vbf, vk, &h) == 0xff)
       _mm_storeu_si128 ((__m128i *) (d + i), h);
     else
       non_finite += double_steps (sp, d + i, 8, p);
   }
   if (i < n)
-    non_finite += double_steps (s + in_size * i, d + i, n - i, p);
+    non_finite += double_steps (KIND == 0 ? (const void *) (fs + i)
+        : (const void *) (hs + i), d + i, n - i, p);
   return non_finite;
 }
 
