@@ -790,50 +790,81 @@ packed_u8_f32 (const uint8_t *row, void *out, size_t bytes,
   }
 }
 
-/* Packed u8 rows to F32 pixels of their channels alone
- * (r128norm_packed_compact): per 16 pixels one load of their bytes (under
- * a byte mask where fewer than 64 bytes of the row's span are left, so
- * nothing past it is read), and for each vector of 16 output floats a
- * vpermb that puts each float's byte in the low byte of its dword, then
- * C's single precision steps, each rounded on its own (the _round_ forms
- * are never contracted into an FMA).  The last vectors of a row are
+/* Packed u8 rows to F32 (or F16) pixels of their channels alone
+ * (r128norm_packed_compact).  AVX-512 VBMI: per 16 pixels one load of
+ * their bytes (under a byte mask where fewer than 64 bytes of the row's
+ * span are left, so nothing past it is read), and for each vector of 16
+ * output samples a vpermb that puts each sample's byte in the low byte of
+ * its dword.  AVX2: 8 pixels a step, 32 bytes loaded (their 16 to 32 and
+ * what follows), each half in both lanes, and each vector of 8 output
+ * samples picked from them by two vpshufb (one a half); where fewer than
+ * 32 bytes of the row are left, through zero-padded copies.  The F32 and
+ * F16 kernels share this, and differ in the map. */
+typedef struct {
+  __m512i index[4];
+  __m512 c[4], a[4], b[4], lo[4], hi[4];
+} compact_vectors16;
+
+AVX512VBMI INLINE void
+compact_load16 (const r128norm_packed_compact *cp, compact_vectors16 *v)
+{
+  unsigned j;
+
+  for (j = 0; j < cp->channels; j++) {
+    v->index[j] = _mm512_loadu_si512 (cp->index[j]);
+    v->c[j] = _mm512_loadu_ps (cp->c + 16 * j);
+    v->a[j] = _mm512_loadu_ps (cp->a + 16 * j);
+    v->b[j] = _mm512_loadu_ps (cp->b + 16 * j);
+    v->lo[j] = _mm512_loadu_ps (cp->lo + 16 * j);
+    v->hi[j] = _mm512_loadu_ps (cp->hi + 16 * j);
+  }
+}
+
+/* the bytes of pixels p .. p + 15 */
+AVX512VBMI INLINE __m512i
+compact_pixels16 (const uint8_t *row, size_t bytes, unsigned P, size_t p)
+{
+  const __mmask64 unit = 16 * P == 64 ? ~0ULL : (1ULL << (16 * P)) - 1;
+  const size_t left = bytes - P * p;
+
+  /* a plain load wherever 64 bytes of the row are left */
+  return left >= 64 ? _mm512_loadu_si512 (row + P * p)
+      : _mm512_maskz_loadu_epi8 (left >= 16 * P ? unit : (1ULL << left) - 1,
+      row + P * p);
+}
+
+/* output vector j's bytes, each in the low byte of its dword */
+AVX512VBMI INLINE __m512i
+compact_pick16 (__m512i x, const compact_vectors16 *v, unsigned j)
+{
+  return _mm512_maskz_permutexvar_epi8 (0x1111111111111111ULL, v->index[j],
+      x);
+}
+
+/* F32: C's single precision steps, each rounded on its own (the _round_
+ * forms are never contracted into an FMA); the last vectors of a row
  * stored under a mask. */
 AVX512VBMI static void
 packed_u8_f32_compact (const uint8_t *row, size_t bytes, void *out_row,
     size_t pixels, const r128norm_packed_compact *cp)
 {
   float *out = out_row;
-  const unsigned P = cp->period, C = cp->channels;
-  const __mmask64 low_bytes = 0x1111111111111111ULL;
-  const __mmask64 unit = 16 * P == 64 ? ~0ULL : (1ULL << (16 * P)) - 1;
-  __m512i index[4];
-  __m512 c[4], a[4], b[4], lo[4], hi[4];
+  const unsigned C = cp->channels;
+  compact_vectors16 cv;
   size_t p;
   unsigned j;
 
-  for (j = 0; j < C; j++) {
-    index[j] = _mm512_loadu_si512 (cp->index[j]);
-    c[j] = _mm512_loadu_ps (cp->c + 16 * j);
-    a[j] = _mm512_loadu_ps (cp->a + 16 * j);
-    b[j] = _mm512_loadu_ps (cp->b + 16 * j);
-    lo[j] = _mm512_loadu_ps (cp->lo + 16 * j);
-    hi[j] = _mm512_loadu_ps (cp->hi + 16 * j);
-  }
+  compact_load16 (cp, &cv);
   for (p = 0; p < pixels; p += 16) {
-    const size_t left = bytes - P * p;
-    /* a plain load wherever 64 bytes of the row are left */
-    const __m512i x = left >= 64 ? _mm512_loadu_si512 (row + P * p)
-        : _mm512_maskz_loadu_epi8 (left >= 16 * P ? unit
-        : (1ULL << left) - 1, row + P * p);
+    const __m512i x = compact_pixels16 (row, bytes, cp->period, p);
     const size_t floats = C * (pixels - p < 16 ? pixels - p : 16);
     float *o = out + C * p;
     for (j = 0; j < C && 16 * j < floats; j++) {
-      __m512 v = _mm512_cvtepi32_ps (_mm512_maskz_permutexvar_epi8
-          (low_bytes, index[j], x));
-      v = _mm512_sub_round_ps (v, c[j], _MM_FROUND_CUR_DIRECTION);
-      v = _mm512_mul_round_ps (v, a[j], _MM_FROUND_CUR_DIRECTION);
-      v = _mm512_add_round_ps (v, b[j], _MM_FROUND_CUR_DIRECTION);
-      v = _mm512_min_ps (_mm512_max_ps (v, lo[j]), hi[j]);
+      __m512 v = _mm512_cvtepi32_ps (compact_pick16 (x, &cv, j));
+      v = _mm512_sub_round_ps (v, cv.c[j], _MM_FROUND_CUR_DIRECTION);
+      v = _mm512_mul_round_ps (v, cv.a[j], _MM_FROUND_CUR_DIRECTION);
+      v = _mm512_add_round_ps (v, cv.b[j], _MM_FROUND_CUR_DIRECTION);
+      v = _mm512_min_ps (_mm512_max_ps (v, cv.lo[j]), cv.hi[j]);
       if (floats >= 16 * (j + 1))
         _mm512_storeu_ps (o + 16 * j, v);
       else
@@ -843,103 +874,38 @@ packed_u8_f32_compact (const uint8_t *row, size_t bytes, void *out_row,
   }
 }
 
-/* The same with AVX2, 8 pixels a step: 32 bytes loaded (their 16 to 32
- * and what follows), each half in both lanes, and each vector of 8 output
- * floats picked from them by two vpshufb (one a half); where fewer than 32
- * bytes of the row are left, through zero-padded copies. */
-AVX2 static void
-packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, void *out_row,
-    size_t pixels, const r128norm_packed_compact *cp)
-{
-  float *out = out_row;
-  const unsigned P = cp->period, C = cp->channels;
-  __m256i from_lo[4], from_hi[4];
-  __m256 c[4], a[4], b[4], lo[4], hi[4];
-  size_t p;
-  unsigned j;
-
-  for (j = 0; j < C; j++) {
-    from_lo[j] = _mm256_loadu_si256 ((const __m256i *) cp->from_lo[j]);
-    from_hi[j] = _mm256_loadu_si256 ((const __m256i *) cp->from_hi[j]);
-    c[j] = _mm256_loadu_ps (cp->c + 8 * j);
-    a[j] = _mm256_loadu_ps (cp->a + 8 * j);
-    b[j] = _mm256_loadu_ps (cp->b + 8 * j);
-    lo[j] = _mm256_loadu_ps (cp->lo + 8 * j);
-    hi[j] = _mm256_loadu_ps (cp->hi + 8 * j);
-  }
-  for (p = 0; p < pixels; p += 8) {
-    uint8_t tmp[32];
-    float ftmp[32];
-    const size_t left = bytes - P * p;
-    const int last = left < 32;
-    const uint8_t *sp = row + P * p;
-    float *o = out + C * p, *dp = o;
-    __m256i x, xl, xh;
-    if (last) {
-      memset (tmp, 0, sizeof tmp);
-      memcpy (tmp, sp, left);
-      sp = tmp;
-      dp = ftmp;
-    }
-    x = _mm256_loadu_si256 ((const __m256i *) sp);
-    xl = _mm256_permute2x128_si256 (x, x, 0x00);
-    xh = _mm256_permute2x128_si256 (x, x, 0x11);
-    for (j = 0; j < C; j++) {
-      __m256i d = _mm256_or_si256 (_mm256_shuffle_epi8 (xl, from_lo[j]),
-          _mm256_shuffle_epi8 (xh, from_hi[j]));
-      _mm256_storeu_ps (dp + 8 * j, affine8_f32 (d, c[j], a[j], b[j], lo[j],
-              hi[j]));
-    }
-    if (last)
-      memcpy (o, ftmp, C * (pixels - p < 8 ? pixels - p : 8) * sizeof *o);
-  }
-}
-
-/* Packed u8 rows to F16 pixels of their channels alone with AVX-512
- * VBMI, 16 pixels a step as packed_u8_f32_compact: the map of
- * u8_f16_compact_avx2 below, the values whose half is not C's taken from
- * the table (as floats, exact), the last vectors of a row stored through
- * a copy. */
+/* F16: fma (x - c, a, b) clamped and rounded once to half, the values
+ * whose half is not C's (FIX) blended in from the table as floats (a half
+ * converts to float and back exactly); the last vectors of a row stored
+ * through a copy. */
 AVX512VBMI INLINE void
 u8_f16_compact_avx512 (const uint8_t *row, size_t bytes, uint16_t *out,
     size_t pixels, const r128norm_packed_compact *cp, const int FIX)
 {
-  const unsigned P = cp->period, C = cp->channels;
-  const __mmask64 low_bytes = 0x1111111111111111ULL;
-  const __mmask64 unit = 16 * P == 64 ? ~0ULL : (1ULL << (16 * P)) - 1;
-  __m512i index[4], fix0[4], fix1[4];
-  __m512 c[4], a[4], b[4], lo[4], hi[4], fixed0[4], fixed1[4];
+  const unsigned C = cp->channels;
+  compact_vectors16 cv;
+  __m512i fix0[4], fix1[4];
+  __m512 fixed0[4], fixed1[4];
   size_t p;
   unsigned j;
 
-  for (j = 0; j < C; j++) {
-    index[j] = _mm512_loadu_si512 (cp->index[j]);
-    c[j] = _mm512_loadu_ps (cp->c + 16 * j);
-    a[j] = _mm512_loadu_ps (cp->a + 16 * j);
-    b[j] = _mm512_loadu_ps (cp->b + 16 * j);
-    lo[j] = _mm512_loadu_ps (cp->lo + 16 * j);
-    hi[j] = _mm512_loadu_ps (cp->hi + 16 * j);
-    if (FIX) {
-      fix0[j] = _mm512_loadu_si512 (cp->fix[0] + 16 * j);
-      fix1[j] = _mm512_loadu_si512 (cp->fix[1] + 16 * j);
-      fixed0[j] = _mm512_loadu_ps (cp->fixed[0] + 16 * j);
-      fixed1[j] = _mm512_loadu_ps (cp->fixed[1] + 16 * j);
-    }
+  compact_load16 (cp, &cv);
+  for (j = 0; FIX && j < C; j++) {
+    fix0[j] = _mm512_loadu_si512 (cp->fix[0] + 16 * j);
+    fix1[j] = _mm512_loadu_si512 (cp->fix[1] + 16 * j);
+    fixed0[j] = _mm512_loadu_ps (cp->fixed[0] + 16 * j);
+    fixed1[j] = _mm512_loadu_ps (cp->fixed[1] + 16 * j);
   }
   for (p = 0; p < pixels; p += 16) {
-    const size_t left = bytes - P * p;
-    const __m512i x = left >= 64 ? _mm512_loadu_si512 (row + P * p)
-        : _mm512_maskz_loadu_epi8 (left >= 16 * P ? unit
-        : (1ULL << left) - 1, row + P * p);
+    const __m512i x = compact_pixels16 (row, bytes, cp->period, p);
     const size_t halves = C * (pixels - p < 16 ? pixels - p : 16);
     uint16_t *o = out + C * p;
     for (j = 0; j < C && 16 * j < halves; j++) {
-      const __m512i d = _mm512_maskz_permutexvar_epi8 (low_bytes, index[j],
-          x);
+      const __m512i d = compact_pick16 (x, &cv, j);
       __m512 v = _mm512_fmadd_ps (_mm512_sub_ps (_mm512_cvtepi32_ps (d),
-              c[j]), a[j], b[j]);
+              cv.c[j]), cv.a[j], cv.b[j]);
       __m256i h;
-      v = _mm512_min_ps (_mm512_max_ps (v, lo[j]), hi[j]);
+      v = _mm512_min_ps (_mm512_max_ps (v, cv.lo[j]), cv.hi[j]);
       if (FIX) {
         v = _mm512_mask_blend_ps (_mm512_cmpeq_epi32_mask (d, fix0[j]), v,
             fixed0[j]);
@@ -968,61 +934,116 @@ packed_u8_f16_compact (const uint8_t *row, size_t bytes, void *out,
     u8_f16_compact_avx512 (row, bytes, out, pixels, cp, 0);
 }
 
-/* The same to F16 pixels (r128norm_packed_compact's F16 map): the bytes
- * picked as above, fma (x - c, a, b) clamped and rounded once to half,
- * and where FIX, the one or two values of each channel whose half is not
- * C's taken from its table.  AVX2 (with F16C and FMA), 8 pixels a step;
- * the last pixels of a row through zero-padded copies. */
+typedef struct {
+  __m256i from_lo[4], from_hi[4];
+  __m256 c[4], a[4], b[4], lo[4], hi[4];
+} compact_vectors8;
+
+AVX2 INLINE void
+compact_load8 (const r128norm_packed_compact *cp, compact_vectors8 *v)
+{
+  unsigned j;
+
+  for (j = 0; j < cp->channels; j++) {
+    v->from_lo[j] = _mm256_loadu_si256 ((const __m256i *) cp->from_lo[j]);
+    v->from_hi[j] = _mm256_loadu_si256 ((const __m256i *) cp->from_hi[j]);
+    v->c[j] = _mm256_loadu_ps (cp->c + 8 * j);
+    v->a[j] = _mm256_loadu_ps (cp->a + 8 * j);
+    v->b[j] = _mm256_loadu_ps (cp->b + 8 * j);
+    v->lo[j] = _mm256_loadu_ps (cp->lo + 8 * j);
+    v->hi[j] = _mm256_loadu_ps (cp->hi + 8 * j);
+  }
+}
+
+/* the bytes of pixels p .. p + 7, each 16-byte half in both lanes (*xl,
+ * *xh); returns 1 where they come from a zero-padded copy in tmp (fewer
+ * than 32 bytes of the row left), whose output then goes through a copy
+ * too */
+AVX2 INLINE int
+compact_pixels8 (const uint8_t *row, size_t bytes, unsigned P, size_t p,
+    uint8_t tmp[32], __m256i *xl, __m256i *xh)
+{
+  const size_t left = bytes - P * p;
+  const uint8_t *sp = row + P * p;
+  __m256i x;
+
+  if (left < 32) {
+    memset (tmp, 0, 32);
+    memcpy (tmp, sp, left);
+    sp = tmp;
+  }
+  x = _mm256_loadu_si256 ((const __m256i *) sp);
+  *xl = _mm256_permute2x128_si256 (x, x, 0x00);
+  *xh = _mm256_permute2x128_si256 (x, x, 0x11);
+  return left < 32;
+}
+
+AVX2 INLINE __m256i
+compact_pick8 (__m256i xl, __m256i xh, const compact_vectors8 *v,
+    unsigned j)
+{
+  return _mm256_or_si256 (_mm256_shuffle_epi8 (xl, v->from_lo[j]),
+      _mm256_shuffle_epi8 (xh, v->from_hi[j]));
+}
+
+AVX2 static void
+packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, void *out_row,
+    size_t pixels, const r128norm_packed_compact *cp)
+{
+  float *out = out_row;
+  const unsigned C = cp->channels;
+  compact_vectors8 cv;
+  size_t p;
+  unsigned j;
+
+  compact_load8 (cp, &cv);
+  for (p = 0; p < pixels; p += 8) {
+    uint8_t tmp[32];
+    float ftmp[32];
+    __m256i xl, xh;
+    const int last = compact_pixels8 (row, bytes, cp->period, p, tmp, &xl,
+        &xh);
+    float *o = out + C * p, *dp = last ? ftmp : o;
+    for (j = 0; j < C; j++)
+      _mm256_storeu_ps (dp + 8 * j, affine8_f32 (compact_pick8 (xl, xh, &cv,
+                  j), cv.c[j], cv.a[j], cv.b[j], cv.lo[j], cv.hi[j]));
+    if (last)
+      memcpy (o, ftmp, C * (pixels - p < 8 ? pixels - p : 8) * sizeof *o);
+  }
+}
+
+/* The F16 map of u8_f16_compact_avx512 with AVX2 (F16C, FMA). */
 AVX2_F16C_FMA INLINE void
 u8_f16_compact_avx2 (const uint8_t *row, size_t bytes, uint16_t *out,
     size_t pixels, const r128norm_packed_compact *cp, const int FIX)
 {
-  const unsigned P = cp->period, C = cp->channels;
-  __m256i from_lo[4], from_hi[4], fix0[4], fix1[4];
-  __m256 c[4], a[4], b[4], lo[4], hi[4], fixed0[4], fixed1[4];
+  const unsigned C = cp->channels;
+  compact_vectors8 cv;
+  __m256i fix0[4], fix1[4];
+  __m256 fixed0[4], fixed1[4];
   size_t p;
   unsigned j;
 
-  for (j = 0; j < C; j++) {
-    from_lo[j] = _mm256_loadu_si256 ((const __m256i *) cp->from_lo[j]);
-    from_hi[j] = _mm256_loadu_si256 ((const __m256i *) cp->from_hi[j]);
-    c[j] = _mm256_loadu_ps (cp->c + 8 * j);
-    a[j] = _mm256_loadu_ps (cp->a + 8 * j);
-    b[j] = _mm256_loadu_ps (cp->b + 8 * j);
-    lo[j] = _mm256_loadu_ps (cp->lo + 8 * j);
-    hi[j] = _mm256_loadu_ps (cp->hi + 8 * j);
-    if (FIX) {
-      fix0[j] = _mm256_loadu_si256 ((const __m256i *) (cp->fix[0] + 8 * j));
-      fix1[j] = _mm256_loadu_si256 ((const __m256i *) (cp->fix[1] + 8 * j));
-      fixed0[j] = _mm256_loadu_ps (cp->fixed[0] + 8 * j);
-      fixed1[j] = _mm256_loadu_ps (cp->fixed[1] + 8 * j);
-    }
+  compact_load8 (cp, &cv);
+  for (j = 0; FIX && j < C; j++) {
+    fix0[j] = _mm256_loadu_si256 ((const __m256i *) (cp->fix[0] + 8 * j));
+    fix1[j] = _mm256_loadu_si256 ((const __m256i *) (cp->fix[1] + 8 * j));
+    fixed0[j] = _mm256_loadu_ps (cp->fixed[0] + 8 * j);
+    fixed1[j] = _mm256_loadu_ps (cp->fixed[1] + 8 * j);
   }
   for (p = 0; p < pixels; p += 8) {
     uint8_t tmp[32];
     uint16_t htmp[32];
-    const size_t left = bytes - P * p;
-    const int last = left < 32;
-    const uint8_t *sp = row + P * p;
-    uint16_t *o = out + C * p, *dp = o;
-    __m256i x, xl, xh;
-    if (last) {
-      memset (tmp, 0, sizeof tmp);
-      memcpy (tmp, sp, left);
-      sp = tmp;
-      dp = htmp;
-    }
-    x = _mm256_loadu_si256 ((const __m256i *) sp);
-    xl = _mm256_permute2x128_si256 (x, x, 0x00);
-    xh = _mm256_permute2x128_si256 (x, x, 0x11);
+    __m256i xl, xh;
+    const int last = compact_pixels8 (row, bytes, cp->period, p, tmp, &xl,
+        &xh);
+    uint16_t *o = out + C * p, *dp = last ? htmp : o;
     for (j = 0; j < C; j++) {
-      __m256i d = _mm256_or_si256 (_mm256_shuffle_epi8 (xl, from_lo[j]),
-          _mm256_shuffle_epi8 (xh, from_hi[j]));
+      const __m256i d = compact_pick8 (xl, xh, &cv, j);
       __m256 v = _mm256_fmadd_ps (_mm256_sub_ps (_mm256_cvtepi32_ps (d),
-              c[j]), a[j], b[j]);
-      v = _mm256_min_ps (_mm256_max_ps (v, lo[j]), hi[j]);
+              cv.c[j]), cv.a[j], cv.b[j]);
+      v = _mm256_min_ps (_mm256_max_ps (v, cv.lo[j]), cv.hi[j]);
       if (FIX) {
-        /* the table's half as a float, which converts back exactly */
         v = _mm256_blendv_ps (v, fixed0[j], _mm256_castsi256_ps
             (_mm256_cmpeq_epi32 (d, fix0[j])));
         v = _mm256_blendv_ps (v, fixed1[j], _mm256_castsi256_ps
