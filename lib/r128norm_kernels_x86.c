@@ -1003,7 +1003,9 @@ packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, void *out_row,
     __m256i xl, xh;
     const int last = compact_pixels8 (row, bytes, cp->period, p, tmp, &xl,
         &xh);
-    float *o = out + C * p, *dp = last ? ftmp : o;
+    float *o = out + C * p, *dp = o;
+    if (last)
+      dp = ftmp;
     for (j = 0; j < C; j++)
       _mm256_storeu_ps (dp + 8 * j, affine8_f32 (compact_pick8 (xl, xh, &cv,
                   j), cv.c[j], cv.a[j], cv.b[j], cv.lo[j], cv.hi[j]));
@@ -1037,7 +1039,9 @@ u8_f16_compact_avx2 (const uint8_t *row, size_t bytes, uint16_t *out,
     __m256i xl, xh;
     const int last = compact_pixels8 (row, bytes, cp->period, p, tmp, &xl,
         &xh);
-    uint16_t *o = out + C * p, *dp = last ? htmp : o;
+    uint16_t *o = out + C * p, *dp = o;
+    if (last)
+      dp = htmp;
     for (j = 0; j < C; j++) {
       const __m256i d = compact_pick8 (xl, xh, &cv, j);
       __m256 v = _mm256_fmadd_ps (_mm256_sub_ps (_mm256_cvtepi32_ps (d),
