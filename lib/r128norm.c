@@ -65,7 +65,7 @@ struct r128norm_state {
   r128norm_kernels kernel_choice;
   r128norm_kernel_set kernels;
   r128norm_apply_contig_fn lut_source; /* C's u8 apply, when kernels want tables */
-  int lut_single_check;         /* ... and lut_single (wants_lut_single) */
+  void (*lut_single_check) (r128norm_affine *p); /* ... and lut_single */
   r128norm_packed packed;      /* interleaved u8 or F32 channels as one row */
 
   r128norm_config config;     /* gamma and beta point at the arrays below */
@@ -302,7 +302,7 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
     st->band_packed[b] = st->packed;
   st->kernels = set;
   st->lut_source = NULL;
-  st->lut_single_check = set.wants_lut && set.wants_lut_single;
+  st->lut_single_check = set.wants_lut ? set.lut_single_check : NULL;
   if (set.wants_lut) {
     r128norm_kernel_set c;
     r128norm_kernels_c (in, out, &c);
@@ -908,7 +908,7 @@ affine_of (r128norm_state *st, unsigned c, double strength,
     st->lut_source (ramp, p->lut, 256, p);
     p->has_lut = 1;
     if (st->lut_single_check)
-      r128norm_u8_half_check_single (p);
+      st->lut_single_check (p);
   }
 }
 

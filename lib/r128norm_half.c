@@ -64,33 +64,3 @@ r128norm_double_to_half (double d)
           & 0x3ff));
 }
 
-/* The single precision map of every u8 value against the C kernel's
- * table.  fmaf is correctly rounded, as the FMA instruction is, and x - cf
- * is exact (cf is an integer for integer input), so this is what a vector
- * kernel computes, bit for bit.  A value fails when its float result and
- * C's double one round to different halves: in about 3 % of random
- * normalizations of u8 video one value of the 256 does. */
-void
-r128norm_u8_half_check_single (r128norm_affine *p)
-{
-  unsigned x, fixes = 0;
-
-  for (x = 0; x < 256; x++) {
-    float v = fmaf ((float) x - p->cf, p->af, p->bf);
-    uint16_t h, want;
-    v = v < p->lof ? p->lof : v;
-    v = v > p->hif ? p->hif : v;
-    h = r128norm_double_to_half (v);
-    memcpy (&want, p->lut + 2 * x, sizeof want);
-    if (h != want) {
-      if (fixes == 2)
-        break;
-      p->lut_fix[fixes++] = (uint8_t) x;
-    }
-  }
-  p->lut_single = x == 256;
-  p->lut_fixes = fixes;
-  /* one fix repeated: the kernel compares with both */
-  if (fixes == 1)
-    p->lut_fix[1] = p->lut_fix[0];
-}

@@ -43,12 +43,12 @@ typedef struct r128norm_affine {
    * 256 outputs of the output format, u8 or F16 (2 bytes each) */
   int has_lut;
   uint8_t lut[256 * 2];
-  /* F16 out, when the kernels ask for it (wants_lut_single): the table is
-   * also what the single precision map fmaf (x - cf, af, bf) clamped to
-   * [lof, hif] and rounded once to half gives, for every input value but
-   * lut_fix[0 .. lut_fixes) (r128norm_u8_half_check_single()), so a
-   * kernel may compute it and take those one or two from the table (set
-   * with the table, read only with has_lut) */
+  /* F16 out, when the kernels ask for it (lut_single_check): the table
+   * is also what the single precision map fmaf (x - cf, af, bf) clamped
+   * to [lof, hif] and rounded once to half gives, for every input value
+   * but lut_fix[0 .. lut_fixes), so a kernel may compute it and take those
+   * one or two from the table (set with the table, read only with
+   * has_lut) */
   int lut_single;
   unsigned lut_fixes;
   uint8_t lut_fix[2];
@@ -100,7 +100,9 @@ typedef struct r128norm_kernel_set {
   r128norm_stats_contig_fn stats_contig;
   r128norm_apply_contig_fn apply_contig;
   int wants_lut;        /* apply and apply_contig read r128norm_affine.lut */
-  int wants_lut_single; /* ... and r128norm_affine.lut_single */
+  /* ... and r128norm_affine.lut_single, which this sets from the table
+   * (NULL: they do not) */
+  void (*lut_single_check) (struct r128norm_affine *p);
 } r128norm_kernel_set;
 
 /* The C kernels for a format pair; returns 0 if the pair is unsupported. */
@@ -115,10 +117,5 @@ int r128norm_kernels_orc (r128norm_format in, r128norm_format out,
 /* IEEE half conversions, exact and round-to-nearest-even. */
 float r128norm_half_to_float (uint16_t h);
 uint16_t r128norm_double_to_half (double d);
-
-/* Sets @p's lut_single, lut_fixes and lut_fix from its table (u8 -> F16,
- * filled): where the single precision map gives the table's half, and
- * whether it does for all values but two at most. */
-void r128norm_u8_half_check_single (r128norm_affine *p);
 
 #endif /* R128NORM_KERNELS_H */

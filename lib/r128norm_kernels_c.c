@@ -382,6 +382,6 @@ r128norm_kernels_c (r128norm_format in, r128norm_format out,
   set->apply = c_kernels[in].apply[which];
   set->apply_contig = c_kernels[in].apply_contig[which];
   set->wants_lut = 0;
-  set->wants_lut_single = 0;
+  set->lut_single_check = NULL;
   return 1;
 }

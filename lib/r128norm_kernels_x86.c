@@ -3221,6 +3221,49 @@ apply_contig_u8_f16 (const void *in, void *out, size_t n,
  * (chw, 2 bytes a sample); other layouts, maps that differ in more
  * values, and the last samples of a row, go through the scalar lookup.
  * (A gather from the table was slower than scalar lookups on Zen 5.) */
+/* r128norm_affine.lut_single from the table: the map of the kernels
+ * below on all 256 values, 8 at a time (the same instructions, so the
+ * same bits), each half compared with the table's: 0.03 us a channel,
+ * where fmaf and a scalar rounding took about 1 us
+ * (tests/lib/test_simd_kernels.c has that model and checks this against
+ * it).  A value differs when the float result and
+ * C's double one round to different halves: in about 3 % of random
+ * normalizations of u8 video one value of the 256 does. */
+AVX2_F16C_FMA static void
+check_u8_f16_single (r128norm_affine *p)
+{
+  const __m256 cf = _mm256_set1_ps (p->cf), af = _mm256_set1_ps (p->af);
+  const __m256 bf = _mm256_set1_ps (p->bf), lof = _mm256_set1_ps (p->lof);
+  const __m256 hif = _mm256_set1_ps (p->hif);
+  const __m256i iota = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  unsigned x, fixes = 0, differ;
+
+  p->lut_single = 0;
+  for (x = 0; x < 256; x += 8) {
+    __m256 v = _mm256_cvtepi32_ps (_mm256_add_epi32 (iota, _mm256_set1_epi32
+            ((int) x)));
+    __m128i h;
+    v = _mm256_fmadd_ps (_mm256_sub_ps (v, cf), af, bf);
+    h = _mm256_cvtps_ph (_mm256_min_ps (_mm256_max_ps (v, lof), hif),
+        _MM_FROUND_TO_NEAREST_INT);
+    /* two mask bits a half */
+    differ = ~(unsigned) _mm_movemask_epi8 (_mm_cmpeq_epi16 (h,
+            _mm_loadu_si128 ((const __m128i *) (p->lut + 2 * x)))) & 0xffff;
+    while (differ) {
+      const unsigned lane = (unsigned) __builtin_ctz (differ) / 2;
+      if (fixes == 2)
+        return;
+      p->lut_fix[fixes++] = (uint8_t) (x + lane);
+      differ &= ~(3u << (2 * lane));
+    }
+  }
+  p->lut_single = 1;
+  p->lut_fixes = fixes;
+  /* one value repeated: the kernels compare with both */
+  if (fixes == 1)
+    p->lut_fix[1] = p->lut_fix[0];
+}
+
 AVX2_F16C_FMA INLINE size_t
 u8_f16_single_body (const uint8_t *s, uint16_t *d, unsigned step, size_t n,
     const r128norm_affine *p, const int FIX)
@@ -3857,7 +3900,8 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
         set->wants_lut = 1;
         /* the packed rows' kernel to hwc pixels computes where the
          * table allows it (r128norm_packed_u8_f16_compact_x86) */
-        set->wants_lut_single = f16c && have_fma ();
+        set->lut_single_check = f16c && have_fma () ? check_u8_f16_single
+            : NULL;
         if (have_avx512vbmi ()) {
           uses_wide = 1;
           set->apply_contig = apply_contig_u8_f16_vbmi;
