@@ -3211,18 +3211,8 @@ apply_contig_u8_f16 (const void *in, void *out, size_t n,
   return apply_u8_f16 (in, 1, out, 2, n, p);
 }
 
-/* u8 to F16 without VBMI (AVX2, F16C, FMA), where the table is the single
- * precision map's (r128norm_affine.lut_single, checked for all 256 values
- * once a buffer): the map computed 8 samples at a time, fma (x - cf, af,
- * bf) clamped to [lof, hif], rounded once to half by vcvtps2ph, so the
- * same bits as the lookup; the one or two values where the map's half is
- * not C's (FIX: about 3 % of maps have one) are compared for and taken
- * from the table.  The input 1 to 4 bytes a sample, the output a plane
- * (chw, 2 bytes a sample); other layouts, maps that differ in more
- * values, and the last samples of a row, go through the scalar lookup.
- * (A gather from the table was slower than scalar lookups on Zen 5.) */
 /* r128norm_affine.lut_single from the table: the map of the kernels
- * below on all 256 values, 8 at a time (the same instructions, so the
+ * that follow on all 256 values, 8 at a time (the same instructions, so the
  * same bits), each half compared with the table's: 0.03 us a channel,
  * where fmaf and a scalar rounding took about 1 us
  * (tests/lib/test_simd_kernels.c has that model and checks this against
@@ -3264,6 +3254,16 @@ check_u8_f16_single (r128norm_affine *p)
     p->lut_fix[1] = p->lut_fix[0];
 }
 
+/* u8 to F16 without VBMI (AVX2, F16C, FMA), where the table is the single
+ * precision map's (r128norm_affine.lut_single, checked for all 256 values
+ * once a buffer): the map computed 8 samples at a time, fma (x - cf, af,
+ * bf) clamped to [lof, hif], rounded once to half by vcvtps2ph, so the
+ * same bits as the lookup; the one or two values where the map's half is
+ * not C's (FIX: about 3 % of maps have one) are compared for and taken
+ * from the table.  The input 1 to 4 bytes a sample, the output a plane
+ * (chw, 2 bytes a sample); other layouts, maps that differ in more
+ * values, and the last samples of a row, go through the scalar lookup.
+ * (A gather from the table was slower than scalar lookups on Zen 5.) */
 AVX2_F16C_FMA INLINE size_t
 u8_f16_single_body (const uint8_t *s, uint16_t *d, unsigned step, size_t n,
     const r128norm_affine *p, const int FIX)
