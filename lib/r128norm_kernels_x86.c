@@ -1014,6 +1014,31 @@ packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, void *out_row,
   }
 }
 
+/* The single precision F16 map of u8 values (dwords d) with AVX2 (F16C,
+ * FMA): fma (d - c, a, b) clamped to [lo, hi], to be rounded once to
+ * half.  The AVX2 kernels and the check of their tables
+ * (check_u8_f16_single) all go through it, so they compute the same bits. */
+AVX2_F16C_FMA INLINE __m256
+u8_half_map8 (__m256i d, __m256 c, __m256 a, __m256 b, __m256 lo, __m256 hi)
+{
+  const __m256 v = _mm256_fmadd_ps (_mm256_sub_ps (_mm256_cvtepi32_ps (d),
+          c), a, b);
+  return _mm256_min_ps (_mm256_max_ps (v, lo), hi);
+}
+
+/* v with the lanes whose u8 value d is fix0 (fix1) replaced by fixed0
+ * (fixed1): the table's half of that value as a float, which converts
+ * back exactly */
+AVX2_F16C_FMA INLINE __m256
+u8_half_fix8 (__m256 v, __m256i d, __m256i fix0, __m256 fixed0,
+    __m256i fix1, __m256 fixed1)
+{
+  v = _mm256_blendv_ps (v, fixed0, _mm256_castsi256_ps (_mm256_cmpeq_epi32
+          (d, fix0)));
+  return _mm256_blendv_ps (v, fixed1, _mm256_castsi256_ps
+      (_mm256_cmpeq_epi32 (d, fix1)));
+}
+
 /* The F16 map of u8_f16_compact_avx512 with AVX2 (F16C, FMA). */
 AVX2_F16C_FMA INLINE void
 u8_f16_compact_avx2 (const uint8_t *row, size_t bytes, uint16_t *out,
@@ -1044,15 +1069,10 @@ u8_f16_compact_avx2 (const uint8_t *row, size_t bytes, uint16_t *out,
       dp = htmp;
     for (j = 0; j < C; j++) {
       const __m256i d = compact_pick8 (xl, xh, &cv, j);
-      __m256 v = _mm256_fmadd_ps (_mm256_sub_ps (_mm256_cvtepi32_ps (d),
-              cv.c[j]), cv.a[j], cv.b[j]);
-      v = _mm256_min_ps (_mm256_max_ps (v, cv.lo[j]), cv.hi[j]);
-      if (FIX) {
-        v = _mm256_blendv_ps (v, fixed0[j], _mm256_castsi256_ps
-            (_mm256_cmpeq_epi32 (d, fix0[j])));
-        v = _mm256_blendv_ps (v, fixed1[j], _mm256_castsi256_ps
-            (_mm256_cmpeq_epi32 (d, fix1[j])));
-      }
+      __m256 v = u8_half_map8 (d, cv.c[j], cv.a[j], cv.b[j], cv.lo[j],
+          cv.hi[j]);
+      if (FIX)
+        v = u8_half_fix8 (v, d, fix0[j], fixed0[j], fix1[j], fixed1[j]);
       _mm_storeu_si128 ((__m128i *) (dp + 8 * j), _mm256_cvtps_ph (v,
               _MM_FROUND_TO_NEAREST_INT));
     }
@@ -3230,11 +3250,8 @@ check_u8_f16_single (r128norm_affine *p)
 
   p->lut_single = 0;
   for (x = 0; x < 256; x += 8) {
-    __m256 v = _mm256_cvtepi32_ps (_mm256_add_epi32 (iota, _mm256_set1_epi32
-            ((int) x)));
-    __m128i h;
-    v = _mm256_fmadd_ps (_mm256_sub_ps (v, cf), af, bf);
-    h = _mm256_cvtps_ph (_mm256_min_ps (_mm256_max_ps (v, lof), hif),
+    const __m128i h = _mm256_cvtps_ph (u8_half_map8 (_mm256_add_epi32 (iota,
+                _mm256_set1_epi32 ((int) x)), cf, af, bf, lof, hif),
         _MM_FROUND_TO_NEAREST_INT);
     /* two mask bits a half */
     differ = ~(unsigned) _mm_movemask_epi8 (_mm_cmpeq_epi16 (h,
@@ -3271,7 +3288,9 @@ u8_f16_single_body (const uint8_t *s, uint16_t *d, unsigned step, size_t n,
   const __m256 cf = _mm256_set1_ps (p->cf), af = _mm256_set1_ps (p->af);
   const __m256 bf = _mm256_set1_ps (p->bf), lof = _mm256_set1_ps (p->lof);
   const __m256 hif = _mm256_set1_ps (p->hif);
-  __m128i fix[2], fixed[2], mlo, mhi;
+  __m256i fix[2];
+  __m256 fixed[2];
+  __m128i mlo, mhi;
   uint8_t pick_lo[16], pick_hi[16];
   size_t i = 0;
   unsigned j;
@@ -3279,8 +3298,8 @@ u8_f16_single_body (const uint8_t *s, uint16_t *d, unsigned step, size_t n,
   for (j = 0; FIX && j < 2; j++) {
     uint16_t h;
     memcpy (&h, p->lut + 2 * p->lut_fix[j], sizeof h);
-    fix[j] = _mm_set1_epi16 ((short) p->lut_fix[j]);
-    fixed[j] = _mm_set1_epi16 ((short) h);
+    fix[j] = _mm256_set1_epi32 (p->lut_fix[j]);
+    fixed[j] = _mm256_set1_ps (r128norm_half_to_float (h));
   }
   /* 8 samples' bytes (8 step bytes from a sample) from two 16-byte
    * loads, at 0 and at 8 step - 16 (steps 3 and 4): sample j from the
@@ -3297,7 +3316,8 @@ u8_f16_single_body (const uint8_t *s, uint16_t *d, unsigned step, size_t n,
    * the next sample's: that one must exist */
   for (; i + 8 + (step > 1) <= n; i += 8) {
     const uint8_t *src = s + step * i;
-    __m128i bytes, h;
+    __m128i bytes;
+    __m256i x;
     __m256 v;
 
     if (step == 1) {
@@ -3309,16 +3329,12 @@ u8_f16_single_body (const uint8_t *s, uint16_t *d, unsigned step, size_t n,
         bytes = _mm_or_si128 (bytes, _mm_shuffle_epi8 (_mm_loadu_si128
                 ((const __m128i *) (src + 8 * step - 16)), mhi));
     }
-    v = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (bytes));
-    v = _mm256_fmadd_ps (_mm256_sub_ps (v, cf), af, bf);
-    v = _mm256_min_ps (_mm256_max_ps (v, lof), hif);
-    h = _mm256_cvtps_ph (v, _MM_FROUND_TO_NEAREST_INT);
-    if (FIX) {
-      const __m128i x16 = _mm_cvtepu8_epi16 (bytes);
-      h = _mm_blendv_epi8 (h, fixed[0], _mm_cmpeq_epi16 (x16, fix[0]));
-      h = _mm_blendv_epi8 (h, fixed[1], _mm_cmpeq_epi16 (x16, fix[1]));
-    }
-    _mm_storeu_si128 ((__m128i *) (d + i), h);
+    x = _mm256_cvtepu8_epi32 (bytes);
+    v = u8_half_map8 (x, cf, af, bf, lof, hif);
+    if (FIX)
+      v = u8_half_fix8 (v, x, fix[0], fixed[0], fix[1], fixed[1]);
+    _mm_storeu_si128 ((__m128i *) (d + i), _mm256_cvtps_ph (v,
+            _MM_FROUND_TO_NEAREST_INT));
   }
   return i;
 }
