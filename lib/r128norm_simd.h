@@ -110,12 +110,11 @@ typedef void (*r128norm_packed_fn) (uint8_t *row, size_t bytes,
  * pixels a step (AVX-512 VBMI) or 8 (AVX2).  Sample f of 16 pixels takes
  * byte index[f / 16][4 (f % 16)] of their bytes through the map c[f],
  * a[f], b[f], lo[f], hi[f] (its channel's, in C's single precision steps;
- * F16: fma (x - c, a, b) clamped, rounded once to half, which the
- * library's check of each channel's table found to be C's half but for
- * the values fix[k][f], whose halves are fixed[k][f], as floats
- * (exactly; -1: none); for 8
- * pixels, the vpshufb masks of vector f / 8 that pick that byte into
- * dword f % 8 from their first 16 bytes (from_lo) or the next 16
+ * F16: fma (x - c, a, b) clamped and rounded once to half, which the
+ * check of each channel's table found to be C's half but for the values
+ * fix[k][f] (-1: none), whose halves are fixed[k][f], as floats, exact);
+ * for 8 pixels, the vpshufb masks of vector f / 8 that pick that byte
+ * into dword f % 8 from their first 16 bytes (from_lo) or the next 16
  * (from_hi), 0x80 (zero) elsewhere. */
 typedef struct r128norm_packed_compact {
   unsigned period, channels;
@@ -311,7 +310,8 @@ void r128norm_packed_stream_s16 (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum, const r128norm_clip *clip,
     r128norm_acc *acc, const r128norm_affine *affine, unsigned affine_gen);
 
-/* The u8 -> F32 kernel of the channels alone, or NULL without AVX2. */
+/* The u8 -> F32 kernel of the channels alone, or NULL without AVX2; the
+ * u8 -> F16 one, or NULL without AVX2, F16C and FMA. */
 r128norm_packed_compact_fn r128norm_packed_u8_f32_compact_x86 (void);
 r128norm_packed_compact_fn r128norm_packed_u8_f16_compact_x86 (void);
 
