@@ -1337,7 +1337,7 @@ call_factors (const r128norm_state *st, double duration, double *strength,
     *momentum = exp (-duration / cfg->time_constant);
 }
 
-/* The steady stream's pass over a buffer in place, F32 or S16 rows. */
+/* The steady stream's pass over a buffer in place, F32, F64 or S16 rows. */
 R128NORM_HOT static inline R128NORM_INLINE void
 stream_pass (r128norm_state *st, const r128norm_channel *in, int sum,
     uint64_t *non_finite, r128norm_format format)
@@ -1353,11 +1353,11 @@ stream_pass (r128norm_state *st, const r128norm_channel *in, int sum,
 /* The running call of a steady stream (steady_process()): the general
  * path's steps for each channel in one loop before the pass (the
  * statistics it is normalized with, the sums' setup with no clip, and for
- * F32 the first sample as their shift, the affine map, computed without
+ * F32 and F64 the first sample as their shift, the affine map, computed without
  * comparing with the last: running values change every buffer) and one
  * after it (the buffer's moments, the running update, the report),
  * instead of a loop a step; the same arithmetic, bit for bit
- * (tests/lib/test_steady.c).  @format (F32 or S16, in and out) a
+ * (tests/lib/test_steady.c).  @format (F32, F64 or S16, in and out) a
  * constant, which the format's steps fold in; every channel its own group
  * and seen. */
 R128NORM_HOT static inline R128NORM_INLINE void
@@ -1379,9 +1379,9 @@ steady_running_as (r128norm_state *st, const r128norm_channel *in,
     /* what the packed pass adds to and acc_to_moments() reads */
     acc->n = acc->non_finite = 0;
     clip->active = 0;
-    if (format == R128NORM_FORMAT_F32) {
+    if (format == R128NORM_FORMAT_F32 || format == R128NORM_FORMAT_F64) {
       acc->fsum = acc->fsq = 0.0;
-      clip->shift = sums_shift (R128NORM_FORMAT_F32, &in[c]);
+      clip->shift = sums_shift (format, &in[c]);
     } else {
       acc->sum = 0;
       acc->sumsq = 0;
@@ -1422,7 +1422,17 @@ steady_running_s16 (r128norm_state *st, const r128norm_channel *in,
       R128NORM_FORMAT_S16);
 }
 
-/* A steady stream of interleaved F32 or S16 buffers (audio, hwc tensors)
+/* The same for F64 rows (audio). */
+__attribute__ ((noinline)) static void
+steady_running_f64 (r128norm_state *st, const r128norm_channel *in,
+    double strength, double momentum, uint64_t *non_finite)
+{
+  steady_running_as (st, in, strength, momentum, non_finite,
+      R128NORM_FORMAT_F64);
+}
+
+/* A steady stream of interleaved F32, F64 or S16 buffers (audio, hwc
+ * tensors)
  * in place: running values for every channel, running or frozen statistics
  * per channel, no clipping, no diagnostics, the packed layout of the
  * buffers before.  The general path's steps for that case, without its
@@ -1448,6 +1458,8 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
   call_factors (st, duration, &strength, &momentum);
   if (sum && st->in_format == R128NORM_FORMAT_S16) {
     steady_running_s16 (st, in, strength, momentum, non_finite);
+  } else if (sum && st->in_format == R128NORM_FORMAT_F64) {
+    steady_running_f64 (st, in, strength, momentum, non_finite);
   } else if (sum) {
     steady_running (st, in, strength, momentum, non_finite);
   } else {

@@ -3530,7 +3530,7 @@ stats_contig_f16_avx512 (const void *in, size_t n, const r128norm_clip *clip,
  * packed rows do not take): blocks of samples gathered into a contiguous
  * row, through the contiguous kernel, and scattered back.  For halves the
  * C kernels are 5 times slower (a conversion call a sample), for F32
- * statistics 3 times. */
+ * statistics 3 times, for F64 (a chain of dependent additions) 6 times. */
 #define STRIDED_BLOCK 256
 
 INLINE void
@@ -3561,7 +3561,7 @@ stats_strided_via (const void *in, ptrdiff_t step, size_t n,
     r128norm_stats_contig_fn contig, const size_t SIZE)
 {
   const uint8_t *s = in;
-  float block[STRIDED_BLOCK];   /* 4-byte samples at most */
+  double block[STRIDED_BLOCK];  /* 8-byte samples at most */
   size_t i = 0;
 
   while (i < n) {
@@ -3580,7 +3580,7 @@ apply_strided_via (const void *in, ptrdiff_t in_step, void *out,
 {
   const uint8_t *s = in;
   uint8_t *d = out;
-  float ib[STRIDED_BLOCK], ob[STRIDED_BLOCK];   /* 4-byte samples at most */
+  double ib[STRIDED_BLOCK], ob[STRIDED_BLOCK]; /* 8-byte samples at most */
   uint64_t non_finite = 0;
   size_t i = 0;
 
@@ -3829,6 +3829,570 @@ packed_f16 (const void *src, void *dst, size_t n,
   }
 }
 
+/* ---- f64 packed rows: interleaved audio channels, per-position params -- */
+
+/* Samples [0, n) of a packed F64 row piece from position pos, one at a
+ * time with the C kernels' steps: the tail of a row and the units of the
+ * vector loop that hold a NaN, an infinity or a step that overflows.
+ * Not inlined, and in a function without FMA: its multiply and add stay
+ * two roundings, as C's. */
+__attribute__ ((noinline)) static void
+packed_f64_scalar (const double *src, double *dst, size_t n, unsigned pos,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  const unsigned m = 8 * fp->nph;
+  unsigned lane = pos % fp->period;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    const r128norm_packed_lane *ln = &fp->lane[lane];
+    double x;
+    int ok;
+
+    memcpy (&x, src + i, sizeof x);
+    ok = (x - x == 0.0);
+    if (fp->touched[pos]) {
+      non_finite[pos] += !ok;
+      if (sum) {
+        double d = ok ? x - ln->shift : 0.0;
+        d = d < ln->slo ? ln->slo : d;
+        d = d > ln->shi ? ln->shi : d;
+        sums[pos] += d;
+        sq[pos] += d * d;
+      }
+      if (apply) {
+        double t = x - ln->c, v;
+        t = t < -DBL_MAX ? -DBL_MAX : t;
+        t = t > DBL_MAX ? DBL_MAX : t;
+        v = t * ln->a + ln->b;
+        v = v < ln->lo ? ln->lo : v;
+        v = v > ln->hi ? ln->hi : v;
+        v = ok ? v : ln->nf;
+        memcpy (dst + i, &v, sizeof v);
+      }
+    } else if (apply && dst != src) {
+      memcpy (dst + i, &x, sizeof x);
+    }
+    pos = pos + 1 == m ? 0 : pos + 1;
+    lane = lane + 1 == fp->period ? 0 : lane + 1;
+  }
+}
+
+/* Units of NPH groups of 8 doubles (two vectors of 4; group g has the
+ * parameters of positions [8 g, 8 g + 8)) from sample i on; returns where
+ * it stopped: at a unit in which some x - shift (SUM) or x - c (APPLY) is
+ * not finite, which the caller sends through the scalar steps (x - c,
+ * when finite, needs no clamp to +-DBL_MAX; no NaN reaches the vectors).
+ * The apply is C's steps in double (this function has no FMA to contract
+ * them); the sums of squares are multiply and add too.  GENERAL 0: every
+ * sample is a channel's and no statistics clamp. */
+AVX2 INLINE size_t
+packed_f64_body (const double *src, double *dst, size_t i, size_t n,
+    const r128norm_packed_fparams *fp, const int PHASES, const int SUM,
+    const int APPLY, const int GENERAL, double *sums, double *sq)
+{
+  /* PHASES 0: one phase whose two vectors have the same parameters (a
+   * period that divides 4: stereo, quad), which then take half the
+   * registers */
+  const int NPH = PHASES ? PHASES : 1, ALIKE = PHASES == 0;
+  const size_t unit = 8 * (size_t) NPH;
+  const int clip = GENERAL && fp->clip;
+  /* the parameters in registers where they fit (one phase): read from
+   * the parameter block in the loop, they wait for the stores before
+   * them whenever the block and the row meet at the same offset modulo
+   * 4 KB, which made the loop 4 times slower */
+  __m256d s[8][2], q[8][2], ns[8][2], c[8][2], a[8][2], b[8][2];
+  double v[4];
+  int g, k, j;
+
+#pragma GCC unroll 8
+  for (g = 0; g < NPH; g++)
+#pragma GCC unroll 2
+    for (k = 0; k < 2; k++) {
+      const unsigned o = 8 * (unsigned) g + 4 * (unsigned) k;
+      s[g][k] = q[g][k] = _mm256_setzero_pd ();
+      if (ALIKE && k == 1) {
+        ns[g][1] = ns[g][0];
+        c[g][1] = c[g][0];
+        a[g][1] = a[g][0];
+        b[g][1] = b[g][0];
+        continue;
+      }
+      ns[g][k] = _mm256_loadu_pd (fp->neg_shift + o);
+      c[g][k] = _mm256_loadu_pd (fp->c + o);
+      a[g][k] = _mm256_loadu_pd (fp->a + o);
+      b[g][k] = _mm256_loadu_pd (fp->b + o);
+    }
+  for (; i + unit <= n; i += unit) {
+    __m256i probe = _mm256_setzero_si256 ();
+    __m256d x[8][2], d[8][2], y[8][2];
+#pragma GCC unroll 8
+    for (g = 0; g < NPH; g++)
+#pragma GCC unroll 2
+      for (k = 0; k < 2; k++) {
+        const unsigned o = 8 * (unsigned) g + 4 * (unsigned) k;
+        __m256d p;
+        x[g][k] = _mm256_loadu_pd (src + i + o);
+        if (SUM) {
+          d[g][k] = _mm256_add_pd (x[g][k], ns[g][k]);
+          if (clip)
+            d[g][k] = _mm256_min_pd (_mm256_loadu_pd (fp->shi + o),
+                _mm256_max_pd (_mm256_loadu_pd (fp->slo + o), d[g][k]));
+        }
+        if (APPLY)
+          y[g][k] = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (x[g][k],
+                      c[g][k]), a[g][k]), b[g][k]);
+        /* p - p is +0 where p is finite, NaN elsewhere: a NaN or
+         * infinite x, an x - shift or an x - c that overflows (which C
+         * clamps to +-DBL_MAX), a y beyond DBL_MAX (which C clamps to
+         * it: with a finite y, C's clamps change nothing) all show,
+         * and so does a y + d that overflows (then C's steps run,
+         * which is always right); a clamped d is finite */
+        p = SUM && APPLY ? _mm256_add_pd (y[g][k], clip ? _mm256_add_pd
+            (x[g][k], ns[g][k]) : d[g][k]) : SUM ? (clip ? _mm256_add_pd
+            (x[g][k], ns[g][k]) : d[g][k]) : y[g][k];
+        probe = _mm256_or_si256 (probe, _mm256_castpd_si256
+            (_mm256_sub_pd (p, p)));
+      }
+    if (!_mm256_testz_si256 (probe, probe))
+      break;
+#pragma GCC unroll 8
+    for (g = 0; g < NPH; g++)
+#pragma GCC unroll 2
+      for (k = 0; k < 2; k++) {
+        const unsigned o = 8 * (unsigned) g + 4 * (unsigned) k;
+        if (SUM) {
+          s[g][k] = _mm256_add_pd (s[g][k], d[g][k]);
+          q[g][k] = _mm256_add_pd (q[g][k], _mm256_mul_pd (d[g][k],
+                  d[g][k]));
+        }
+        if (APPLY) {
+          if (GENERAL)
+            /* the samples of no channel as they were */
+            y[g][k] = _mm256_blendv_pd (y[g][k], x[g][k],
+                _mm256_castsi256_pd (_mm256_loadu_si256 ((const __m256i *)
+                        (fp->keep64 + o))));
+          _mm256_storeu_pd (dst + i + o, y[g][k]);
+        }
+      }
+  }
+  if (SUM)
+    for (g = 0; g < NPH; g++)
+      for (k = 0; k < 2; k++) {
+        const unsigned o = 8 * (unsigned) g + 4 * (unsigned) k;
+        _mm256_storeu_pd (v, s[g][k]);
+        for (j = 0; j < 4; j++)
+          sums[o + (unsigned) j] += v[j];
+        _mm256_storeu_pd (v, q[g][k]);
+        for (j = 0; j < 4; j++)
+          sq[o + (unsigned) j] += v[j];
+      }
+  return i;
+}
+
+/* A row: units through the vectors, a unit they stop at and the tail
+ * through the scalar steps (which start at position 0: units are whole
+ * patterns). */
+AVX2 INLINE void
+packed_f64_row (const double *src, double *dst, size_t n,
+    const r128norm_packed_fparams *fp, const int PHASES, const int SUM,
+    const int APPLY, const int GENERAL, double *sums, double *sq,
+    uint64_t *non_finite)
+{
+  const size_t unit = 8 * (size_t) (PHASES ? PHASES : 1);
+  size_t i = 0;
+
+  for (;;) {
+    i = packed_f64_body (src, dst, i, n, fp, PHASES, SUM, APPLY, GENERAL,
+        sums, sq);
+    if (i + unit > n)
+      break;
+    packed_f64_scalar (src + i, dst + i, unit, 0, fp, SUM, APPLY, sums, sq,
+        non_finite);
+    i += unit;
+  }
+  if (i < n)
+    packed_f64_scalar (src + i, dst + i, n - i, 0, fp, SUM, APPLY, sums, sq,
+        non_finite);
+}
+
+/* sum, apply, both; then the same for GENERAL rows */
+#define DEFINE_PACKED_F64(NPH)                                            \
+  AVX2 static void                                                        \
+  packed_f64_sum_##NPH (PACKED_F32_ARGS)                                  \
+  {                                                                       \
+    packed_f64_row (src, dst, n, fp, NPH, 1, 0, 0, sums, sq, nf);         \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_f64_apply_##NPH (PACKED_F32_ARGS)                                \
+  {                                                                       \
+    packed_f64_row (src, dst, n, fp, NPH, 0, 1, 0, sums, sq, nf);         \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_f64_both_##NPH (PACKED_F32_ARGS)                                 \
+  {                                                                       \
+    packed_f64_row (src, dst, n, fp, NPH, 1, 1, 0, sums, sq, nf);         \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_f64_sum_general_##NPH (PACKED_F32_ARGS)                          \
+  {                                                                       \
+    packed_f64_row (src, dst, n, fp, NPH, 1, 0, 1, sums, sq, nf);         \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_f64_apply_general_##NPH (PACKED_F32_ARGS)                        \
+  {                                                                       \
+    packed_f64_row (src, dst, n, fp, NPH, 0, 1, 1, sums, sq, nf);         \
+  }                                                                       \
+  AVX2 static void                                                        \
+  packed_f64_both_general_##NPH (PACKED_F32_ARGS)                         \
+  {                                                                       \
+    packed_f64_row (src, dst, n, fp, NPH, 1, 1, 1, sums, sq, nf);         \
+  }
+
+DEFINE_PACKED_F64 (0)
+DEFINE_PACKED_F64 (1)
+DEFINE_PACKED_F64 (2)
+DEFINE_PACKED_F64 (3)
+DEFINE_PACKED_F64 (4)
+DEFINE_PACKED_F64 (5)
+DEFINE_PACKED_F64 (6)
+DEFINE_PACKED_F64 (7)
+DEFINE_PACKED_F64 (8)
+
+#define PACKED_F64_ROW(NPH)                                               \
+  { packed_f64_sum_##NPH, packed_f64_apply_##NPH, packed_f64_both_##NPH,  \
+    packed_f64_sum_general_##NPH, packed_f64_apply_general_##NPH,         \
+    packed_f64_both_general_##NPH }
+
+static const packed_f32_variant packed_f64_variants[9][6] = {
+  PACKED_F64_ROW (0), PACKED_F64_ROW (1), PACKED_F64_ROW (2), PACKED_F64_ROW (3),
+  PACKED_F64_ROW (4), PACKED_F64_ROW (5), PACKED_F64_ROW (6),
+  PACKED_F64_ROW (7), PACKED_F64_ROW (8),
+};
+
+static void
+packed_f64 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  if (!sum && !apply)
+    return;
+  packed_f64_variants[4 % fp->period == 0 ? 0 : fp->nph]
+      [(sum && apply ? 2 : apply ? 1 : 0)
+      + ((sum && fp->clip) || (apply && fp->has_untouched) ? 3 : 0)]
+      (src, dst, n, fp, sums, sq, non_finite);
+}
+
+/* ---- s32 and f64 (audio) --------------------------------------------- */
+
+/* Blocks of the f64 statistics: partial sums of a block are kept only
+ * when they come out finite, else C sums the block again. */
+#define F64_BLOCK ((size_t) 512)
+
+/* Sums of clamp (x - shift) in double over one block of 16-sample steps,
+ * 16 partial sums of each (four vectors in flight); returns whether they
+ * are all finite, and then adds them to *sum, *sq.  A NaN or infinite
+ * x, or an x - shift that overflows (which C clamps to +-DBL_MAX), makes
+ * a partial sum non-finite: without clamping, d itself is summed; with
+ * it, d * 0 is summed too, so that an infinite d that the clamp would
+ * hide still shows.  (The sums of squares use FMA: any order and
+ * rounding within SPEC 3 is allowed for statistics.) */
+__attribute__ ((target ("avx2,fma"))) INLINE int
+stats_f64_block (const double *s, size_t n, const r128norm_clip *clip,
+    const int CLIP, __m256d *sum, __m256d *sq)
+{
+  const __m256d neg_shift = _mm256_set1_pd (-clip->shift);
+  const __m256d lo = _mm256_set1_pd (clip->lo - clip->shift);
+  const __m256d hi = _mm256_set1_pd (clip->hi - clip->shift);
+  const __m256d zero = _mm256_setzero_pd ();
+  __m256d sa[4], qa[4], probe = zero, all;
+  size_t i;
+  int j;
+
+#pragma GCC unroll 4
+  for (j = 0; j < 4; j++)
+    sa[j] = qa[j] = zero;
+  for (i = 0; i + 16 <= n; i += 16) {
+#pragma GCC unroll 4
+    for (j = 0; j < 4; j++) {
+      __m256d d = _mm256_add_pd (_mm256_loadu_pd (s + i + 4 * j), neg_shift);
+      if (CLIP) {
+        probe = _mm256_fmadd_pd (d, zero, probe);
+        d = _mm256_min_pd (hi, _mm256_max_pd (lo, d));
+      }
+      sa[j] = _mm256_add_pd (sa[j], d);
+      qa[j] = _mm256_fmadd_pd (d, d, qa[j]);
+    }
+  }
+  sa[0] = _mm256_add_pd (_mm256_add_pd (sa[0], sa[1]),
+      _mm256_add_pd (sa[2], sa[3]));
+  qa[0] = _mm256_add_pd (_mm256_add_pd (qa[0], qa[1]),
+      _mm256_add_pd (qa[2], qa[3]));
+  /* x * 0 is 0 for every finite x, NaN for the rest */
+  all = _mm256_add_pd (_mm256_mul_pd (sa[0], zero),
+      _mm256_mul_pd (qa[0], zero));
+  all = _mm256_add_pd (all, probe);
+  if (_mm256_movemask_pd (_mm256_cmp_pd (all, zero, _CMP_EQ_OQ)) != 0xf)
+    return 0;
+  *sum = _mm256_add_pd (*sum, sa[0]);
+  *sq = _mm256_add_pd (*sq, qa[0]);
+  return 1;
+}
+
+/* Blocks through stats_f64_block(); a block with a non-finite partial
+ * sum, and the tail, through the C kernel, which then also counts the
+ * NaN and infinities. */
+__attribute__ ((target ("avx2,fma"))) INLINE void
+stats_contig_f64_with (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc, const int CLIP)
+{
+  const double *s = in;
+  const r128norm_stats_contig_fn c_stats = c_set (R128NORM_FORMAT_F64,
+      R128NORM_FORMAT_F64).stats_contig;
+  __m256d sum = _mm256_setzero_pd (), sq = _mm256_setzero_pd ();
+  double vs[4], vq[4];
+  size_t i = 0, done = 0;
+  int j;
+
+  while (i + 16 <= n) {
+    size_t len = (n - i) / 16 * 16;
+    len = len < F64_BLOCK ? len : F64_BLOCK;
+    if (stats_f64_block (s + i, len, clip, CLIP, &sum, &sq))
+      done += len;
+    else
+      c_stats (s + i, len, clip, acc);
+    i += len;
+  }
+  _mm256_storeu_pd (vs, sum);
+  _mm256_storeu_pd (vq, sq);
+  acc->n += done;
+  for (j = 0; j < 4; j++) {
+    acc->fsum += vs[j];
+    acc->fsq += vq[j];
+  }
+  if (i < n)
+    c_stats (s + i, n - i, clip, acc);
+}
+
+__attribute__ ((target ("avx2,fma"))) static void
+stats_contig_f64 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  if (clip->active)
+    stats_contig_f64_with (in, n, clip, acc, 1);
+  else
+    stats_contig_f64_with (in, n, clip, acc, 0);
+}
+
+/* The C kernel's steps for F64 -> F64: t = x - c clamped to +-DBL_MAX,
+ * t * a + b (multiply, then add: this function has no FMA to contract
+ * them into), clamped to [lo, hi]; NaN and infinities become
+ * non_finite and are counted.  max (lo, v) is C's v < lo ? lo : v, NaN
+ * and -0 included. */
+AVX2 INLINE __m256d
+affine4_f64 (__m256d x, __m256d c, __m256d a, __m256d b, __m256d lo,
+    __m256d hi, __m256d nf, int *bad)
+{
+  const __m256d big = _mm256_set1_pd (DBL_MAX);
+  __m256d t = _mm256_sub_pd (x, c), v;
+  __m256d ok = _mm256_cmp_pd (_mm256_sub_pd (x, x), _mm256_setzero_pd (),
+      _CMP_EQ_OQ);
+  t = _mm256_max_pd (_mm256_sub_pd (_mm256_setzero_pd (), big), t);
+  t = _mm256_min_pd (big, t);
+  v = _mm256_add_pd (_mm256_mul_pd (t, a), b);
+  v = _mm256_min_pd (hi, _mm256_max_pd (lo, v));
+  *bad = 0xf & ~_mm256_movemask_pd (ok);
+  return _mm256_blendv_pd (nf, v, ok);
+}
+
+AVX2 static uint64_t
+apply_contig_f64_f64 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const double *s = in;
+  double *d = out;
+  const __m256d c = _mm256_set1_pd (p->c), a = _mm256_set1_pd (p->a);
+  const __m256d b = _mm256_set1_pd (p->b), lo = _mm256_set1_pd (p->lo);
+  const __m256d hi = _mm256_set1_pd (p->hi);
+  const __m256d nf = _mm256_set1_pd (p->non_finite);
+  uint64_t non_finite = 0;
+  size_t i;
+
+  for (i = 0; i + 8 <= n; i += 8) {
+    int bad0, bad1;
+    __m256d y0 = affine4_f64 (_mm256_loadu_pd (s + i), c, a, b, lo, hi, nf,
+        &bad0);
+    __m256d y1 = affine4_f64 (_mm256_loadu_pd (s + i + 4), c, a, b, lo, hi,
+        nf, &bad1);
+    _mm256_storeu_pd (d + i, y0);
+    _mm256_storeu_pd (d + i + 4, y1);
+    if (__builtin_expect ((bad0 | bad1) != 0, 0))
+      non_finite += (uint64_t) __builtin_popcount ((unsigned) (bad0
+              | bad1 << 4));
+  }
+  if (i < n)
+    non_finite += c_set (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64)
+        .apply_contig (s + i, d + i, n - i, p);
+  return non_finite;
+}
+
+/* S32 statistics, exact: sums of x in 64-bit lanes; squares (up to 2^62)
+ * as 64-bit products (vpmuldq) split into their high and low 32 bits,
+ * each summed in 64-bit lanes, which hold 2^32 of them; the 128-bit sum
+ * of squares is high * 2^32 + low.  Clipping goes to the C kernel. */
+AVX2 static void
+stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  const int32_t *s = in;
+  const __m256i low32 = _mm256_set1_epi64x (0xffffffff);
+  __m256i sum = _mm256_setzero_si256 (), qh = sum, ql = sum;
+  const size_t blocks = n / 8 < ((size_t) 1 << 30) ? n / 8
+      : (size_t) 1 << 30;
+  size_t i;
+
+  if (clip->active) {
+    c_set (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32).stats_contig (in, n,
+        clip, acc);
+    return;
+  }
+  for (i = 0; i < 8 * blocks; i += 8) {
+    __m256i x = _mm256_loadu_si256 ((const __m256i *) (s + i));
+    __m256i even = _mm256_mul_epi32 (x, x);
+    __m256i odd = _mm256_srli_epi64 (x, 32);
+    odd = _mm256_mul_epi32 (odd, odd);
+    sum = _mm256_add_epi64 (sum, _mm256_cvtepi32_epi64
+        (_mm256_castsi256_si128 (x)));
+    sum = _mm256_add_epi64 (sum, _mm256_cvtepi32_epi64
+        (_mm256_extracti128_si256 (x, 1)));
+    qh = _mm256_add_epi64 (qh, _mm256_add_epi64 (_mm256_srli_epi64 (even,
+                32), _mm256_srli_epi64 (odd, 32)));
+    ql = _mm256_add_epi64 (ql, _mm256_add_epi64 (_mm256_and_si256 (even,
+                low32), _mm256_and_si256 (odd, low32)));
+  }
+  acc->n += i;
+  acc->sum += (int64_t) hsum_epi64 (sum);
+  acc->sumsq += ((unsigned __int128) hsum_epi64 (qh) << 32)
+      + hsum_epi64 (ql);
+  if (i < n)
+    c_set (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32).stats_contig (s + i,
+        n - i, clip, acc);
+}
+
+/* Whether the S32 kernels below give C's result for these parameters:
+ * finite c, a, b of moderate size (so that no step makes a NaN: x - c is
+ * finite and its product with a finite a is never 0 * Inf) and, for S32
+ * output, an output range of at most 2^32 - 1. */
+static int
+s32_affine_ok (const r128norm_affine *p, int to_s32)
+{
+  return fabs (p->c) < 1e300 && fabs (p->a) < 1e300 && fabs (p->b) < 1e300
+      && (!to_s32 || (p->lo >= -2147483648.0 && p->hi <= 2147483647.0
+              && p->lo <= p->hi));
+}
+
+/* v = (x - c) * a + b clamped to [lo, hi], in double as C (8 samples) */
+AVX2 INLINE void
+affine8_s32 (__m256i x, __m256d c, __m256d a, __m256d b, __m256d lo,
+    __m256d hi, __m256d *v0, __m256d *v1)
+{
+  __m256d d0 = _mm256_cvtepi32_pd (_mm256_castsi256_si128 (x));
+  __m256d d1 = _mm256_cvtepi32_pd (_mm256_extracti128_si256 (x, 1));
+  d0 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (d0, c), a), b);
+  d1 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (d1, c), a), b);
+  *v0 = _mm256_min_pd (hi, _mm256_max_pd (lo, d0));
+  *v1 = _mm256_min_pd (hi, _mm256_max_pd (lo, d1));
+}
+
+/* C's (int64) (v - lo + 0.5) + (int64) lo, taken to 32 bits: w = v - lo
+ * + 0.5 is in [0.5, 2^32 - 0.5], so its truncation is floor (w - 2^31)
+ * + 2^31 (w - 2^31 is exact), of which vcvttpd2dq takes the first part
+ * exactly; the rest is one 32-bit add. */
+AVX2 INLINE __m128i
+round4_s32 (__m256d v, __m256d lo)
+{
+  const __m256d half = _mm256_set1_pd (0.5), two31 = _mm256_set1_pd
+      (2147483648.0);
+  __m256d w = _mm256_add_pd (_mm256_sub_pd (v, lo), half);
+  w = _mm256_round_pd (_mm256_sub_pd (w, two31), _MM_FROUND_TO_NEG_INF
+      | _MM_FROUND_NO_EXC);
+  return _mm256_cvttpd_epi32 (w);
+}
+
+AVX2 static uint64_t
+apply_contig_s32_s32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const int32_t *s = in;
+  int32_t *d = out;
+  const __m256d c = _mm256_set1_pd (p->c), a = _mm256_set1_pd (p->a);
+  const __m256d b = _mm256_set1_pd (p->b), lo = _mm256_set1_pd (p->lo);
+  const __m256d hi = _mm256_set1_pd (p->hi);
+  size_t i = 0;
+
+  if (s32_affine_ok (p, 1)) {
+    /* 2^31 + (int64) lo, modulo 2^32 */
+    const __m256i add = _mm256_set1_epi32 ((int32_t) (uint32_t)
+        ((uint64_t) (int64_t) p->lo + 2147483648u));
+    for (; i + 8 <= n; i += 8) {
+      __m256d v0, v1;
+      affine8_s32 (_mm256_loadu_si256 ((const __m256i *) (s + i)), c, a, b,
+          lo, hi, &v0, &v1);
+      _mm256_storeu_si256 ((__m256i *) (d + i), _mm256_add_epi32
+          (_mm256_set_m128i (round4_s32 (v1, lo), round4_s32 (v0, lo)),
+              add));
+    }
+  }
+  if (i < n)
+    c_set (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32).apply_contig (s + i,
+        d + i, n - i, p);
+  return 0;
+}
+
+AVX2 static uint64_t
+apply_contig_s32_f32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const int32_t *s = in;
+  float *d = out;
+  const __m256d c = _mm256_set1_pd (p->c), a = _mm256_set1_pd (p->a);
+  const __m256d b = _mm256_set1_pd (p->b), lo = _mm256_set1_pd (p->lo);
+  const __m256d hi = _mm256_set1_pd (p->hi);
+  size_t i = 0;
+
+  if (s32_affine_ok (p, 0))
+    for (; i + 8 <= n; i += 8) {
+      __m256d v0, v1;
+      affine8_s32 (_mm256_loadu_si256 ((const __m256i *) (s + i)), c, a, b,
+          lo, hi, &v0, &v1);
+      _mm256_storeu_ps (d + i, _mm256_set_m128 (_mm256_cvtpd_ps (v1),
+              _mm256_cvtpd_ps (v0)));
+    }
+  if (i < n)
+    c_set (R128NORM_FORMAT_S32, R128NORM_FORMAT_F32).apply_contig (s + i,
+        d + i, n - i, p);
+  return 0;
+}
+
+/* the strided rows of interleaved audio, through blocks (see
+ * STRIDED_BLOCK) */
+DEFINE_STATS_STRIDED (s32, , 4)
+DEFINE_STATS_STRIDED (f64, , 8)
+
+#define DEFINE_APPLY_STRIDED_ONE(PAIR, IN_SIZE, OUT_SIZE)                 \
+  static uint64_t                                                         \
+  apply_##PAIR (const void *in, ptrdiff_t in_step, void *out,             \
+      ptrdiff_t out_step, size_t n, const r128norm_affine *p)             \
+  {                                                                       \
+    return apply_strided_via (in, in_step, out, out_step, n, p,           \
+        apply_contig_##PAIR, IN_SIZE, OUT_SIZE);                          \
+  }
+
+DEFINE_APPLY_STRIDED_ONE (s32_s32, 4, 4)
+DEFINE_APPLY_STRIDED_ONE (s32_f32, 4, 4)
+DEFINE_APPLY_STRIDED_ONE (f64_f64, 8, 8)
+
 /* ---- the table ------------------------------------------------------- */
 
 static int
@@ -3981,6 +4545,29 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       }
       any = 1;
       break;
+    case R128NORM_FORMAT_S32:
+      set->stats_contig = stats_contig_s32;
+      set->stats = stats_s32;
+      if (out == in) {
+        set->apply_contig = apply_contig_s32_s32;
+        set->apply = apply_s32_s32;
+      } else if (out == R128NORM_FORMAT_F32) {
+        set->apply_contig = apply_contig_s32_f32;
+        set->apply = apply_s32_f32;
+      }
+      any = 1;
+      break;
+    case R128NORM_FORMAT_F64:
+      if (have_fma ()) {
+        set->stats_contig = stats_contig_f64;
+        set->stats = stats_f64;
+      }
+      if (out == in) {
+        set->apply_contig = apply_contig_f64_f64;
+        set->apply = apply_f64_f64;
+      }
+      any = 1;
+      break;
     case R128NORM_FORMAT_F32:
       set->stats_contig = WIDE_OR (stats_contig_f32_avx512, have_fma ()
           ? stats_contig_f32_fma : stats_contig_f32);
@@ -4046,6 +4633,12 @@ r128norm_packed_f16_x86 (void)
   return have_avx2 () && have_f16c ()? packed_f16 : NULL;
 }
 
+r128norm_packed_float_fn
+r128norm_packed_f64_x86 (void)
+{
+  return have_avx2 ()? packed_f64 : NULL;
+}
+
 r128norm_packed_s16_fn
 r128norm_packed_s16_x86 (void)
 {
@@ -4103,6 +4696,12 @@ r128norm_packed_f32_x86 (void)
 
 r128norm_packed_float_fn
 r128norm_packed_f16_x86 (void)
+{
+  return NULL;
+}
+
+r128norm_packed_float_fn
+r128norm_packed_f64_x86 (void)
 {
   return NULL;
 }

@@ -27,6 +27,12 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
     return;
   }
+  if (enable && in == R128NORM_FORMAT_F64 && out == R128NORM_FORMAT_F64) {
+    pk->fn_float = r128norm_packed_f64_x86 ();
+    pk->size = 8;
+    r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
+    return;
+  }
   if (enable && in == R128NORM_FORMAT_F16 && out == R128NORM_FORMAT_F16) {
     pk->fn_float = r128norm_packed_f16_x86 ();
     pk->half = 1;
@@ -140,8 +146,9 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   const ptrdiff_t size = (ptrdiff_t) pk->size;
   ptrdiff_t step = in[0].step, lo = 0, hi = 0, period;
   /* F16 rows are laid out as F32 ones (their statistics run through the
-   * F32 kernel on widened blocks) */
-  const unsigned per_vector = pk->half ? 8 : 32 / (unsigned) size;
+   * F32 kernel on widened blocks), F64 rows too (groups of 8 doubles) */
+  const unsigned per_vector = pk->half || size == 8 ? 8
+      : 32 / (unsigned) size;
   unsigned c, j;
 
   pk->known = 1;
@@ -220,9 +227,10 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     fp->nph = (unsigned) period / gcd ((unsigned) period, 8);
     /* the pattern over vectors of 16 floats, where the kernel has them
      * and it fits: the AVX2 kernel is as happy with it */
-    if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES)
+    if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES && size != 8)
       fp->nph = 2 * nph16;
-    fp->lanes_direct = fp->nph == 1 || (fp->avx512 && fp->nph == 2);
+    fp->lanes_direct = size != 8 && (fp->nph == 1 || (fp->avx512
+            && fp->nph == 2));
     memset (fp->lane_positions, 0, sizeof fp->lane_positions);
     if (fp->lanes_direct)
       for (j = 0; j < 16; j++)
@@ -232,6 +240,7 @@ learn_layout (r128norm_packed *pk, unsigned channels,
       fp->pos_lane[j] = (unsigned char) (j % fp->period);
       fp->touched[j] = pk->lane_chan[j % fp->period] >= 0;
       fp->keep[j] = fp->touched[j] ? 0 : -1;
+      fp->keep64[j] = fp->keep[j];
       fp->has_untouched |= !fp->touched[j];
     }
   }
@@ -253,7 +262,7 @@ float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
 
   /* single precision needs the FMA kernels, which read only cf, af, bf;
    * half output is rounded from C's double steps */
-  fp->single = fp->fma && !pk->half;
+  fp->single = fp->fma && !pk->half && pk->size == 4;
   for (lane = 0; lane < fp->period; lane++) {
     const int ch = pk->lane_chan[lane];
     r128norm_packed_lane *ln = &fp->lane[lane];

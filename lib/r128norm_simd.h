@@ -192,6 +192,8 @@ typedef struct r128norm_packed_fparams {
    * reads keep their offsets and alignment */
   int half_shortcut;
   float hk[R128NORM_PACKED_F_POS];
+  /* F64: keep as 64-bit lanes */
+  int64_t keep64[R128NORM_PACKED_F_POS];
 } r128norm_packed_fparams;
 
 /* One packed F32 row of n floats from src to dst (may be the same):
@@ -291,7 +293,7 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine, unsigned affine_gen,
     uint64_t *non_finite);
 
-/* Whether a buffer is F32 rows (or S16 rows in place) in the layout
+/* Whether a buffer is F32 or F64 rows (or S16 rows in place) in the layout
  * learned by an earlier r128norm_packed_pass() and usable, which
  * r128norm_packed_stream() (_s16()) then processes: the short path of a
  * steady stream. */
@@ -328,6 +330,11 @@ void r128norm_packed_f32_x86_features (int *fma, int *avx512);
  * of halves as F32 rows for the statistics, C's double steps and one
  * rounding to half for the output. */
 r128norm_packed_float_fn r128norm_packed_f16_x86 (void);
+
+/* The F64 packed kernel (interleaved audio, in place or to the same
+ * layout), or NULL without AVX2: groups of 8 doubles with the positions
+ * of the F32 rows (vectors of 8), C's double steps bit for bit. */
+r128norm_packed_float_fn r128norm_packed_f64_x86 (void);
 
 /* The S16 packed kernel, or NULL without AVX2. */
 r128norm_packed_s16_fn r128norm_packed_s16_x86 (void);

@@ -61,7 +61,9 @@ typedef enum
 {
   SAMPLES_U8,
   SAMPLES_S16,
-  SAMPLES_F32
+  SAMPLES_S32,
+  SAMPLES_F32,
+  SAMPLES_F64
 } Samples;
 
 static GstBuffer **
@@ -80,10 +82,18 @@ make_frames (gsize size, Samples samples, guint seed)
       float *p = (float *) map.data;
       for (i = 0; i < size / 4; i++)
         p[i] = (float) (rand () % 1000) / 1000.0f;
+    } else if (samples == SAMPLES_F64) {
+      double *p = (double *) map.data;
+      for (i = 0; i < size / 8; i++)
+        p[i] = (double) (rand () % 1000) / 1000.0;
     } else if (samples == SAMPLES_S16) {
       gint16 *p = (gint16 *) map.data;
       for (i = 0; i < size / 2; i++)
         p[i] = (gint16) (rand () % 20000 - 10000);
+    } else if (samples == SAMPLES_S32) {
+      gint32 *p = (gint32 *) map.data;
+      for (i = 0; i < size / 4; i++)
+        p[i] = (gint32) (rand () % 20000 - 10000) * 65536;
     } else {
       for (i = 0; i < size; i++)
         map.data[i] = (guint8) (rand () >> 7);
@@ -440,6 +450,12 @@ main (int argc, char **argv)
       G_N_ELEMENTS (audio), quick ? 2000 : 20000);
   measure ("audio10ms-s16", "audio/x-raw,format=S16LE,layout=interleaved,"
       "rate=48000,channels=2", 480 * 2 * 2, SAMPLES_S16, audio,
+      G_N_ELEMENTS (audio), quick ? 2000 : 20000);
+  measure ("audio10ms-s32", "audio/x-raw,format=S32LE,layout=interleaved,"
+      "rate=48000,channels=2", 480 * 2 * 4, SAMPLES_S32, audio,
+      G_N_ELEMENTS (audio), quick ? 2000 : 20000);
+  measure ("audio10ms-f64", "audio/x-raw,format=F64LE,layout=interleaved,"
+      "rate=48000,channels=2", 480 * 2 * 8, SAMPLES_F64, audio,
       G_N_ELEMENTS (audio), quick ? 2000 : 20000);
   return 0;
 }

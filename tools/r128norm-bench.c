@@ -151,6 +151,14 @@ describe_audio (uint8_t *buf, r128norm_channel *ch)
     ch[c] = plane (buf + 4 * c, 8, 480 * 8, 480, 1);
 }
 
+/* The same in F64 and in S32 (8 and 4 bytes a sample). */
+static void
+describe_audio64 (uint8_t *buf, r128norm_channel *ch)
+{
+  for (int c = 0; c < 2; c++)
+    ch[c] = plane (buf + 8 * c, 16, 480 * 16, 480, 1);
+}
+
 static const workload workloads[] = {
   { "rgba", "1920x1080 RGBA u8 in place, 3 channels step 4, alpha untouched",
     R128NORM_FORMAT_U8, 3, 1920 * 1080 * 4, 1 / 30.0, 0.2, 0.5,
@@ -193,6 +201,12 @@ static const workload workloads[] = {
   { "audio", "48 kHz stereo f32 interleaved in place, 480 frames (10 ms)",
     R128NORM_FORMAT_F32, 2, 480 * 2 * 4, 0.010, 0.1, 0.0,
     describe_audio, R128NORM_FORMAT_F32, 0, NULL, { 0, 0, 0 } },
+  { "audio64", "48 kHz stereo f64 interleaved in place, 480 frames (10 ms)",
+    R128NORM_FORMAT_F64, 2, 480 * 2 * 8, 0.010, 0.1, 0.0,
+    describe_audio64, R128NORM_FORMAT_F64, 0, NULL, { 0, 0, 0 } },
+  { "audio32", "48 kHz stereo s32 interleaved in place, 480 frames (10 ms)",
+    R128NORM_FORMAT_S32, 2, 480 * 2 * 4, 0.010, 0.1, 0.0,
+    describe_audio, R128NORM_FORMAT_S32, 0, NULL, { 0, 0, 0 } },
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
 
@@ -266,6 +280,12 @@ fill (const workload *w, uint8_t *buf, uint32_t seed)
         h = (uint16_t) (((b >> 16) & 0x8000) | ((((b >> 23) & 0xff) - 112)
                 << 10) | ((b >> 13) & 0x3ff));
         memcpy (buf + 2 * i, &h, 2);
+      } else if (w->format == R128NORM_FORMAT_F64) {
+        double d = v;
+        memcpy (buf + 8 * i, &d, 8);
+      } else if (w->format == R128NORM_FORMAT_S32) {
+        int32_t x = (int32_t) (v * 2147483648.0f);
+        memcpy (buf + 4 * i, &x, 4);
       } else {
         memcpy (buf + 4 * i, &v, 4);
       }

@@ -103,21 +103,30 @@ static void
 random_affine (r128norm_format in, r128norm_format out, r128norm_affine *p)
 {
   double range = in == R128NORM_FORMAT_U8 ? 255.0 : in == R128NORM_FORMAT_U16
-      ? 65535.0 : in == R128NORM_FORMAT_S16 ? 32767.0 : 4.0;
+      ? 65535.0 : in == R128NORM_FORMAT_S16 ? 32767.0 : in
+      == R128NORM_FORMAT_S32 ? 2147483647.0 : 4.0;
   double lo = out == R128NORM_FORMAT_U8 ? 0.0 : out == R128NORM_FORMAT_U16
       ? 0.0 : out == R128NORM_FORMAT_S16 ? -32768.0 : out
-      == R128NORM_FORMAT_F16 ? -65504.0 : -FLT_MAX;
+      == R128NORM_FORMAT_S32 ? -2147483648.0 : out
+      == R128NORM_FORMAT_F16 ? -65504.0 : out == R128NORM_FORMAT_F64
+      ? -DBL_MAX : -FLT_MAX;
   double hi = out == R128NORM_FORMAT_U8 ? 255.0 : out == R128NORM_FORMAT_U16
       ? 65535.0 : out == R128NORM_FORMAT_S16 ? 32767.0 : out
-      == R128NORM_FORMAT_F16 ? 65504.0 : FLT_MAX;
-  const int float_in = in == R128NORM_FORMAT_F32 || in == R128NORM_FORMAT_F16;
-  int kind = (int) (rng () % 6);
+      == R128NORM_FORMAT_S32 ? 2147483647.0 : out
+      == R128NORM_FORMAT_F16 ? 65504.0 : out == R128NORM_FORMAT_F64
+      ? DBL_MAX : FLT_MAX;
+  const int float_in = in == R128NORM_FORMAT_F32 || in == R128NORM_FORMAT_F16
+      || in == R128NORM_FORMAT_F64;
+  /* a gain that maps the input's range onto the output's */
+  const double unit = in == R128NORM_FORMAT_S32 && out == R128NORM_FORMAT_S32
+      ? 1.0 : in == R128NORM_FORMAT_S32 ? 1.0 / 2147483648.0 : 1.0;
+  int kind = (int) (rng () % 7);
 
   memset (p, 0, sizeof *p);
   p->c = float_in ? uniform (-range, range)
-      : in == R128NORM_FORMAT_S16 ? floor (uniform (-range, range))
-      : floor (uniform (0, range));
-  p->a = uniform (-3, 3);
+      : in == R128NORM_FORMAT_S16 || in == R128NORM_FORMAT_S32
+      ? floor (uniform (-range, range)) : floor (uniform (0, range));
+  p->a = uniform (-3, 3) * unit;
   p->b = uniform (lo > -1e30 ? lo : -10, hi < 1e30 ? hi : 10);
   if (kind == 1)
     p->a = uniform (-1e4, 1e4);         /* saturating */
@@ -129,6 +138,12 @@ random_affine (r128norm_format in, r128norm_format out, r128norm_affine *p)
     p->c = uniform (-1e8, 1e8);         /* extreme means */
     p->a = uniform (-1e-6, 1e-6);
   }
+  else if (kind == 6 && in == R128NORM_FORMAT_F64) {
+    p->c = uniform (-1e300, 1e300);     /* x - c overflows */
+    p->a = uniform (-1e10, 1e10);
+  }
+  else if (kind == 6 && in == R128NORM_FORMAT_S32)
+    p->c = uniform (-1e10, 1e10);       /* not an integer, beyond s32 */
   else if (kind == 5 && out == R128NORM_FORMAT_F16) {
     /* outputs around half's subnormals (below 2^-14) */
     p->a = ldexp (uniform (-1, 1), -(int) (rng () % 30));
@@ -165,6 +180,19 @@ fill (r128norm_format f, uint8_t *buf, size_t n)
       uint16_t v = (uint16_t) (rng () % 4 == 0 ? rng ()
           : r128norm_double_to_half (uniform (-5, 5)));
       memcpy (buf + 2 * i, &v, 2);
+    } else if (f == R128NORM_FORMAT_S32) {
+      int32_t v = (int32_t) (rng () % 4 == 0 ? (rng () & 1) ? INT32_MAX
+          : INT32_MIN : (int32_t) (uint32_t) rng ());
+      memcpy (buf + 4 * i, &v, 4);
+    } else if (f == R128NORM_FORMAT_F64) {
+      static const double specials[] = { NAN, INFINITY, -INFINITY, -0.0,
+        1e-310, DBL_MAX, -DBL_MAX, 1e300, -1e300 };
+      double v = uniform (-5, 5);
+      if (rng () % 500 == 0)
+        v = specials[rng () % 9];
+      else if (rng () % 50 == 0)
+        v = uniform (-1e9, 1e9);
+      memcpy (buf + 8 * i, &v, 8);
     } else {
       static const float specials[] = { NAN, INFINITY, -INFINITY, -0.0f,
         1e-40f, FLT_MAX, -FLT_MAX };
@@ -277,6 +305,10 @@ same_acc (const r128norm_acc *a, const r128norm_acc *b, int is_float)
     return 0;
   if (!is_float)
     return a->fsum == b->fsum && a->fsq == b->fsq;
+  /* F64 samples near DBL_MAX make sums of squares that overflow, in
+   * both; the sums are then meaningless, in any order of additions */
+  if (!isfinite (b->fsq))
+    return !isfinite (a->fsq);
   /* the sum's rounding errors scale with the sum of |x - shift|, which
    * sqrt (n * sum of squares) bounds */
   return fabs (a->fsum - b->fsum) <= 1e-12 * (fabs (b->fsum)
@@ -392,7 +424,8 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
         snprintf (what, sizeof what, "stats %s n=%zu clip=%d", name, n,
             clip.active);
         check (same_acc (&as, &ac, in == R128NORM_FORMAT_F32
-                || in == R128NORM_FORMAT_F16), what);
+                || in == R128NORM_FORMAT_F16 || in == R128NORM_FORMAT_F64),
+            what);
       }
       if (c.stats != s.stats) {
         ptrdiff_t step = (ptrdiff_t) pick (1, 5);
@@ -405,7 +438,8 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
         snprintf (what, sizeof what, "strided stats %s n=%zu step=%td clip=%d",
             name, m, step, clip.active);
         check (same_acc (&as, &ac, in == R128NORM_FORMAT_F16
-                || in == R128NORM_FORMAT_F32), what);
+                || in == R128NORM_FORMAT_F32 || in == R128NORM_FORMAT_F64),
+            what);
       }
       if (c.apply_contig != s.apply_contig) {
         uint8_t *src = in_buf + off * isz;
@@ -1081,6 +1115,177 @@ test_packed_float (int iter)
   r128norm_destroy (&ss);
 }
 
+/* Interleaved F64 (audio) through the library, SIMD against C: 2 to 64
+ * samples a pixel, channels on any subset of them in place (the others
+ * written back bit for bit), every sample a channel's out of place; NaN,
+ * infinities and subnormals among them.  The apply
+ * is C's double steps, so outputs differ only by what the statistics'
+ * order of additions changes in the map: within 1e-9 (relative above 1);
+ * NaN and infinities become the same values. */
+static void
+test_packed_f64 (int iter)
+{
+  static const unsigned periods[] = { 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24,
+    32, 64, 9, 11 };
+  unsigned P = periods[rng () % 15], lanes[64], c, b;
+  int in_place = rng () % 4 != 0;
+  unsigned C = in_place ? (unsigned) pick (1, P) : P;
+  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
+  size_t w = pick (1, 300), h = pick (1, 4), pad = pick (0, 5);
+  size_t row = w * P + pad, n = row * h, i;
+  double clip_sigma = rng () % 5 == 0 ? 1.5 : 0.0;
+  double offset = rng () % 6 == 0 ? 1e3 : uniform (-0.2, 0.2);
+  int specials = rng () % 3 == 0, layer = rng () % 4 == 0;
+  double *orig = (void *) in_buf, *fc = (void *) c_out, *fs = (void *) s_out;
+  double *ic = fc + n, *is = fs + n;    /* out of place: inputs after */
+  r128norm_channel cc[64], cs[64], oc[64], os[64];
+  r128norm_state *sc, *ss;
+  uint64_t saved = rng_state;
+  char what[200];
+
+  sc = make_fmt (C, R128NORM_FORMAT_F64, R128NORM_KERNELS_C, mode,
+      clip_sigma, layer);
+  rng_state = saved;
+  ss = make_fmt (C, R128NORM_FORMAT_F64, R128NORM_KERNELS_SIMD, mode,
+      clip_sigma, layer);
+  shuffled_lanes (lanes, P);
+  for (b = 0; b < 3; b++) {
+    double scale = b == 1 ? 0.3 : 1.0;
+    for (i = 0; i < n; i++) {
+      orig[i] = offset + scale * uniform (-1.0, 1.0);
+      if (specials && rng () % 40 == 0) {
+        /* (values near DBL_MAX, whose squares overflow the sums, in
+         * test_packed_f64_overflow) */
+        static const double sp[] = { NAN, -NAN, INFINITY, -INFINITY, -0.0,
+          1e-310, -4e-320, 1e10, -1e10 };
+        orig[i] = sp[rng () % 9];
+      }
+    }
+    if (in_place) {
+      memcpy (fc, orig, n * 8);
+      memcpy (fs, orig, n * 8);
+    } else {
+      memcpy (ic, orig, n * 8);
+      memcpy (is, orig, n * 8);
+      memset (fc, 0x5a, n * 8);
+      memset (fs, 0x5a, n * 8);
+    }
+    for (c = 0; c < C; c++) {
+      cc[c].data = (in_place ? fc : ic) + lanes[c];
+      cs[c].data = (in_place ? fs : is) + lanes[c];
+      oc[c].data = fc + lanes[c];
+      os[c].data = fs + lanes[c];
+      cc[c].step = cs[c].step = oc[c].step = os[c].step = 8 * (ptrdiff_t) P;
+      cc[c].stride = cs[c].stride = oc[c].stride = os[c].stride =
+          8 * (ptrdiff_t) row;
+      cc[c].width = cs[c].width = oc[c].width = os[c].width = w;
+      cc[c].height = cs[c].height = oc[c].height = os[c].height = h;
+    }
+    check (r128norm_process (sc, cc, in_place ? NULL : oc, 0.01)
+        == R128NORM_SUCCESS && r128norm_process (ss, cs, in_place ? NULL : os,
+            0.01) == R128NORM_SUCCESS, "process f64 interleaved");
+    snprintf (what, sizeof what, "f64 interleaved iter %d buffer %u: P %u "
+        "C %u w %zu h %zu pad %zu %s mode %d clip %g offset %g specials %d "
+        "layer %d", iter, b, P, C, w, h, pad, in_place ? "in place" :
+        "out of place", (int) mode, clip_sigma, offset, specials, layer);
+    {
+      int described[64] = { 0 }, ok = 1;
+      for (c = 0; c < C; c++)
+        described[lanes[c]] = 1;
+      for (i = 0; i < n && ok; i++) {
+        size_t x = i % row;
+        if (x < w * P && described[x % P]) {
+          double a = fc[i], z = fs[i];
+          ok = a == z || (isfinite (a) && isfinite (z)
+              && fabs (a - z) <= 1e-9 * fmax (1.0, fabs (a)));
+        } else {
+          /* untouched: the input as it was, or the output's filling */
+          ok = !memcmp (fc + i, fs + i, 8) && (!in_place
+              || !memcmp (fs + i, orig + i, 8));
+        }
+      }
+      check (ok, what);
+      if (!in_place)
+        check (!memcmp (ic, orig, n * 8) && !memcmp (is, orig, n * 8), what);
+    }
+    check (close_states (sc, ss, C), what);
+  }
+  r128norm_destroy (&sc);
+  r128norm_destroy (&ss);
+}
+
+/* Interleaved F64 with running values of 0.9e300 and samples of
+ * DBL_MAX of the opposite sign, so that x - c overflows (C clamps it to +-DBL_MAX):
+ * frozen and running (both normalize with the running values set, so the
+ * maps are the same), SIMD output bit for bit C's. */
+static void
+test_packed_f64_overflow (void)
+{
+  static const unsigned counts[] = { 2, 3, 4 };
+  static const r128norm_stats_mode modes[] = { R128NORM_STATS_FROZEN,
+    R128NORM_STATS_RUNNING
+  };
+  double *simd = (void *) s_out, *ref = (void *) c_out;
+  double mean[8], var[8];
+  const size_t w = 160;
+  unsigned k, mi, c;
+  size_t i;
+
+  for (k = 0; k < 3; k++)
+    for (mi = 0; mi < 2; mi++) {
+      const unsigned C = counts[k];
+      r128norm_state *st[2];
+      r128norm_channel ch[8];
+      int j, overflows = 0;
+      char what[120];
+
+      for (c = 0; c < C; c++) {
+        mean[c] = c % 2 ? -0.9e300 : 0.9e300;   /* within STAT_LIMIT */
+        var[c] = 16.0;          /* a gain below 1: -DBL_MAX a is finite */
+      }
+      for (j = 0; j < 2; j++) {
+        r128norm_config cfg;
+        st[j] = r128norm_create (C, NULL);
+        r128norm_config_init (&cfg);
+        cfg.stats = modes[mi];
+        r128norm_set_formats (st[j], R128NORM_FORMAT_F64,
+            R128NORM_FORMAT_F64);
+        r128norm_set_kernels (st[j], j ? R128NORM_KERNELS_SIMD
+            : R128NORM_KERNELS_C);
+        r128norm_set_config (st[j], &cfg);
+        check (r128norm_set_running (st[j], mean, var, C)
+            == R128NORM_SUCCESS, "f64 running values near DBL_MAX");
+      }
+      for (i = 0; i < w * C; i++) {
+        double x = uniform (-0.5, 0.5);
+        if (i % 40 < 3)
+          x = (i % C) % 2 ? DBL_MAX : -DBL_MAX;
+        overflows += fabs (x - mean[i % C]) > DBL_MAX;
+        simd[i] = ref[i] = x;
+      }
+      for (c = 0; c < C; c++) {
+        ch[c].data = ref + c;
+        ch[c].step = 8 * (ptrdiff_t) C;
+        ch[c].stride = 0;
+        ch[c].width = w;
+        ch[c].height = 1;
+      }
+      check (r128norm_process (st[0], ch, NULL, 0.01) == R128NORM_SUCCESS,
+          "process f64 interleaved overflow, C");
+      for (c = 0; c < C; c++)
+        ch[c].data = simd + c;
+      check (r128norm_process (st[1], ch, NULL, 0.01) == R128NORM_SUCCESS,
+          "process f64 interleaved overflow, SIMD");
+      snprintf (what, sizeof what, "f64 interleaved %u channels, %s, x - c "
+          "beyond double (%d samples): C's output", C,
+          mi ? "running" : "frozen", overflows);
+      check (overflows > 0 && !memcmp (simd, ref, w * C * 8), what);
+
+      r128norm_destroy (&st[0]);
+      r128norm_destroy (&st[1]);
+    }
+}
+
 /* Channels 0 to C - 1 of one row of w pixels of P interleaved floats. */
 static void
 interleaved_row (r128norm_channel *ch, float *row, unsigned C, unsigned P,
@@ -1477,6 +1682,9 @@ bench (void)
     { R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, "f32->f16" },
     { R128NORM_FORMAT_F16, R128NORM_FORMAT_F16, "f16->f16" },
     { R128NORM_FORMAT_F16, R128NORM_FORMAT_F32, "f16->f32" },
+    { R128NORM_FORMAT_S32, R128NORM_FORMAT_S32, "s32->s32" },
+    { R128NORM_FORMAT_S32, R128NORM_FORMAT_F32, "s32->f32" },
+    { R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, "f64->f64" },
   };
   static const char *const slots[] = { "stats contiguous", "apply contiguous",
     "stats step 3", "apply step 3 -> 4"
@@ -1743,6 +1951,9 @@ main (int argc, char **argv)
   test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F16, "u16->f16");
   test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F16, "f16->f16");
   test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F32, "f16->f32");
+  test_pair (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32, "s32->s32");
+  test_pair (R128NORM_FORMAT_S32, R128NORM_FORMAT_F32, "s32->f32");
+  test_pair (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, "f64->f64");
   test_half_ties ();
   test_half_fixes ();
   for (i = 0; i < 3000; i++)
@@ -1756,6 +1967,9 @@ main (int argc, char **argv)
     test_packed_to_half (i);
   for (i = 0; i < 1500; i++)
     test_packed_float (i);
+  for (i = 0; i < 1000; i++)
+    test_packed_f64 (i);
+  test_packed_f64_overflow ();
   test_packed_float_daz ();
   test_packed_float_zero_gain ();
   test_packed_float_overflow ();

@@ -1,5 +1,5 @@
-/* The steady stream's short path of r128norm_process() (interleaved F32
- * or S16 in place, every channel seen, running or frozen statistics per
+/* The steady stream's short path of r128norm_process() (interleaved F32,
+ * F64 or S16 in place, every channel seen, running or frozen statistics per
  * channel) against the general path on the same buffers: output, running
  * values and reports bit for bit, buffer after buffer.  The general path is
  * reached with an output description of the same memory (out != NULL and
@@ -44,11 +44,14 @@ run_case (const steady_case *k, r128norm_format format, rng_t *rng)
   r128norm_state *fast = r128norm_create (k->channels, NULL);
   r128norm_state *general = r128norm_create (k->channels, NULL);
   const int s16 = format == R128NORM_FORMAT_S16;
-  const size_t size = s16 ? sizeof (int16_t) : sizeof (float);
-  const char *fname = s16 ? "S16" : "F32";
+  const int f64 = format == R128NORM_FORMAT_F64;
+  const size_t size = s16 ? sizeof (int16_t) : f64 ? sizeof (double)
+      : sizeof (float);
+  const char *fname = s16 ? "S16" : f64 ? "F64" : "F32";
   r128norm_config cfg;
   double gamma[MAX_CH], beta[MAX_CH], max_gain[MAX_CH];
-  float a[4096], b[4096];
+  /* F64 samples: 8 bytes of these two floats' room each */
+  float a[8192], b[8192];
   unsigned c, buf;
   int err;
 
@@ -104,16 +107,25 @@ run_case (const steady_case *k, r128norm_format format, rng_t *rng)
         int16_t y = (int16_t) (x < -32768.0 ? -32768.0 : x > 32767.0
             ? 32767.0 : x);
         memcpy ((uint8_t *) a + i * size, &y, size);
+      } else if (f64) {
+        memcpy ((uint8_t *) a + i * size, &v, size);
       } else {
         a[i] = (float) v;
       }
     }
-    if (!s16 && buf % 5 == 3)
-      a[rng_int (rng, 0, (long) n - 1)] = NAN;
-    if (!s16 && buf % 7 == 4)
-      a[rng_int (rng, 0, (long) n - 1)] = -INFINITY;
-    if (!s16 && buf % 11 == 6)
-      a[0] = NAN;               /* channel 0's first sample: no shift there */
+    if (!s16) {
+      double special[3] = { NAN, -INFINITY, NAN };
+      float fspecial[3] = { NAN, -INFINITY, NAN };
+      size_t at[3];
+      int which[3] = { buf % 5 == 3, buf % 7 == 4, buf % 11 == 6 }, j;
+      at[0] = (size_t) rng_int (rng, 0, (long) n - 1);
+      at[1] = (size_t) rng_int (rng, 0, (long) n - 1);
+      at[2] = 0;                /* channel 0's first sample: no shift there */
+      for (j = 0; j < 3; j++)
+        if (which[j])
+          memcpy ((uint8_t *) a + at[j] * size, f64 ? (void *) &special[j]
+              : (void *) &fspecial[j], size);
+    }
     memcpy (b, a, n * size);
     describe (a, size, k->channels, frames, in_fast);
     describe (b, size, k->channels, frames, in_general);
@@ -183,6 +195,7 @@ main (void)
   printf ("seed %llu\n", (unsigned long long) rng.s);
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     run_case (&cases[i], R128NORM_FORMAT_F32, &rng);
+    run_case (&cases[i], R128NORM_FORMAT_F64, &rng);
     run_case (&cases[i], R128NORM_FORMAT_S16, &rng);
   }
   return test_finish ("lib-steady");
