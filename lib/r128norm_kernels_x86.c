@@ -4071,18 +4071,6 @@ static const packed_f32_variant packed_f64_variants[9][6] = {
   PACKED_F64_ROW (7), PACKED_F64_ROW (8),
 };
 
-static void
-packed_f64 (const void *src, void *dst, size_t n,
-    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
-    double *sq, uint64_t *non_finite)
-{
-  if (!sum && !apply)
-    return;
-  packed_f64_variants[4 % fp->period == 0 ? 0 : fp->nph]
-      [(sum && apply ? 2 : apply ? 1 : 0)
-      + ((sum && fp->clip) || (apply && fp->has_untouched) ? 3 : 0)]
-      (src, dst, n, fp, sums, sq, non_finite);
-}
 
 /* ---- s32 and f64 (audio) --------------------------------------------- */
 
@@ -4375,6 +4363,493 @@ apply_contig_s32_f32 (const void *in, void *out, size_t n,
   return 0;
 }
 
+/* ---- s32 packed rows: interleaved audio channels, per-position params -- */
+
+/* Samples [0, n) of a packed S32 row piece from position 0, one at a time
+ * with the C kernels' steps: the tail of a row.  (Not inlined, and in a
+ * function without FMA, as packed_f64_scalar.) */
+__attribute__ ((noinline)) static void
+packed_s32_scalar (const int32_t *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int to_f32, int sum, int apply,
+    int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo)
+{
+  const unsigned m = 8 * fp->nph;
+  unsigned pos = 0, lane = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    const r128norm_packed_lane *ln = &fp->lane[lane];
+    int32_t x;
+
+    memcpy (&x, src + i, sizeof x);
+    if (fp->touched[pos]) {
+      if (sum) {
+        const uint64_t q = (uint64_t) ((int64_t) x * x);
+        sums[pos] += x;
+        sq_hi[pos] += q >> 32;
+        sq_lo[pos] += q & 0xffffffffu;
+      }
+      if (apply) {
+        double v = ((double) x - ln->c) * ln->a + ln->b;
+        v = v < ln->lo ? ln->lo : v;
+        v = v > ln->hi ? ln->hi : v;
+        if (to_f32) {
+          float y = (float) v;
+          memcpy ((float *) dst + i, &y, sizeof y);
+        } else {
+          int32_t y = (int32_t) ((int64_t) (v - ln->lo + 0.5)
+              + (int64_t) ln->lo);
+          memcpy ((int32_t *) dst + i, &y, sizeof y);
+        }
+      }
+    }
+    pos = pos + 1 == m ? 0 : pos + 1;
+    lane = lane + 1 == fp->period ? 0 : lane + 1;
+  }
+}
+
+/* Whole units of NPH vectors of 8 samples (vector g has positions
+ * [8 g, 8 g + 8)): exact sums per position as stats_contig_s32 (x in
+ * 64-bit lanes, x^2 as 64-bit products split into high and low 32 bits);
+ * the apply in C's double steps (affine8_s32, round4_s32: S32 out with
+ * lo = -2^31, so the 32-bit add of round4_s32 is 0).  The samples of no
+ * channel need no blend: their identity map (c 0, a 1, b 0) gives every
+ * int32 back exactly, as x + 2^31 + 0.5 is exact in double.  PHASES 0:
+ * one phase whose two halves (4 samples each) have the same parameters,
+ * as packed_f64_body.  Returns where the units end. */
+AVX2 INLINE size_t
+packed_s32_body (const int32_t *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, const int PHASES, const int TO_F32,
+    const int SUM, const int APPLY, int64_t *sums, uint64_t *sq_hi,
+    uint64_t *sq_lo)
+{
+  const int NPH = PHASES ? PHASES : 1, ALIKE = PHASES == 0;
+  const size_t unit = 8 * (size_t) NPH;
+  const __m256i low32 = _mm256_set1_epi64x (0xffffffff);
+  const __m256d lo = _mm256_set1_pd (TO_F32 ? -FLT_MAX : -2147483648.0);
+  const __m256d hi = _mm256_set1_pd (TO_F32 ? FLT_MAX : 2147483647.0);
+  __m256i sl[8], sh[8], qhe[8], qle[8], qho[8], qlo[8];
+  __m256d c[8][2], a[8][2], b[8][2];
+  int64_t t64[4];
+  size_t i;
+  int g, k, j;
+
+#pragma GCC unroll 8
+  for (g = 0; g < NPH; g++) {
+    sl[g] = sh[g] = qhe[g] = qle[g] = qho[g] = qlo[g] =
+        _mm256_setzero_si256 ();
+#pragma GCC unroll 2
+    for (k = 0; k < 2; k++) {
+      const unsigned o = 8 * (unsigned) g + 4 * (unsigned) (ALIKE ? 0 : k);
+      c[g][k] = _mm256_loadu_pd (fp->c + o);
+      a[g][k] = _mm256_loadu_pd (fp->a + o);
+      b[g][k] = _mm256_loadu_pd (fp->b + o);
+    }
+  }
+  for (i = 0; i + unit <= n; i += unit) {
+#pragma GCC unroll 8
+    for (g = 0; g < NPH; g++) {
+      const unsigned o = 8 * (unsigned) g;
+      const __m256i x = _mm256_loadu_si256 ((const __m256i *) (src + i + o));
+      if (SUM) {
+        __m256i even = _mm256_mul_epi32 (x, x);
+        __m256i odd = _mm256_srli_epi64 (x, 32);
+        odd = _mm256_mul_epi32 (odd, odd);
+        sl[g] = _mm256_add_epi64 (sl[g], _mm256_cvtepi32_epi64
+            (_mm256_castsi256_si128 (x)));
+        sh[g] = _mm256_add_epi64 (sh[g], _mm256_cvtepi32_epi64
+            (_mm256_extracti128_si256 (x, 1)));
+        qhe[g] = _mm256_add_epi64 (qhe[g], _mm256_srli_epi64 (even, 32));
+        qle[g] = _mm256_add_epi64 (qle[g], _mm256_and_si256 (even, low32));
+        qho[g] = _mm256_add_epi64 (qho[g], _mm256_srli_epi64 (odd, 32));
+        qlo[g] = _mm256_add_epi64 (qlo[g], _mm256_and_si256 (odd, low32));
+      }
+      if (APPLY) {
+        __m256d d0 = _mm256_cvtepi32_pd (_mm256_castsi256_si128 (x));
+        __m256d d1 = _mm256_cvtepi32_pd (_mm256_extracti128_si256 (x, 1));
+        d0 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (d0, c[g][0]),
+                a[g][0]), b[g][0]);
+        d1 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (d1, c[g][1]),
+                a[g][1]), b[g][1]);
+        d0 = _mm256_min_pd (hi, _mm256_max_pd (lo, d0));
+        d1 = _mm256_min_pd (hi, _mm256_max_pd (lo, d1));
+        if (TO_F32) {
+          /* out of place, every sample a channel's */
+          _mm256_storeu_ps ((float *) dst + i + o, _mm256_set_m128
+              (_mm256_cvtpd_ps (d1), _mm256_cvtpd_ps (d0)));
+        } else {
+          __m256i y = _mm256_set_m128i (round4_s32 (d1, lo),
+              round4_s32 (d0, lo));
+          _mm256_storeu_si256 ((__m256i *) ((int32_t *) dst + i + o), y);
+        }
+      }
+    }
+  }
+  if (SUM)
+    for (g = 0; g < NPH; g++) {
+      const unsigned o = 8 * (unsigned) g;
+      _mm256_storeu_si256 ((__m256i *) t64, sl[g]);
+      for (j = 0; j < 4; j++)
+        sums[o + (unsigned) j] += t64[j];
+      _mm256_storeu_si256 ((__m256i *) t64, sh[g]);
+      for (j = 0; j < 4; j++)
+        sums[o + 4 + (unsigned) j] += t64[j];
+      _mm256_storeu_si256 ((__m256i *) t64, qhe[g]);
+      for (j = 0; j < 4; j++)
+        sq_hi[o + 2 * (unsigned) j] += (uint64_t) t64[j];
+      _mm256_storeu_si256 ((__m256i *) t64, qle[g]);
+      for (j = 0; j < 4; j++)
+        sq_lo[o + 2 * (unsigned) j] += (uint64_t) t64[j];
+      _mm256_storeu_si256 ((__m256i *) t64, qho[g]);
+      for (j = 0; j < 4; j++)
+        sq_hi[o + 2 * (unsigned) j + 1] += (uint64_t) t64[j];
+      _mm256_storeu_si256 ((__m256i *) t64, qlo[g]);
+      for (j = 0; j < 4; j++)
+        sq_lo[o + 2 * (unsigned) j + 1] += (uint64_t) t64[j];
+    }
+  return i;
+}
+
+#define PACKED_S32_ARGS                                                   \
+  const void *src, void *dst, size_t n, const r128norm_packed_fparams *fp, \
+  int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo
+
+/* A row: whole units through the vectors, the tail through C's steps. */
+#define DEFINE_PACKED_S32_ONE(NAME, PHASES, TO_F32, SUM, APPLY)            \
+  AVX2 static void                                                        \
+  NAME (PACKED_S32_ARGS)                                                  \
+  {                                                                       \
+    size_t i = packed_s32_body (src, dst, n, fp, PHASES, TO_F32, SUM,     \
+        APPLY, sums, sq_hi, sq_lo);                                       \
+    if (i < n)                                                            \
+      packed_s32_scalar ((const int32_t *) src + i, (int32_t *) dst + i,  \
+          n - i, fp, TO_F32, SUM, APPLY, sums, sq_hi, sq_lo);            \
+  }
+
+/* sum; apply and both in place; apply and both to F32 */
+#define DEFINE_PACKED_S32(PHASES)                                         \
+  DEFINE_PACKED_S32_ONE (packed_s32_sum_##PHASES, PHASES, 0, 1, 0)        \
+  DEFINE_PACKED_S32_ONE (packed_s32_apply_##PHASES, PHASES, 0, 0, 1)      \
+  DEFINE_PACKED_S32_ONE (packed_s32_both_##PHASES, PHASES, 0, 1, 1)       \
+  DEFINE_PACKED_S32_ONE (packed_s32_apply_f32_##PHASES, PHASES, 1, 0, 1)  \
+  DEFINE_PACKED_S32_ONE (packed_s32_both_f32_##PHASES, PHASES, 1, 1, 1)
+
+DEFINE_PACKED_S32 (0)
+DEFINE_PACKED_S32 (1)
+DEFINE_PACKED_S32 (2)
+DEFINE_PACKED_S32 (3)
+DEFINE_PACKED_S32 (4)
+DEFINE_PACKED_S32 (5)
+DEFINE_PACKED_S32 (6)
+DEFINE_PACKED_S32 (7)
+DEFINE_PACKED_S32 (8)
+
+typedef void (*packed_s32_variant) (PACKED_S32_ARGS);
+
+#define PACKED_S32_ROW(PHASES)                                            \
+  { packed_s32_sum_##PHASES, packed_s32_apply_##PHASES,                   \
+    packed_s32_both_##PHASES, packed_s32_apply_f32_##PHASES,              \
+    packed_s32_both_f32_##PHASES }
+
+static const packed_s32_variant packed_s32_variants[9][5] = {
+  PACKED_S32_ROW (0), PACKED_S32_ROW (1), PACKED_S32_ROW (2),
+  PACKED_S32_ROW (3), PACKED_S32_ROW (4), PACKED_S32_ROW (5),
+  PACKED_S32_ROW (6), PACKED_S32_ROW (7), PACKED_S32_ROW (8),
+};
+
+
+/* ---- f64 and s32 packed rows with AVX-512 ---------------------------- */
+
+/* The packed F64 rows' units with AVX-512: one vector of 8 doubles a
+ * group, the apply's multiply and add rounded each (the _round_
+ * intrinsics are not contracted), the sums of squares by FMA, and
+ * vfpclasspd for the probe; otherwise packed_f64_body. */
+AVX512 INLINE size_t
+packed_f64_body_avx512 (const double *src, double *dst, size_t i, size_t n,
+    const r128norm_packed_fparams *fp, const int NPH, const int SUM,
+    const int APPLY, const int GENERAL, double *sums, double *sq)
+{
+  const size_t unit = 8 * (size_t) NPH;
+  const int clip = GENERAL && fp->clip;
+  __m512d s[8], q[8], ns[8], c[8], a[8], b[8];
+  __mmask8 keep[8];
+  double v[8];
+  int g, j;
+
+#pragma GCC unroll 8
+  for (g = 0; g < NPH; g++) {
+    s[g] = q[g] = _mm512_setzero_pd ();
+    ns[g] = _mm512_loadu_pd (fp->neg_shift + 8 * g);
+    c[g] = _mm512_loadu_pd (fp->c + 8 * g);
+    a[g] = _mm512_loadu_pd (fp->a + 8 * g);
+    b[g] = _mm512_loadu_pd (fp->b + 8 * g);
+    keep[g] = _mm512_movepi64_mask (_mm512_loadu_si512 (fp->keep64 + 8 * g));
+  }
+  for (; i + unit <= n; i += unit) {
+    __mmask8 bad = 0;
+    __m512d x[8], d[8], y[8];
+#pragma GCC unroll 8
+    for (g = 0; g < NPH; g++) {
+      x[g] = _mm512_loadu_pd (src + i + 8 * g);
+      if (SUM) {
+        d[g] = _mm512_add_pd (x[g], ns[g]);
+        /* NaN (0x01, 0x80) or infinite (0x08, 0x10) */
+        bad |= _mm512_fpclass_pd_mask (d[g], 0x99);
+        if (clip)
+          d[g] = _mm512_min_pd (_mm512_loadu_pd (fp->shi + 8 * g),
+              _mm512_max_pd (_mm512_loadu_pd (fp->slo + 8 * g), d[g]));
+      }
+      if (APPLY) {
+        y[g] = _mm512_add_round_pd (_mm512_mul_round_pd (_mm512_sub_pd
+                (x[g], c[g]), a[g], _MM_FROUND_CUR_DIRECTION), b[g],
+            _MM_FROUND_CUR_DIRECTION);
+        bad |= _mm512_fpclass_pd_mask (y[g], 0x99);
+      }
+    }
+    if (bad)
+      break;
+#pragma GCC unroll 8
+    for (g = 0; g < NPH; g++) {
+      if (SUM) {
+        s[g] = _mm512_add_pd (s[g], d[g]);
+        q[g] = _mm512_fmadd_pd (d[g], d[g], q[g]);
+      }
+      if (APPLY) {
+        if (GENERAL)
+          y[g] = _mm512_mask_blend_pd (keep[g], y[g], x[g]);
+        _mm512_storeu_pd (dst + i + 8 * g, y[g]);
+      }
+    }
+  }
+  if (SUM)
+    for (g = 0; g < NPH; g++) {
+      _mm512_storeu_pd (v, s[g]);
+      for (j = 0; j < 8; j++)
+        sums[8 * g + j] += v[j];
+      _mm512_storeu_pd (v, q[g]);
+      for (j = 0; j < 8; j++)
+        sq[8 * g + j] += v[j];
+    }
+  return i;
+}
+
+AVX512 INLINE void
+packed_f64_row_avx512 (const double *src, double *dst, size_t n,
+    const r128norm_packed_fparams *fp, const int NPH, const int SUM,
+    const int APPLY, const int GENERAL, double *sums, double *sq,
+    uint64_t *non_finite)
+{
+  const size_t unit = 8 * (size_t) NPH;
+  size_t i = 0;
+
+  for (;;) {
+    i = packed_f64_body_avx512 (src, dst, i, n, fp, NPH, SUM, APPLY,
+        GENERAL, sums, sq);
+    if (i + unit > n)
+      break;
+    packed_f64_scalar (src + i, dst + i, unit, 0, fp, SUM, APPLY, sums, sq,
+        non_finite);
+    i += unit;
+  }
+  if (i < n)
+    packed_f64_scalar (src + i, dst + i, n - i, 0, fp, SUM, APPLY, sums, sq,
+        non_finite);
+}
+
+#define DEFINE_PACKED_F64_AVX512_ONE(NAME, NPH, SUM, APPLY, GENERAL)       \
+  AVX512 static void                                                      \
+  NAME (PACKED_F32_ARGS)                                                  \
+  {                                                                       \
+    packed_f64_row_avx512 (src, dst, n, fp, NPH, SUM, APPLY, GENERAL,     \
+        sums, sq, nf);                                                    \
+  }
+
+#define DEFINE_PACKED_F64_AVX512(NPH)                                     \
+  DEFINE_PACKED_F64_AVX512_ONE (packed_f64_sum_avx512_##NPH, NPH, 1, 0, 0) \
+  DEFINE_PACKED_F64_AVX512_ONE (packed_f64_apply_avx512_##NPH, NPH, 0, 1, \
+      0)                                                                  \
+  DEFINE_PACKED_F64_AVX512_ONE (packed_f64_both_avx512_##NPH, NPH, 1, 1, 0) \
+  DEFINE_PACKED_F64_AVX512_ONE (packed_f64_sum_general_avx512_##NPH, NPH, \
+      1, 0, 1)                                                            \
+  DEFINE_PACKED_F64_AVX512_ONE (packed_f64_apply_general_avx512_##NPH,    \
+      NPH, 0, 1, 1)                                                       \
+  DEFINE_PACKED_F64_AVX512_ONE (packed_f64_both_general_avx512_##NPH,     \
+      NPH, 1, 1, 1)
+
+DEFINE_PACKED_F64_AVX512 (1)
+DEFINE_PACKED_F64_AVX512 (2)
+DEFINE_PACKED_F64_AVX512 (3)
+DEFINE_PACKED_F64_AVX512 (4)
+DEFINE_PACKED_F64_AVX512 (5)
+DEFINE_PACKED_F64_AVX512 (6)
+DEFINE_PACKED_F64_AVX512 (7)
+DEFINE_PACKED_F64_AVX512 (8)
+
+#define PACKED_F64_ROW_AVX512(NPH)                                        \
+  { packed_f64_sum_avx512_##NPH, packed_f64_apply_avx512_##NPH,           \
+    packed_f64_both_avx512_##NPH, packed_f64_sum_general_avx512_##NPH,    \
+    packed_f64_apply_general_avx512_##NPH,                                \
+    packed_f64_both_general_avx512_##NPH }
+
+static const packed_f32_variant packed_f64_variants_avx512[8][6] = {
+  PACKED_F64_ROW_AVX512 (1), PACKED_F64_ROW_AVX512 (2),
+  PACKED_F64_ROW_AVX512 (3), PACKED_F64_ROW_AVX512 (4),
+  PACKED_F64_ROW_AVX512 (5), PACKED_F64_ROW_AVX512 (6),
+  PACKED_F64_ROW_AVX512 (7), PACKED_F64_ROW_AVX512 (8),
+};
+
+static void
+packed_f64 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  const int v = (sum && apply ? 2 : apply ? 1 : 0)
+      + ((sum && fp->clip) || (apply && fp->has_untouched) ? 3 : 0);
+
+  if (!sum && !apply)
+    return;
+  /* the CPU's features as r128norm_packed_init() found them */
+  if (fp->avx512)
+    packed_f64_variants_avx512[fp->nph - 1][v] (src, dst, n, fp, sums, sq,
+        non_finite);
+  else
+    packed_f64_variants[4 % fp->period == 0 ? 0 : fp->nph][v] (src, dst, n,
+        fp, sums, sq, non_finite);
+}
+
+/* The packed S32 rows' units with AVX-512: one vector of 8 a group, in
+ * 64-bit lanes for the sums (position j of the group in lane j) and in
+ * doubles for the apply; the truncation of C's w = v - lo + 0.5 (in
+ * [0.5, 2^32 - 0.5]) in one conversion to unsigned 32 bits, which the
+ * addition of lo = -2^31 turns into the sign bit's flip.  Otherwise
+ * packed_s32_body. */
+AVX512 INLINE size_t
+packed_s32_body_avx512 (const int32_t *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, const int NPH, const int TO_F32,
+    const int SUM, const int APPLY, int64_t *sums, uint64_t *sq_hi,
+    uint64_t *sq_lo)
+{
+  const size_t unit = 8 * (size_t) NPH;
+  const __m512i low32 = _mm512_set1_epi64 (0xffffffff);
+  const __m512d lo = _mm512_set1_pd (TO_F32 ? -FLT_MAX : -2147483648.0);
+  const __m512d hi = _mm512_set1_pd (TO_F32 ? FLT_MAX : 2147483647.0);
+  const __m512d half = _mm512_set1_pd (0.5);
+  const __m256i sign = _mm256_set1_epi32 (INT32_MIN);
+  __m512i s[8], qh[8], ql[8];
+  __m512d c[8], a[8], b[8];
+  int64_t t64[8];
+  size_t i;
+  int g, j;
+
+#pragma GCC unroll 8
+  for (g = 0; g < NPH; g++) {
+    s[g] = qh[g] = ql[g] = _mm512_setzero_si512 ();
+    c[g] = _mm512_loadu_pd (fp->c + 8 * g);
+    a[g] = _mm512_loadu_pd (fp->a + 8 * g);
+    b[g] = _mm512_loadu_pd (fp->b + 8 * g);
+  }
+  for (i = 0; i + unit <= n; i += unit) {
+#pragma GCC unroll 8
+    for (g = 0; g < NPH; g++) {
+      const __m256i x = _mm256_loadu_si256 ((const __m256i *) (src + i
+              + 8 * g));
+      if (SUM) {
+        const __m512i x64 = _mm512_cvtepi32_epi64 (x);
+        const __m512i q = _mm512_mul_epi32 (x64, x64);
+        s[g] = _mm512_add_epi64 (s[g], x64);
+        qh[g] = _mm512_add_epi64 (qh[g], _mm512_srli_epi64 (q, 32));
+        ql[g] = _mm512_add_epi64 (ql[g], _mm512_and_si512 (q, low32));
+      }
+      if (APPLY) {
+        __m512d v = affine8_double_avx512 (_mm512_cvtepi32_pd (x), c[g],
+            a[g], b[g], lo, hi);
+        if (TO_F32) {
+          _mm256_storeu_ps ((float *) dst + i + 8 * g, _mm512_cvtpd_ps (v));
+        } else {
+          __m256i y = _mm256_xor_si256 (_mm512_cvtt_roundpd_epu32
+              (_mm512_add_pd (_mm512_sub_pd (v, lo), half),
+                  _MM_FROUND_NO_EXC), sign);
+          _mm256_storeu_si256 ((__m256i *) ((int32_t *) dst + i + 8 * g),
+              y);
+        }
+      }
+    }
+  }
+  if (SUM)
+    for (g = 0; g < NPH; g++) {
+      _mm512_storeu_si512 (t64, s[g]);
+      for (j = 0; j < 8; j++)
+        sums[8 * g + j] += t64[j];
+      _mm512_storeu_si512 (t64, qh[g]);
+      for (j = 0; j < 8; j++)
+        sq_hi[8 * g + j] += (uint64_t) t64[j];
+      _mm512_storeu_si512 (t64, ql[g]);
+      for (j = 0; j < 8; j++)
+        sq_lo[8 * g + j] += (uint64_t) t64[j];
+    }
+  return i;
+}
+
+#define DEFINE_PACKED_S32_AVX512_ONE(NAME, NPH, TO_F32, SUM, APPLY)       \
+  AVX512 static void                                                      \
+  NAME (PACKED_S32_ARGS)                                                  \
+  {                                                                       \
+    size_t i = packed_s32_body_avx512 (src, dst, n, fp, NPH, TO_F32, SUM, \
+        APPLY, sums, sq_hi, sq_lo);                                       \
+    if (i < n)                                                            \
+      packed_s32_scalar ((const int32_t *) src + i, (int32_t *) dst + i,  \
+          n - i, fp, TO_F32, SUM, APPLY, sums, sq_hi, sq_lo);            \
+  }
+
+#define DEFINE_PACKED_S32_AVX512(NPH)                                     \
+  DEFINE_PACKED_S32_AVX512_ONE (packed_s32_sum_avx512_##NPH, NPH, 0, 1, 0) \
+  DEFINE_PACKED_S32_AVX512_ONE (packed_s32_apply_avx512_##NPH, NPH, 0, 0, \
+      1)                                                                  \
+  DEFINE_PACKED_S32_AVX512_ONE (packed_s32_both_avx512_##NPH, NPH, 0, 1,  \
+      1)                                                                  \
+  DEFINE_PACKED_S32_AVX512_ONE (packed_s32_apply_f32_avx512_##NPH, NPH,   \
+      1, 0, 1)                                                            \
+  DEFINE_PACKED_S32_AVX512_ONE (packed_s32_both_f32_avx512_##NPH, NPH, 1, \
+      1, 1)
+
+DEFINE_PACKED_S32_AVX512 (1)
+DEFINE_PACKED_S32_AVX512 (2)
+DEFINE_PACKED_S32_AVX512 (3)
+DEFINE_PACKED_S32_AVX512 (4)
+DEFINE_PACKED_S32_AVX512 (5)
+DEFINE_PACKED_S32_AVX512 (6)
+DEFINE_PACKED_S32_AVX512 (7)
+DEFINE_PACKED_S32_AVX512 (8)
+
+#define PACKED_S32_ROW_AVX512(NPH)                                        \
+  { packed_s32_sum_avx512_##NPH, packed_s32_apply_avx512_##NPH,           \
+    packed_s32_both_avx512_##NPH, packed_s32_apply_f32_avx512_##NPH,      \
+    packed_s32_both_f32_avx512_##NPH }
+
+static const packed_s32_variant packed_s32_variants_avx512[8][5] = {
+  PACKED_S32_ROW_AVX512 (1), PACKED_S32_ROW_AVX512 (2),
+  PACKED_S32_ROW_AVX512 (3), PACKED_S32_ROW_AVX512 (4),
+  PACKED_S32_ROW_AVX512 (5), PACKED_S32_ROW_AVX512 (6),
+  PACKED_S32_ROW_AVX512 (7), PACKED_S32_ROW_AVX512 (8),
+};
+
+static void
+packed_s32 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int to_f32, int sum, int apply,
+    int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo)
+{
+  const int v = !apply ? 0 : (to_f32 ? 3 : 1) + sum;
+
+  if (!sum && !apply)
+    return;
+  if (fp->avx512)
+    packed_s32_variants_avx512[fp->nph - 1][v] (src, dst, n, fp, sums,
+        sq_hi, sq_lo);
+  else
+    packed_s32_variants[4 % fp->period == 0 ? 0 : fp->nph][v] (src, dst, n,
+        fp, sums, sq_hi, sq_lo);
+}
+
 /* the strided rows of interleaved audio, through blocks (see
  * STRIDED_BLOCK) */
 DEFINE_STATS_STRIDED (s32, , 4)
@@ -4645,6 +5120,12 @@ r128norm_packed_s16_x86 (void)
   return have_avx2 ()? packed_s16 : NULL;
 }
 
+r128norm_packed_s32_fn
+r128norm_packed_s32_x86 (void)
+{
+  return have_avx2 ()? packed_s32 : NULL;
+}
+
 void
 r128norm_packed_f32_x86_features (int *fma, int *avx512)
 {
@@ -4708,6 +5189,12 @@ r128norm_packed_f64_x86 (void)
 
 r128norm_packed_s16_fn
 r128norm_packed_s16_x86 (void)
+{
+  return NULL;
+}
+
+r128norm_packed_s32_fn
+r128norm_packed_s32_x86 (void)
 {
   return NULL;
 }

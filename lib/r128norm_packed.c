@@ -33,6 +33,14 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
     return;
   }
+  if (enable && in == R128NORM_FORMAT_S32 && (out == R128NORM_FORMAT_S32
+          || out == R128NORM_FORMAT_F32)) {
+    pk->fn_s32 = r128norm_packed_s32_x86 ();
+    pk->size = 4;
+    pk->s32_to_f32 = out == R128NORM_FORMAT_F32;
+    r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
+    return;
+  }
   if (enable && in == R128NORM_FORMAT_F16 && out == R128NORM_FORMAT_F16) {
     pk->fn_float = r128norm_packed_f16_x86 ();
     pk->half = 1;
@@ -159,6 +167,7 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   memset (pk->fnf, 0, sizeof pk->fnf);
   memset (pk->ssums, 0, sizeof pk->ssums);
   memset (pk->ssq, 0, sizeof pk->ssq);
+  memset (pk->ssq_lo, 0, sizeof pk->ssq_lo);
   pk->channels = channels;
   pk->step = in[0].step;
   pk->stride = in[0].stride;
@@ -227,9 +236,11 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     fp->nph = (unsigned) period / gcd ((unsigned) period, 8);
     /* the pattern over vectors of 16 floats, where the kernel has them
      * and it fits: the AVX2 kernel is as happy with it */
-    if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES && size != 8)
+    /* (F64 and S32 rows: groups of 8 samples, parameters from memory) */
+    const int groups_of_8 = size == 8 || pk->fn_s32;
+    if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES && !groups_of_8)
       fp->nph = 2 * nph16;
-    fp->lanes_direct = size != 8 && (fp->nph == 1 || (fp->avx512
+    fp->lanes_direct = !groups_of_8 && (fp->nph == 1 || (fp->avx512
             && fp->nph == 2));
     memset (fp->lane_positions, 0, sizeof fp->lane_positions);
     if (fp->lanes_direct)
@@ -536,6 +547,97 @@ s16_pass (r128norm_packed *pk, unsigned channels,
   return 1;
 }
 
+/* The S32 packed pass: the apply's parameters per position (C's double
+ * map, made only when the affine values change), one call of the kernel
+ * per row, the per-position sums added to the channels.  Declines (the
+ * per-channel path runs) where a statistic clamps, where the output is
+ * not the input's layout in place or F32 of the same interleaving with
+ * every sample a channel's, and where a channel's map is one the kernel's
+ * steps do not reproduce (s32_affine_ok in the x86 kernels: huge c, a or
+ * b). */
+static int
+s32_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine, int apply_params_current)
+{
+  r128norm_packed_fparams *fp = &pk->fparams;
+  const unsigned m = 8 * fp->nph;
+  const int to_f32 = pk->s32_to_f32;
+  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
+  uint8_t *obase;
+  const size_t n = pk->row_samples;
+  unsigned c, pos;
+  size_t r;
+
+  if (sum)
+    for (c = 0; c < channels; c++)
+      if (clip[c].active)
+        return 0;
+  if (apply && out != in) {
+    if (!to_f32 || channels != fp->period)
+      return 0;
+    for (c = 0; c < channels; c++)
+      if (out[c].step != pk->step || out[c].stride != out[0].stride
+          || (const char *) out[c].data - (const char *) out[0].data
+          != pk->offset[c])
+        return 0;
+  } else if (apply && to_f32) {
+    return 0;
+  }
+  if (apply && !apply_params_current) {
+    pk->s32_map_ok = 1;
+    for (c = 0; c < fp->period; c++) {
+      const int ch = pk->lane_chan[c];
+      r128norm_packed_lane *ln = &fp->lane[c];
+      const r128norm_affine *p = ch < 0 ? NULL : &affine[ch];
+      ln->c = p ? p->c : 0.0;
+      ln->a = p ? p->a : 1.0;
+      ln->b = p ? p->b : 0.0;
+      ln->lo = p ? p->lo : 0.0;
+      ln->hi = p ? p->hi : 0.0;
+      if (p && !(fabs (p->c) < 1e300 && fabs (p->a) < 1e300
+              && fabs (p->b) < 1e300 && p->lo == (to_f32 ? -FLT_MAX
+                  : -2147483648.0) && p->hi == (to_f32 ? FLT_MAX
+                  : 2147483647.0)))
+        pk->s32_map_ok = 0;
+    }
+    for (pos = 0; pos < m; pos++) {
+      const r128norm_packed_lane *ln = &fp->lane[fp->pos_lane[pos]];
+      fp->c[pos] = ln->c;
+      fp->a[pos] = ln->a;
+      fp->b[pos] = ln->b;
+    }
+  }
+  if (apply && !pk->s32_map_ok)
+    return 0;
+  obase = apply ? (uint8_t *) out[0].data + pk->base : (uint8_t *) base;
+  for (r = 0; r < pk->height; r++)
+    pk->fn_s32 (base + (ptrdiff_t) r * pk->stride,
+        obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, fp,
+        to_f32, sum, apply, pk->ssums, pk->ssq, pk->ssq_lo);
+  if (sum)
+    for (c = 0; c < fp->period; c++) {
+      /* every position read once and zeroed for the next pass */
+      const int ch = pk->lane_chan[c];
+      int64_t total = 0;
+      unsigned __int128 total_sq = 0;
+      for (pos = c; pos < m; pos += fp->period) {
+        total += pk->ssums[pos];
+        total_sq += ((unsigned __int128) pk->ssq[pos] << 32)
+            + pk->ssq_lo[pos];
+        pk->ssums[pos] = 0;
+        pk->ssq[pos] = pk->ssq_lo[pos] = 0;
+      }
+      if (ch < 0)
+        continue;
+      acc[ch].n += (uint64_t) pk->width * pk->height;
+      acc[ch].sum += total;
+      acc[ch].sumsq += total_sq;
+    }
+  return 1;
+}
+
 /* The steady F32 stream's pass (r128norm_process()'s short path): in
  * place, in the layout learned before, straight to float_pass() without
  * the general pass's dispatch. */
@@ -673,7 +775,7 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
 {
   int done;
 
-  if ((!pk->fn && !pk->fn_float && !pk->fn_s16) || channels < 2
+  if ((!pk->fn && !pk->fn_float && !pk->fn_s16 && !pk->fn_s32) || channels < 2
       || channels > R128NORM_PACKED_MAX_LANES)
     return 0;
   if (!same_layout (pk, channels, in))
@@ -730,6 +832,9 @@ packed_pass (r128norm_packed *pk, unsigned channels,
         apply_params_current, non_finite);
   if (pk->fn_s16)
     return s16_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
+        apply_params_current);
+  if (pk->fn_s32)
+    return s32_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
         apply_params_current);
   if (channels > R128NORM_PACKED_MAX_PERIOD
       || (apply && out != in && !pk->fn_f32 && !pk->fn_compact))

@@ -227,6 +227,18 @@ typedef void (*r128norm_packed_s16_fn) (const void *src, void *dst,
     size_t n, const r128norm_packed_sparams *sp, int sum, int apply,
     int64_t *sums, uint64_t *sq);
 
+/* One packed S32 row of n samples from src to dst (in place, or to F32
+ * with the same interleaving when to_f32 is set), with the positions and
+ * apply parameters (c, a, b) of the F32 rows: per position, sums[] +=
+ * sum of x, sq_hi[] and sq_lo[] += sums of the high and low 32 bits of
+ * x^2 (when sum is set; exact, the sum of squares is sq_hi 2^32 +
+ * sq_lo); normalizes when apply is set, C's double steps bit for bit
+ * (the output's clamp is the format's: -2^31 to 2^31 - 1 or +-FLT_MAX);
+ * samples of no channel are written back (in place). */
+typedef void (*r128norm_packed_s32_fn) (const void *src, void *dst,
+    size_t n, const r128norm_packed_fparams *fp, int to_f32, int sum,
+    int apply, int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo);
+
 /* The layout of the last buffer and what the packed path makes of it. */
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
@@ -238,7 +250,11 @@ typedef struct r128norm_packed {
   r128norm_packed_float_fn fn_float; /* F32 (or F16) in and out; else NULL */
   int half;                     /* fn_float's rows are F16 */
   r128norm_packed_s16_fn fn_s16; /* S16 in, S16 or F32 out; else NULL */
-  size_t size;                  /* bytes per sample: 1, 2 (S16, F16) or 4 */
+  /* S32 in, S32 or F32 (s32_to_f32) out, with fparams; else NULL */
+  r128norm_packed_s32_fn fn_s32;
+  int s32_to_f32;
+  int s32_map_ok;               /* the apply parameters suit the kernel */
+  size_t size;                  /* bytes per sample: 1, 2, 4 or 8 (F64) */
   /* layout key: channel 0's geometry and every channel's offset from it */
   int known;
   unsigned channels;
@@ -266,6 +282,7 @@ typedef struct r128norm_packed {
   uint64_t fnf[R128NORM_PACKED_F_POS];
   int64_t ssums[R128NORM_PACKED_S_POS];
   uint64_t ssq[R128NORM_PACKED_S_POS];
+  uint64_t ssq_lo[R128NORM_PACKED_F_POS];       /* S32: x^2's low bits */
 } r128norm_packed;
 
 /* The x86 kernels for a format pair: fills the slots it implements and
@@ -335,6 +352,9 @@ r128norm_packed_float_fn r128norm_packed_f16_x86 (void);
  * layout), or NULL without AVX2: groups of 8 doubles with the positions
  * of the F32 rows (vectors of 8), C's double steps bit for bit. */
 r128norm_packed_float_fn r128norm_packed_f64_x86 (void);
+
+/* The S32 packed kernel, or NULL without AVX2. */
+r128norm_packed_s32_fn r128norm_packed_s32_x86 (void);
 
 /* The S16 packed kernel, or NULL without AVX2. */
 r128norm_packed_s16_fn r128norm_packed_s16_x86 (void);

@@ -535,7 +535,7 @@ make (unsigned C, r128norm_format f, r128norm_kernels k,
 {
   r128norm_config cfg;
   r128norm_state *st = r128norm_create (C, NULL);
-  double gamma[32], beta[32];
+  double gamma[64], beta[64];
   unsigned c;
 
   for (c = 0; c < C; c++) {
@@ -864,6 +864,78 @@ test_packed_s16 (int iter)
           "process s16 in place");
     }
     snprintf (what, sizeof what, "packed s16 iter %d buffer %u: step %u "
+        "C %u w %zu h %zu mode %d f32 %d clip %g", iter, b, step, C, w, h,
+        (int) mode, to_f32, clip_sigma);
+    check (!memcmp (fc, fs, orow * h), what);
+    check (same_running (sc, ss, C), what);
+  }
+  r128norm_destroy (&sc);
+  r128norm_destroy (&ss);
+}
+
+/* Interleaved S32 (audio) in place and to F32, through the library,
+ * SIMD against C: exact sums, C's double steps, so output and running
+ * values bit for bit; 2 to 64 samples a pixel, channels on any subset
+ * of them in place (the others written back). */
+static void
+test_packed_s32 (int iter)
+{
+  static const unsigned steps[] = { 2, 3, 4, 5, 6, 8, 9, 11, 12, 16, 24,
+    32, 64 };
+  unsigned step = steps[rng () % 13], lanes[64], c, b, C;
+  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
+  int to_f32 = rng () % 3 == 0;
+  double clip_sigma = rng () % 5 == 0 ? 2.0 : 0.0;
+  size_t w = pick (1, 300), h = pick (1, 4), pad = pick (0, 5);
+  size_t row = (w * step + pad) * 4, orow = row;
+  r128norm_state *sc, *ss;
+  r128norm_channel ic[64], oc[64], os[64];
+  uint64_t saved;
+  char what[160];
+
+  C = to_f32 ? step : (unsigned) pick (1, step);
+  saved = rng_state;
+  sc = make (C, R128NORM_FORMAT_S32, R128NORM_KERNELS_C, mode, clip_sigma, 0);
+  rng_state = saved;
+  ss = make (C, R128NORM_FORMAT_S32, R128NORM_KERNELS_SIMD, mode, clip_sigma,
+      0);
+  if (to_f32) {
+    r128norm_set_formats (sc, R128NORM_FORMAT_S32, R128NORM_FORMAT_F32);
+    r128norm_set_formats (ss, R128NORM_FORMAT_S32, R128NORM_FORMAT_F32);
+  }
+  shuffled_lanes (lanes, step);
+  for (b = 0; b < 3; b++) {
+    uint8_t *src = in_buf, *fc = c_out, *fs = s_out;
+    fill (R128NORM_FORMAT_S32, src, row * h / 4);
+    if (to_f32) {
+      memset (fc, 0x5a, orow * h);
+      memset (fs, 0x5a, orow * h);
+    } else {
+      memcpy (fc, src, row * h);
+      memcpy (fs, src, row * h);
+    }
+    for (c = 0; c < C; c++) {
+      ic[c].data = (to_f32 ? src : fc) + 4 * lanes[c];
+      ic[c].step = 4 * (ptrdiff_t) step;
+      ic[c].stride = (ptrdiff_t) row;
+      ic[c].width = w;
+      ic[c].height = h;
+      oc[c] = os[c] = ic[c];
+      oc[c].data = fc + 4 * lanes[c];
+      os[c].data = fs + 4 * lanes[c];
+      oc[c].step = os[c].step = 4 * (ptrdiff_t) step;
+      oc[c].stride = os[c].stride = (ptrdiff_t) orow;
+    }
+    if (to_f32) {
+      check (r128norm_process (sc, ic, oc, 0.01) == R128NORM_SUCCESS
+          && r128norm_process (ss, ic, os, 0.01) == R128NORM_SUCCESS,
+          "process s32 to f32");
+    } else {
+      check (r128norm_process (sc, oc, NULL, 0.01) == R128NORM_SUCCESS
+          && r128norm_process (ss, os, NULL, 0.01) == R128NORM_SUCCESS,
+          "process s32 in place");
+    }
+    snprintf (what, sizeof what, "packed s32 iter %d buffer %u: step %u "
         "C %u w %zu h %zu mode %d f32 %d clip %g", iter, b, step, C, w, h,
         (int) mode, to_f32, clip_sigma);
     check (!memcmp (fc, fs, orow * h), what);
@@ -1215,7 +1287,8 @@ test_packed_f64 (int iter)
 }
 
 /* Interleaved F64 with running values of 0.9e300 and samples of
- * DBL_MAX of the opposite sign, so that x - c overflows (C clamps it to +-DBL_MAX):
+ * -DBL_MAX in the even channels, so that x - c overflows (C clamps it to
+ * +-DBL_MAX), and ordinary ones in the odd channels:
  * frozen and running (both normalize with the running values set, so the
  * maps are the same), SIMD output bit for bit C's. */
 static void
@@ -1226,7 +1299,7 @@ test_packed_f64_overflow (void)
     R128NORM_STATS_RUNNING
   };
   double *simd = (void *) s_out, *ref = (void *) c_out;
-  double mean[8], var[8];
+  double mean[8], var[8], gamma[1] = { 0.7 }, beta[1] = { 0.1 };
   const size_t w = 160;
   unsigned k, mi, c;
   size_t i;
@@ -1239,8 +1312,10 @@ test_packed_f64_overflow (void)
       int j, overflows = 0;
       char what[120];
 
+      /* even channels: x - c overflows; odd ones: an ordinary map, whose
+       * rounding a multiply-add contracted into an FMA would change */
       for (c = 0; c < C; c++) {
-        mean[c] = c % 2 ? -0.9e300 : 0.9e300;   /* within STAT_LIMIT */
+        mean[c] = c % 2 ? 0.3 : 0.9e300;        /* within STAT_LIMIT */
         var[c] = 16.0;          /* a gain below 1: -DBL_MAX a is finite */
       }
       for (j = 0; j < 2; j++) {
@@ -1248,6 +1323,11 @@ test_packed_f64_overflow (void)
         st[j] = r128norm_create (C, NULL);
         r128norm_config_init (&cfg);
         cfg.stats = modes[mi];
+        /* a gain and an offset that are not powers of two or 0 */
+        cfg.gamma = gamma;
+        cfg.n_gamma = 1;
+        cfg.beta = beta;
+        cfg.n_beta = 1;
         r128norm_set_formats (st[j], R128NORM_FORMAT_F64,
             R128NORM_FORMAT_F64);
         r128norm_set_kernels (st[j], j ? R128NORM_KERNELS_SIMD
@@ -1258,8 +1338,8 @@ test_packed_f64_overflow (void)
       }
       for (i = 0; i < w * C; i++) {
         double x = uniform (-0.5, 0.5);
-        if (i % 40 < 3)
-          x = (i % C) % 2 ? DBL_MAX : -DBL_MAX;
+        if (i % 40 < 3 && (i % C) % 2 == 0)
+          x = -DBL_MAX;
         overflows += fabs (x - mean[i % C]) > DBL_MAX;
         simd[i] = ref[i] = x;
       }
@@ -1977,6 +2057,8 @@ main (int argc, char **argv)
     test_packed_half (i);
   for (i = 0; i < 1500; i++)
     test_packed_s16 (i);
+  for (i = 0; i < 1000; i++)
+    test_packed_s32 (i);
   for (i = 0; i < 1000; i++)
     test_planar_u8 (i);
 
