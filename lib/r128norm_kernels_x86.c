@@ -5023,6 +5023,8 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
     case R128NORM_FORMAT_S32:
       set->stats_contig = stats_contig_s32;
       set->stats = stats_s32;
+      /* the packed rows' (r128norm_packed_s32_x86) */
+      uses_wide |= wide;
       if (out == in) {
         set->apply_contig = apply_contig_s32_s32;
         set->apply = apply_s32_s32;
@@ -5033,6 +5035,7 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       any = 1;
       break;
     case R128NORM_FORMAT_F64:
+      uses_wide |= wide;        /* the packed rows' */
       if (have_fma ()) {
         set->stats_contig = stats_contig_f64;
         set->stats = stats_f64;

@@ -17,8 +17,8 @@
  *
  *   build/tools/r128norm-bench-peers [--quick] [WORKLOAD...]
  *
- * WORKLOAD is rgba1080, rgba4k, tensor3x1080x1920, audio10ms or
- * audio10ms-s16 (default: all of them).
+ * WORKLOAD is rgba1080, rgba4k, tensor3x1080x1920, audio10ms,
+ * audio10ms-s16, audio10ms-s32 or audio10ms-f64 (default: all of them).
  *
  * Prints lines "name ms_per_buffer" that the script reads.
  */

@@ -128,6 +128,12 @@ def main():
     row("(also) 48 kHz stereo S16 10 ms: volume / r128norm stats=frozen",
         g["audio10ms-s16/r128norm-frozen"], g["audio10ms-s16/volume"],
         1 / 1.5)
+    # and on the other two sample formats of audio (S32: a sound card's)
+    for fmt, name in (("s32", "S32"), ("f64", "f64")):
+        for mode, label in (("running", ""), ("frozen", " stats=frozen")):
+            row("(also) 48 kHz stereo %s 10 ms: volume / r128norm%s"
+                % (name, label), g["audio10ms-%s/r128norm-%s" % (fmt, mode)],
+                g["audio10ms-%s/volume" % fmt], 1 / 1.5)
 
     print("| comparison | r128norm ms | peer ms | peer / r128norm | target | |")
     print("|---|--:|--:|--:|--:|---|")

@@ -16,7 +16,7 @@
  *
  *   r128norm-bench [--quick] [--cached]
  *                  [--workload rgba|i420|gray16|tensor|rgb2chw|bgrx2hwc|
- *                   rgb2chw16|bgrx2hwc16|audio]
+ *                   rgb2chw16|bgrx2hwc16|audio|audio64|audio32]
  */
 #include <stdint.h>
 #include <stdio.h>
