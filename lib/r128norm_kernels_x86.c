@@ -3955,7 +3955,8 @@ packed_f64_body (const double *src, double *dst, size_t i, size_t n,
         probe = _mm256_or_si256 (probe, _mm256_castpd_si256
             (_mm256_sub_pd (p, p)));
       }
-    if (!_mm256_testz_si256 (probe, probe))
+    /* the sign bits aside: rounding toward -infinity makes p - p -0 */
+    if (!_mm256_testz_si256 (probe, _mm256_set1_epi64x (INT64_MAX)))
       break;
 #pragma GCC unroll 8
     for (g = 0; g < NPH; g++)
@@ -4227,42 +4228,48 @@ apply_contig_f64_f64 (const void *in, void *out, size_t n,
 
 /* S32 statistics, exact: sums of x in 64-bit lanes; squares (up to 2^62)
  * as 64-bit products (vpmuldq) split into their high and low 32 bits,
- * each summed in 64-bit lanes, which hold 2^32 of them; the 128-bit sum
- * of squares is high * 2^32 + low.  Clipping goes to the C kernel. */
+ * each summed in 64-bit lanes; the 128-bit sum of squares is high * 2^32
+ * + low.  Blocks of 2^31 samples keep each lane of the low halves below
+ * 2^61 (2^28 steps of 2 times less than 2^32), so their sum over four
+ * lanes fits 64 bits.  Clipping goes to the C kernel. */
+#define S32_BLOCK ((size_t) 1 << 31)
+
 AVX2 static void
 stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
 {
   const int32_t *s = in;
   const __m256i low32 = _mm256_set1_epi64x (0xffffffff);
-  __m256i sum = _mm256_setzero_si256 (), qh = sum, ql = sum;
-  const size_t blocks = n / 8 < ((size_t) 1 << 30) ? n / 8
-      : (size_t) 1 << 30;
-  size_t i;
+  size_t i = 0;
 
   if (clip->active) {
     c_set (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32).stats_contig (in, n,
         clip, acc);
     return;
   }
-  for (i = 0; i < 8 * blocks; i += 8) {
-    __m256i x = _mm256_loadu_si256 ((const __m256i *) (s + i));
-    __m256i even = _mm256_mul_epi32 (x, x);
-    __m256i odd = _mm256_srli_epi64 (x, 32);
-    odd = _mm256_mul_epi32 (odd, odd);
-    sum = _mm256_add_epi64 (sum, _mm256_cvtepi32_epi64
-        (_mm256_castsi256_si128 (x)));
-    sum = _mm256_add_epi64 (sum, _mm256_cvtepi32_epi64
-        (_mm256_extracti128_si256 (x, 1)));
-    qh = _mm256_add_epi64 (qh, _mm256_add_epi64 (_mm256_srli_epi64 (even,
-                32), _mm256_srli_epi64 (odd, 32)));
-    ql = _mm256_add_epi64 (ql, _mm256_add_epi64 (_mm256_and_si256 (even,
-                low32), _mm256_and_si256 (odd, low32)));
+  while (i + 8 <= n) {
+    const size_t end = i + ((n - i) / 8 * 8 < S32_BLOCK ? (n - i) / 8 * 8
+        : S32_BLOCK);
+    __m256i sum = _mm256_setzero_si256 (), qh = sum, ql = sum;
+    for (; i < end; i += 8) {
+      __m256i x = _mm256_loadu_si256 ((const __m256i *) (s + i));
+      __m256i even = _mm256_mul_epi32 (x, x);
+      __m256i odd = _mm256_srli_epi64 (x, 32);
+      odd = _mm256_mul_epi32 (odd, odd);
+      sum = _mm256_add_epi64 (sum, _mm256_cvtepi32_epi64
+          (_mm256_castsi256_si128 (x)));
+      sum = _mm256_add_epi64 (sum, _mm256_cvtepi32_epi64
+          (_mm256_extracti128_si256 (x, 1)));
+      qh = _mm256_add_epi64 (qh, _mm256_add_epi64 (_mm256_srli_epi64 (even,
+                  32), _mm256_srli_epi64 (odd, 32)));
+      ql = _mm256_add_epi64 (ql, _mm256_add_epi64 (_mm256_and_si256 (even,
+                  low32), _mm256_and_si256 (odd, low32)));
+    }
+    acc->sum += (int64_t) hsum_epi64 (sum);
+    acc->sumsq += ((unsigned __int128) hsum_epi64 (qh) << 32)
+        + hsum_epi64 (ql);
   }
   acc->n += i;
-  acc->sum += (int64_t) hsum_epi64 (sum);
-  acc->sumsq += ((unsigned __int128) hsum_epi64 (qh) << 32)
-      + hsum_epi64 (ql);
   if (i < n)
     c_set (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32).stats_contig (s + i,
         n - i, clip, acc);
@@ -4271,12 +4278,13 @@ stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
 /* Whether the S32 kernels below give C's result for these parameters:
  * finite c, a, b of moderate size (so that no step makes a NaN: x - c is
  * finite and its product with a finite a is never 0 * Inf) and, for S32
- * output, an output range of at most 2^32 - 1. */
+ * output, the format's range (lo = -2^31, which round4_s32 needs; the
+ * library's S32 output always has it). */
 static int
 s32_affine_ok (const r128norm_affine *p, int to_s32)
 {
   return fabs (p->c) < 1e300 && fabs (p->a) < 1e300 && fabs (p->b) < 1e300
-      && (!to_s32 || (p->lo >= -2147483648.0 && p->hi <= 2147483647.0
+      && (!to_s32 || (p->lo == -2147483648.0 && p->hi <= 2147483647.0
               && p->lo <= p->hi));
 }
 
@@ -4293,10 +4301,13 @@ affine8_s32 (__m256i x, __m256d c, __m256d a, __m256d b, __m256d lo,
   *v1 = _mm256_min_pd (hi, _mm256_max_pd (lo, d1));
 }
 
-/* C's (int64) (v - lo + 0.5) + (int64) lo, taken to 32 bits: w = v - lo
- * + 0.5 is in [0.5, 2^32 - 0.5], so its truncation is floor (w - 2^31)
- * + 2^31 (w - 2^31 is exact), of which vcvttpd2dq takes the first part
- * exactly; the rest is one 32-bit add. */
+/* C's (int64) (v - lo + 0.5) + (int64) lo for lo = -2^31 and v in
+ * [lo, 2^31 - 1]: w = v - lo + 0.5 is in [0.5, 2^32 - 0.5] and a multiple
+ * of 2^-22 (v + 2^31 is: below 2^30 it is exact, as v is a multiple of
+ * 2^-22 there), so w - 2^31 is exact, and the result, trunc (w) - 2^31,
+ * is floor (w - 2^31), which vcvttpd2dq converts exactly.  (Another lo
+ * would leave finer bits in w, and w - 2^31 could round up across an
+ * integer.) */
 AVX2 INLINE __m128i
 round4_s32 (__m256d v, __m256d lo)
 {
@@ -4319,19 +4330,14 @@ apply_contig_s32_s32 (const void *in, void *out, size_t n,
   const __m256d hi = _mm256_set1_pd (p->hi);
   size_t i = 0;
 
-  if (s32_affine_ok (p, 1)) {
-    /* 2^31 + (int64) lo, modulo 2^32 */
-    const __m256i add = _mm256_set1_epi32 ((int32_t) (uint32_t)
-        ((uint64_t) (int64_t) p->lo + 2147483648u));
+  if (s32_affine_ok (p, 1))
     for (; i + 8 <= n; i += 8) {
       __m256d v0, v1;
       affine8_s32 (_mm256_loadu_si256 ((const __m256i *) (s + i)), c, a, b,
           lo, hi, &v0, &v1);
-      _mm256_storeu_si256 ((__m256i *) (d + i), _mm256_add_epi32
-          (_mm256_set_m128i (round4_s32 (v1, lo), round4_s32 (v0, lo)),
-              add));
+      _mm256_storeu_si256 ((__m256i *) (d + i), _mm256_set_m128i
+          (round4_s32 (v1, lo), round4_s32 (v0, lo)));
     }
-  }
   if (i < n)
     c_set (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32).apply_contig (s + i,
         d + i, n - i, p);
@@ -4412,7 +4418,7 @@ packed_s32_scalar (const int32_t *src, void *dst, size_t n,
  * [8 g, 8 g + 8)): exact sums per position as stats_contig_s32 (x in
  * 64-bit lanes, x^2 as 64-bit products split into high and low 32 bits);
  * the apply in C's double steps (affine8_s32, round4_s32: S32 out with
- * lo = -2^31, so the 32-bit add of round4_s32 is 0).  The samples of no
+ * lo = -2^31, which s32_pass checks).  The samples of no
  * channel need no blend: their identity map (c 0, a 1, b 0) gives every
  * int32 back exactly, as x + 2^31 + 0.5 is exact in double.  PHASES 0:
  * one phase whose two halves (4 samples each) have the same parameters,

@@ -261,9 +261,11 @@ learn_layout (r128norm_packed *pk, unsigned channels,
 static void half_shortcut_params (r128norm_packed *pk,
     const r128norm_affine *affine);
 
-/* The apply's parameters of a packed F32 (F16) row from the channels':
- * each lane's, then each position's copy of its lane's, which the vectors
- * read. */
+/* The apply's parameters of a packed F32 (F16, F64) row from the
+ * channels': each lane's, then each position's copy of its lane's, which
+ * the vectors read.  (F64 rows leave out the clamp to [lo, hi]: F64
+ * output's range is every finite double, and a non-finite result goes
+ * through C's steps.) */
 R128NORM_HOT static void
 float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
 {
@@ -570,10 +572,15 @@ s32_pass (r128norm_packed *pk, unsigned channels,
   unsigned c, pos;
   size_t r;
 
-  if (sum)
+  if (sum) {
     for (c = 0; c < channels; c++)
       if (clip[c].active)
         return 0;
+    /* the low halves of the squares, below 2^32 each, summed per position
+     * in 64 bits: at most 2^31 samples a channel */
+    if ((uint64_t) pk->width * pk->height > ((uint64_t) 1 << 31))
+      return 0;
+  }
   if (apply && out != in) {
     if (!to_f32 || channels != fp->period)
       return 0;
