@@ -1607,14 +1607,15 @@ apply_contig_f32_f32_avx512 (const void *in, void *out, size_t n,
 
 /* ---- f32 packed rows: interleaved channels with per-position params --- */
 
-/* Samples [0, n) of a packed F32 row piece starting at position pos, one
- * at a time with the C kernels' steps (double precision): the tail of a
- * row, and vectors of 8 with a NaN or Inf among them.  Not inlined, so
- * that its multiply and add are never contracted into an FMA. */
-__attribute__ ((noinline)) static void
-packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
-    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
-    double *sq, uint64_t *non_finite)
+/* Samples [0, n) of a packed F32 row piece (F64: SIZE 8) starting at
+ * position pos, one at a time with the C kernels' steps (double
+ * precision): the tail of a row, and units with a NaN or Inf among them
+ * (or, F64, a step that overflows).  Called from functions without FMA
+ * only (below), so that its multiply and add are never contracted. */
+INLINE void
+packed_float_scalar (const uint8_t *src, uint8_t *dst, size_t n,
+    unsigned pos, const r128norm_packed_fparams *fp, int sum, int apply,
+    double *sums, double *sq, uint64_t *non_finite, const size_t SIZE)
 {
   const unsigned m = 8 * fp->nph;
   const r128norm_packed_lane *ln;
@@ -1622,12 +1623,16 @@ packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
   size_t i;
 
   for (i = 0; i < n; i++) {
-    float xf;
     double x;
     int ok;
 
-    memcpy (&xf, src + i, sizeof xf);
-    x = xf;
+    if (SIZE == 8) {
+      memcpy (&x, src + 8 * i, sizeof x);
+    } else {
+      float xf;
+      memcpy (&xf, src + 4 * i, sizeof xf);
+      x = xf;
+    }
     ok = (x - x == 0.0);
     ln = &fp->lane[lane];
     if (fp->touched[pos]) {
@@ -1641,21 +1646,34 @@ packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
       }
       if (apply) {
         double t = x - ln->c, v;
-        float y;
         t = t < -DBL_MAX ? -DBL_MAX : t;
         t = t > DBL_MAX ? DBL_MAX : t;
         v = t * ln->a + ln->b;
         v = v < ln->lo ? ln->lo : v;
         v = v > ln->hi ? ln->hi : v;
-        y = (float) (ok ? v : ln->nf);
-        memcpy (dst + i, &y, sizeof y);
+        v = ok ? v : ln->nf;
+        if (SIZE == 8) {
+          memcpy (dst + 8 * i, &v, sizeof v);
+        } else {
+          float y = (float) v;
+          memcpy (dst + 4 * i, &y, sizeof y);
+        }
       }
     } else if (apply && dst != src) {
-      memcpy (dst + i, &xf, sizeof xf);
+      memcpy (dst + SIZE * i, src + SIZE * i, SIZE);
     }
     pos = pos + 1 == m ? 0 : pos + 1;
     lane = lane + 1 == fp->period ? 0 : lane + 1;
   }
+}
+
+__attribute__ ((noinline)) static void
+packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  packed_float_scalar ((const uint8_t *) src, (uint8_t *) dst, n, pos, fp,
+      sum, apply, sums, sq, non_finite, 4);
 }
 
 /* Units of U vectors of 8 floats (U = NPH, or 2 for one phase: two sets
@@ -3831,52 +3849,13 @@ packed_f16 (const void *src, void *dst, size_t n,
 
 /* ---- f64 packed rows: interleaved audio channels, per-position params -- */
 
-/* Samples [0, n) of a packed F64 row piece from position pos, one at a
- * time with the C kernels' steps: the tail of a row and the units of the
- * vector loop that hold a NaN, an infinity or a step that overflows.
- * Not inlined, and in a function without FMA: its multiply and add stay
- * two roundings, as C's. */
 __attribute__ ((noinline)) static void
 packed_f64_scalar (const double *src, double *dst, size_t n, unsigned pos,
     const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
     double *sq, uint64_t *non_finite)
 {
-  const unsigned m = 8 * fp->nph;
-  unsigned lane = pos % fp->period;
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    const r128norm_packed_lane *ln = &fp->lane[lane];
-    double x;
-    int ok;
-
-    memcpy (&x, src + i, sizeof x);
-    ok = (x - x == 0.0);
-    if (fp->touched[pos]) {
-      non_finite[pos] += !ok;
-      if (sum) {
-        double d = ok ? x - ln->shift : 0.0;
-        d = d < ln->slo ? ln->slo : d;
-        d = d > ln->shi ? ln->shi : d;
-        sums[pos] += d;
-        sq[pos] += d * d;
-      }
-      if (apply) {
-        double t = x - ln->c, v;
-        t = t < -DBL_MAX ? -DBL_MAX : t;
-        t = t > DBL_MAX ? DBL_MAX : t;
-        v = t * ln->a + ln->b;
-        v = v < ln->lo ? ln->lo : v;
-        v = v > ln->hi ? ln->hi : v;
-        v = ok ? v : ln->nf;
-        memcpy (dst + i, &v, sizeof v);
-      }
-    } else if (apply && dst != src) {
-      memcpy (dst + i, &x, sizeof x);
-    }
-    pos = pos + 1 == m ? 0 : pos + 1;
-    lane = lane + 1 == fp->period ? 0 : lane + 1;
-  }
+  packed_float_scalar ((const uint8_t *) src, (uint8_t *) dst, n, pos, fp,
+      sum, apply, sums, sq, non_finite, 8);
 }
 
 /* Units of NPH groups of 8 doubles (two vectors of 4; group g has the

@@ -21,30 +21,21 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
 {
   memset (pk, 0, sizeof *pk);
   pk->size = 1;
-  if (enable && in == R128NORM_FORMAT_F32 && out == R128NORM_FORMAT_F32) {
-    pk->fn_float = r128norm_packed_f32_x86 ();
-    pk->size = 4;
-    r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
-    return;
-  }
-  if (enable && in == R128NORM_FORMAT_F64 && out == R128NORM_FORMAT_F64) {
-    pk->fn_float = r128norm_packed_f64_x86 ();
-    pk->size = 8;
-    r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
-    return;
-  }
-  if (enable && in == R128NORM_FORMAT_S32 && (out == R128NORM_FORMAT_S32
-          || out == R128NORM_FORMAT_F32)) {
+  /* the rows laid out as F32 ones (fparams): F32, F64 and F16 to the
+   * same format, S32 to S32 or F32 */
+  if (enable && (in == R128NORM_FORMAT_F32 || in == R128NORM_FORMAT_F64
+          || in == R128NORM_FORMAT_F16) && out == in) {
+    pk->fn_float = in == R128NORM_FORMAT_F32 ? r128norm_packed_f32_x86 ()
+        : in == R128NORM_FORMAT_F64 ? r128norm_packed_f64_x86 ()
+        : r128norm_packed_f16_x86 ();
+    pk->half = in == R128NORM_FORMAT_F16;
+  } else if (enable && in == R128NORM_FORMAT_S32
+      && (out == R128NORM_FORMAT_S32 || out == R128NORM_FORMAT_F32)) {
     pk->fn_s32 = r128norm_packed_s32_x86 ();
-    pk->size = 4;
     pk->s32_to_f32 = out == R128NORM_FORMAT_F32;
-    r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
-    return;
   }
-  if (enable && in == R128NORM_FORMAT_F16 && out == R128NORM_FORMAT_F16) {
-    pk->fn_float = r128norm_packed_f16_x86 ();
-    pk->half = 1;
-    pk->size = 2;
+  if (pk->fn_float || pk->fn_s32) {
+    pk->size = r128norm_format_size (in);
     r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
     return;
   }

@@ -426,7 +426,20 @@ main (int argc, char **argv)
     {"r128norm-frozen", "r128norm stats=frozen"},
     {"volume", "volume volume=0.5"},
   };
+  /* 10 ms of 48 kHz stereo in each sample format */
+  static const struct
+  {
+    const char *workload, *format;
+    gsize size;
+    Samples samples;
+  } audio_formats[] = {
+    {"audio10ms", "F32LE", 4, SAMPLES_F32},
+    {"audio10ms-s16", "S16LE", 2, SAMPLES_S16},
+    {"audio10ms-s32", "S32LE", 4, SAMPLES_S32},
+    {"audio10ms-f64", "F64LE", 8, SAMPLES_F64},
+  };
   int quick = argc > 1 && strcmp (argv[1], "--quick") == 0;
+  guint i;
 
   gst_init (&argc, &argv);
   if (quick)
@@ -445,17 +458,13 @@ main (int argc, char **argv)
       "types=float32,dimensions=1920:1080:3:1,framerate=30/1",
       3 * 1080 * 1920 * 4, SAMPLES_F32, tensor, G_N_ELEMENTS (tensor),
       quick ? 8 : 24);
-  measure ("audio10ms", "audio/x-raw,format=F32LE,layout=interleaved,"
-      "rate=48000,channels=2", 480 * 2 * 4, SAMPLES_F32, audio,
-      G_N_ELEMENTS (audio), quick ? 2000 : 20000);
-  measure ("audio10ms-s16", "audio/x-raw,format=S16LE,layout=interleaved,"
-      "rate=48000,channels=2", 480 * 2 * 2, SAMPLES_S16, audio,
-      G_N_ELEMENTS (audio), quick ? 2000 : 20000);
-  measure ("audio10ms-s32", "audio/x-raw,format=S32LE,layout=interleaved,"
-      "rate=48000,channels=2", 480 * 2 * 4, SAMPLES_S32, audio,
-      G_N_ELEMENTS (audio), quick ? 2000 : 20000);
-  measure ("audio10ms-f64", "audio/x-raw,format=F64LE,layout=interleaved,"
-      "rate=48000,channels=2", 480 * 2 * 8, SAMPLES_F64, audio,
-      G_N_ELEMENTS (audio), quick ? 2000 : 20000);
+  for (i = 0; i < G_N_ELEMENTS (audio_formats); i++) {
+    gchar *caps = g_strdup_printf ("audio/x-raw,format=%s,"
+        "layout=interleaved,rate=48000,channels=2", audio_formats[i].format);
+    measure (audio_formats[i].workload, caps, 480 * 2
+        * audio_formats[i].size, audio_formats[i].samples, audio,
+        G_N_ELEMENTS (audio), quick ? 2000 : 20000);
+    g_free (caps);
+  }
   return 0;
 }

@@ -804,95 +804,29 @@ test_packed_to_half (int iter)
       rng () % 2 ? C : 0, "packed to f16");
 }
 
-/* Interleaved S16 (audio) through r128norm_process, SIMD (the packed S16
- * rows) against C: 2 to 24 samples a pixel (9 and 11 take the per-channel
- * path), in place with channels on random lanes and untouched samples
- * around them, or to F32 of the same interleaving with every lane a
- * channel; random widths, full-scale samples, all three modes, clip-sigma
- * now and then (the per-channel path).  Output bit for bit, untouched
- * samples unchanged, running statistics identical (exact integer sums). */
+/* Interleaved S16 or S32 (audio; s32 1) through r128norm_process, SIMD
+ * (the packed S16 or S32 rows) against C: 2 to 24 samples a pixel (S32:
+ * to 64; 9 and 11 take the per-channel path), in place with channels on
+ * random lanes and untouched samples around them, or to F32 of the same
+ * interleaving with every lane a channel; random widths, full-scale
+ * samples, all three modes, clip-sigma now and then (the per-channel
+ * path).  Output bit for bit, untouched samples unchanged, running
+ * statistics identical (exact integer sums; S32: C's double steps). */
 static void
-test_packed_s16 (int iter)
-{
-  static const unsigned steps[] = { 2, 3, 4, 5, 6, 8, 9, 11, 12, 16, 24 };
-  unsigned step = steps[rng () % 11], lanes[32], c, b, C;
-  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
-  int to_f32 = rng () % 3 == 0;
-  double clip_sigma = rng () % 5 == 0 ? 2.0 : 0.0;
-  size_t w = pick (1, 300), h = pick (1, 4), pad = pick (0, 5);
-  size_t row = (w * step + pad) * 2, orow = (w * step + pad) * (to_f32 ? 4 : 2);
-  r128norm_state *sc, *ss;
-  r128norm_channel ic[32], oc[32], os[32];
-  uint64_t saved;
-  char what[160];
-
-  C = to_f32 ? step : (unsigned) pick (1, step);
-  saved = rng_state;
-  sc = make (C, R128NORM_FORMAT_S16, R128NORM_KERNELS_C, mode, clip_sigma, 0);
-  rng_state = saved;
-  ss = make (C, R128NORM_FORMAT_S16, R128NORM_KERNELS_SIMD, mode, clip_sigma,
-      0);
-  if (to_f32) {
-    r128norm_set_formats (sc, R128NORM_FORMAT_S16, R128NORM_FORMAT_F32);
-    r128norm_set_formats (ss, R128NORM_FORMAT_S16, R128NORM_FORMAT_F32);
-  }
-  shuffled_lanes (lanes, step);
-  for (b = 0; b < 3; b++) {
-    uint8_t *src = in_buf, *fc = c_out, *fs = s_out;
-    fill (R128NORM_FORMAT_S16, src, row * h / 2);
-    if (to_f32) {
-      memset (fc, 0x5a, orow * h);
-      memset (fs, 0x5a, orow * h);
-    } else {
-      memcpy (fc, src, row * h);
-      memcpy (fs, src, row * h);
-    }
-    for (c = 0; c < C; c++) {
-      ic[c].data = (to_f32 ? src : fc) + 2 * lanes[c];
-      ic[c].step = 2 * (ptrdiff_t) step;
-      ic[c].stride = (ptrdiff_t) row;
-      ic[c].width = w;
-      ic[c].height = h;
-      oc[c] = os[c] = ic[c];
-      oc[c].data = fc + (to_f32 ? 4 : 2) * lanes[c];
-      os[c].data = fs + (to_f32 ? 4 : 2) * lanes[c];
-      oc[c].step = os[c].step = (to_f32 ? 4 : 2) * (ptrdiff_t) step;
-      oc[c].stride = os[c].stride = (ptrdiff_t) orow;
-    }
-    if (to_f32) {
-      check (r128norm_process (sc, ic, oc, 0.01) == R128NORM_SUCCESS
-          && r128norm_process (ss, ic, os, 0.01) == R128NORM_SUCCESS,
-          "process s16 to f32");
-    } else {
-      check (r128norm_process (sc, oc, NULL, 0.01) == R128NORM_SUCCESS
-          && r128norm_process (ss, os, NULL, 0.01) == R128NORM_SUCCESS,
-          "process s16 in place");
-    }
-    snprintf (what, sizeof what, "packed s16 iter %d buffer %u: step %u "
-        "C %u w %zu h %zu mode %d f32 %d clip %g", iter, b, step, C, w, h,
-        (int) mode, to_f32, clip_sigma);
-    check (!memcmp (fc, fs, orow * h), what);
-    check (same_running (sc, ss, C), what);
-  }
-  r128norm_destroy (&sc);
-  r128norm_destroy (&ss);
-}
-
-/* Interleaved S32 (audio) in place and to F32, through the library,
- * SIMD against C: exact sums, C's double steps, so output and running
- * values bit for bit; 2 to 64 samples a pixel, channels on any subset
- * of them in place (the others written back). */
-static void
-test_packed_s32 (int iter)
+test_packed_int (int iter, int s32)
 {
   static const unsigned steps[] = { 2, 3, 4, 5, 6, 8, 9, 11, 12, 16, 24,
     32, 64, 7, 14, 28, 48, 56 };
-  unsigned step = steps[rng () % 18], lanes[64], c, b, C;
+  const r128norm_format format = s32 ? R128NORM_FORMAT_S32
+      : R128NORM_FORMAT_S16;
+  const size_t size = s32 ? 4 : 2;
+  unsigned step = steps[rng () % (s32 ? 18 : 11)], lanes[64], c, b, C;
   r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
   int to_f32 = rng () % 3 == 0;
   double clip_sigma = rng () % 5 == 0 ? 2.0 : 0.0;
   size_t w = pick (1, 300), h = pick (1, 4), pad = pick (0, 5);
-  size_t row = (w * step + pad) * 4, orow = row;
+  size_t row = (w * step + pad) * size, orow = (w * step + pad) * (to_f32
+      ? 4 : size);
   r128norm_state *sc, *ss;
   r128norm_channel ic[64], oc[64], os[64];
   uint64_t saved;
@@ -900,18 +834,18 @@ test_packed_s32 (int iter)
 
   C = to_f32 ? step : (unsigned) pick (1, step);
   saved = rng_state;
-  sc = make (C, R128NORM_FORMAT_S32, R128NORM_KERNELS_C, mode, clip_sigma, 0);
+  sc = make (C, format, R128NORM_KERNELS_C, mode, clip_sigma, 0);
   rng_state = saved;
-  ss = make (C, R128NORM_FORMAT_S32, R128NORM_KERNELS_SIMD, mode, clip_sigma,
-      0);
+  ss = make (C, format, R128NORM_KERNELS_SIMD, mode, clip_sigma, 0);
   if (to_f32) {
-    r128norm_set_formats (sc, R128NORM_FORMAT_S32, R128NORM_FORMAT_F32);
-    r128norm_set_formats (ss, R128NORM_FORMAT_S32, R128NORM_FORMAT_F32);
+    r128norm_set_formats (sc, format, R128NORM_FORMAT_F32);
+    r128norm_set_formats (ss, format, R128NORM_FORMAT_F32);
   }
   shuffled_lanes (lanes, step);
   for (b = 0; b < 3; b++) {
     uint8_t *src = in_buf, *fc = c_out, *fs = s_out;
-    fill (R128NORM_FORMAT_S32, src, row * h / 4);
+    const size_t osize = to_f32 ? 4 : size;
+    fill (format, src, row * h / size);
     if (to_f32) {
       memset (fc, 0x5a, orow * h);
       memset (fs, 0x5a, orow * h);
@@ -920,29 +854,29 @@ test_packed_s32 (int iter)
       memcpy (fs, src, row * h);
     }
     for (c = 0; c < C; c++) {
-      ic[c].data = (to_f32 ? src : fc) + 4 * lanes[c];
-      ic[c].step = 4 * (ptrdiff_t) step;
+      ic[c].data = (to_f32 ? src : fc) + size * lanes[c];
+      ic[c].step = (ptrdiff_t) (size * step);
       ic[c].stride = (ptrdiff_t) row;
       ic[c].width = w;
       ic[c].height = h;
       oc[c] = os[c] = ic[c];
-      oc[c].data = fc + 4 * lanes[c];
-      os[c].data = fs + 4 * lanes[c];
-      oc[c].step = os[c].step = 4 * (ptrdiff_t) step;
+      oc[c].data = fc + osize * lanes[c];
+      os[c].data = fs + osize * lanes[c];
+      oc[c].step = os[c].step = (ptrdiff_t) (osize * step);
       oc[c].stride = os[c].stride = (ptrdiff_t) orow;
     }
     if (to_f32) {
       check (r128norm_process (sc, ic, oc, 0.01) == R128NORM_SUCCESS
           && r128norm_process (ss, ic, os, 0.01) == R128NORM_SUCCESS,
-          "process s32 to f32");
+          "process packed integers to f32");
     } else {
       check (r128norm_process (sc, oc, NULL, 0.01) == R128NORM_SUCCESS
           && r128norm_process (ss, os, NULL, 0.01) == R128NORM_SUCCESS,
-          "process s32 in place");
+          "process packed integers in place");
     }
-    snprintf (what, sizeof what, "packed s32 iter %d buffer %u: step %u "
-        "C %u w %zu h %zu mode %d f32 %d clip %g", iter, b, step, C, w, h,
-        (int) mode, to_f32, clip_sigma);
+    snprintf (what, sizeof what, "packed %s iter %d buffer %u: step %u "
+        "C %u w %zu h %zu mode %d f32 %d clip %g", s32 ? "s32" : "s16", iter,
+        b, step, C, w, h, (int) mode, to_f32, clip_sigma);
     check (!memcmp (fc, fs, orow * h), what);
     check (same_running (sc, ss, C), what);
   }
@@ -1015,14 +949,8 @@ test_planar_u8 (int iter)
   r128norm_destroy (&ss);
 }
 
-/* Interleaved F32 (audio, hwc tensors) through r128norm_process, SIMD
- * (the packed F32 rows) against C: 2 to 64 samples a pixel (9 and 11 take
- * the per-channel path), channels on random lanes with untouched floats
- * around them in place, every lane a channel out of place; random widths
- * (tails), NaN/Inf/-0/subnormal samples, offsets that force the double
- * precision apply, clip-sigma, all three modes.  Outputs within 1e-5 of
- * C (relative above 1), untouched floats bit for bit, sample and
- * non-finite counts equal, statistics within 1e-9 relative. */
+/* Float statistics of SIMD and C (test_packed_float): within 1e-9
+ * relative. */
 static int
 close_stat (double a, double b)
 {
@@ -1098,113 +1026,52 @@ make_f (unsigned C, r128norm_kernels k, r128norm_stats_mode mode,
   return make_fmt (C, R128NORM_FORMAT_F32, k, mode, clip_sigma, layer);
 }
 
-static void
-test_packed_float (int iter)
+/* A sample of an interleaved F32 (f64 0) or F64 row, as a double. */
+static double
+get_sample (const uint8_t *buf, size_t i, int f64)
 {
-  static const unsigned periods[] = { 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24,
-    32, 64, 9, 11 };
-  unsigned P = periods[rng () % 15], lanes[64], c, b;
-  int in_place = rng () % 4 != 0;
-  unsigned C = in_place ? (unsigned) pick (1, P) : P;
-  r128norm_stats_mode mode = (r128norm_stats_mode) (rng () % 3);
-  size_t w = pick (1, 300), h = pick (1, 4), pad = pick (0, 5);
-  size_t row = w * P + pad, n = row * h, i;
-  double clip_sigma = rng () % 5 == 0 ? 1.5 : 0.0;
-  double offset = rng () % 6 == 0 ? 1e3 : uniform (-0.2, 0.2);
-  int specials = rng () % 3 == 0, layer = rng () % 4 == 0;
-  float *orig = (void *) in_buf, *fc = (void *) c_out, *fs = (void *) s_out;
-  float *ic = fc + n, *is = fs + n;     /* out of place: inputs after */
-  r128norm_channel cc[64], cs[64], oc[64], os[64];
-  r128norm_state *sc, *ss;
-  uint64_t saved = rng_state;
-  char what[200];
+  float f;
+  double d;
 
-  sc = make_f (C, R128NORM_KERNELS_C, mode, clip_sigma, layer);
-  rng_state = saved;
-  ss = make_f (C, R128NORM_KERNELS_SIMD, mode, clip_sigma, layer);
-  shuffled_lanes (lanes, P);
-  for (b = 0; b < 3; b++) {
-    double scale = b == 1 ? 0.3 : 1.0;
-    for (i = 0; i < n; i++) {
-      orig[i] = (float) (offset + scale * uniform (-1.0, 1.0));
-      if (specials && rng () % 40 == 0) {
-        static const float sp[] = { NAN, -NAN, INFINITY, -INFINITY, -0.0f,
-          1e-40f, -1e-42f, 1e30f, -1e30f };
-        orig[i] = sp[rng () % 9];
-      }
-    }
-    if (in_place) {
-      memcpy (fc, orig, n * 4);
-      memcpy (fs, orig, n * 4);
-    } else {
-      memcpy (ic, orig, n * 4);
-      memcpy (is, orig, n * 4);
-      memset (fc, 0x5a, n * 4);
-      memset (fs, 0x5a, n * 4);
-    }
-    for (c = 0; c < C; c++) {
-      cc[c].data = (in_place ? fc : ic) + lanes[c];
-      cs[c].data = (in_place ? fs : is) + lanes[c];
-      oc[c].data = fc + lanes[c];
-      os[c].data = fs + lanes[c];
-      cc[c].step = cs[c].step = oc[c].step = os[c].step = 4 * (ptrdiff_t) P;
-      cc[c].stride = cs[c].stride = oc[c].stride = os[c].stride =
-          4 * (ptrdiff_t) row;
-      cc[c].width = cs[c].width = oc[c].width = os[c].width = w;
-      cc[c].height = cs[c].height = oc[c].height = os[c].height = h;
-    }
-    check (r128norm_process (sc, cc, in_place ? NULL : oc, 0.01)
-        == R128NORM_SUCCESS && r128norm_process (ss, cs, in_place ? NULL : os,
-            0.01) == R128NORM_SUCCESS, "process f32 interleaved");
-    snprintf (what, sizeof what, "f32 interleaved iter %d buffer %u: P %u "
-        "C %u w %zu h %zu pad %zu %s mode %d clip %g offset %g specials %d "
-        "layer %d", iter, b, P, C, w, h, pad, in_place ? "in place" :
-        "out of place", (int) mode, clip_sigma, offset, specials, layer);
-    {
-      int described[64] = { 0 }, ok = 1;
-      for (c = 0; c < C; c++)
-        described[lanes[c]] = 1;
-      for (i = 0; i < n && ok; i++) {
-        size_t x = i % row;
-        if (x < w * P && described[x % P]) {
-          double e, a = fc[i], z = fs[i];
-          if (isnan (a) || isnan (z) || isinf (a) || isinf (z)) {
-            ok = 0;
-            break;
-          }
-          e = fabs (a - z) / fmax (1.0, fabs (a));
-          if (e > f32_worst)
-            f32_worst = e;
-          ok = e <= 1e-5;
-        } else {
-          /* untouched: the input as it was, or the output's filling */
-          ok = !memcmp (fc + i, fs + i, 4) && (!in_place
-              || !memcmp (fs + i, orig + i, 4));
-        }
-      }
-      check (ok, what);
-      if (!in_place)
-        check (!memcmp (ic, orig, n * 4) && !memcmp (is, orig, n * 4), what);
-    }
-    check (close_states (sc, ss, C), what);
+  if (f64) {
+    memcpy (&d, buf + 8 * i, 8);
+    return d;
   }
-  r128norm_destroy (&sc);
-  r128norm_destroy (&ss);
+  memcpy (&f, buf + 4 * i, 4);
+  return f;
 }
 
-/* Interleaved F64 (audio) through the library, SIMD against C: 2 to 64
- * samples a pixel, channels on any subset of them in place (the others
- * written back bit for bit), every sample a channel's out of place; NaN,
- * infinities and subnormals among them.  The apply
- * is C's double steps, so outputs differ only by what the statistics'
- * order of additions changes in the map: within 1e-9 (relative above 1),
- * and bit for bit frozen (running values set, the same maps); NaN and
- * infinities become the same values. */
 static void
-test_packed_f64 (int iter)
+put_sample (uint8_t *buf, size_t i, double v, int f64)
+{
+  float f = (float) v;
+
+  if (f64)
+    memcpy (buf + 8 * i, &v, 8);
+  else
+    memcpy (buf + 4 * i, &f, 4);
+}
+
+/* Interleaved F32 (audio, hwc tensors) or F64 (audio) through the
+ * library, SIMD (the packed rows) against C: 2 to 64 samples a pixel (9
+ * and 11 take the per-channel path), channels on any subset of them in
+ * place (the others written back bit for bit), every sample a channel's
+ * out of place; random widths (tails), NaN, infinities, -0 and
+ * subnormals among them, offsets that force F32's double precision
+ * apply, clip-sigma, layer statistics, all three modes; sample and
+ * non-finite counts equal, statistics within 1e-9 relative.  F32 output
+ * within 1e-5 of C's
+ * (relative above 1: single precision with FMA); F64 output is C's
+ * double steps, so it differs only by what the statistics' order of
+ * additions changes in the map: within 1e-9, and bit for bit frozen
+ * (running values set: the same maps).  NaN and infinities become the
+ * same values. */
+static void
+test_packed_float (int iter, int f64)
 {
   static const unsigned periods[] = { 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24,
     32, 64, 9, 11, 14, 28, 48, 56 };
+  const size_t size = f64 ? 8 : 4;
   unsigned P = periods[rng () % 19], lanes[64], c, b;
   int in_place = rng () % 4 != 0;
   unsigned C = in_place ? (unsigned) pick (1, P) : P;
@@ -1214,21 +1081,20 @@ test_packed_f64 (int iter)
   double clip_sigma = rng () % 5 == 0 ? 1.5 : 0.0;
   double offset = rng () % 6 == 0 ? 1e3 : uniform (-0.2, 0.2);
   int specials = rng () % 3 == 0, layer = rng () % 4 == 0;
-  double *orig = (void *) in_buf, *fc = (void *) c_out, *fs = (void *) s_out;
-  double *ic = fc + n, *is = fs + n;    /* out of place: inputs after */
+  const r128norm_format format = f64 ? R128NORM_FORMAT_F64
+      : R128NORM_FORMAT_F32;
+  const char *name = f64 ? "f64" : "f32";
+  uint8_t *orig = in_buf, *fc = c_out, *fs = s_out;
+  uint8_t *ic = fc + n * size, *is = fs + n * size;     /* out of place */
   r128norm_channel cc[64], cs[64], oc[64], os[64];
   r128norm_state *sc, *ss;
   uint64_t saved = rng_state;
   char what[200];
 
-  sc = make_fmt (C, R128NORM_FORMAT_F64, R128NORM_KERNELS_C, mode,
-      clip_sigma, layer);
+  sc = make_fmt (C, format, R128NORM_KERNELS_C, mode, clip_sigma, layer);
   rng_state = saved;
-  ss = make_fmt (C, R128NORM_FORMAT_F64, R128NORM_KERNELS_SIMD, mode,
-      clip_sigma, layer);
-  if (mode == R128NORM_STATS_FROZEN) {
-    /* the same maps in both from the first buffer on: output bit for
-     * bit C's (a multiply and add fused into an FMA would show) */
+  ss = make_fmt (C, format, R128NORM_KERNELS_SIMD, mode, clip_sigma, layer);
+  if (f64 && mode == R128NORM_STATS_FROZEN) {
     double mean[64], var[64];
     for (c = 0; c < C; c++) {
       mean[c] = offset + uniform (-0.1, 0.1);
@@ -1242,41 +1108,43 @@ test_packed_f64 (int iter)
   for (b = 0; b < 3; b++) {
     double scale = b == 1 ? 0.3 : 1.0;
     for (i = 0; i < n; i++) {
-      orig[i] = offset + scale * uniform (-1.0, 1.0);
+      double v = offset + scale * uniform (-1.0, 1.0);
       if (specials && rng () % 40 == 0) {
-        /* (values near DBL_MAX, whose squares overflow the sums, in
+        /* (F64 values near DBL_MAX, whose squares overflow the sums, in
          * test_packed_f64_overflow) */
         static const double sp[] = { NAN, -NAN, INFINITY, -INFINITY, -0.0,
-          1e-310, -4e-320, 1e10, -1e10 };
-        orig[i] = sp[rng () % 9];
+          1e-40, -1e-42, 1e30, -1e30, 1e-310, -4e-320 };
+        v = sp[rng () % (f64 ? 11 : 9)];
       }
+      put_sample (orig, i, v, f64);
     }
     if (in_place) {
-      memcpy (fc, orig, n * 8);
-      memcpy (fs, orig, n * 8);
+      memcpy (fc, orig, n * size);
+      memcpy (fs, orig, n * size);
     } else {
-      memcpy (ic, orig, n * 8);
-      memcpy (is, orig, n * 8);
-      memset (fc, 0x5a, n * 8);
-      memset (fs, 0x5a, n * 8);
+      memcpy (ic, orig, n * size);
+      memcpy (is, orig, n * size);
+      memset (fc, 0x5a, n * size);
+      memset (fs, 0x5a, n * size);
     }
     for (c = 0; c < C; c++) {
-      cc[c].data = (in_place ? fc : ic) + lanes[c];
-      cs[c].data = (in_place ? fs : is) + lanes[c];
-      oc[c].data = fc + lanes[c];
-      os[c].data = fs + lanes[c];
-      cc[c].step = cs[c].step = oc[c].step = os[c].step = 8 * (ptrdiff_t) P;
+      cc[c].data = (in_place ? fc : ic) + size * lanes[c];
+      cs[c].data = (in_place ? fs : is) + size * lanes[c];
+      oc[c].data = fc + size * lanes[c];
+      os[c].data = fs + size * lanes[c];
+      cc[c].step = cs[c].step = oc[c].step = os[c].step =
+          (ptrdiff_t) (size * P);
       cc[c].stride = cs[c].stride = oc[c].stride = os[c].stride =
-          8 * (ptrdiff_t) row;
+          (ptrdiff_t) (size * row);
       cc[c].width = cs[c].width = oc[c].width = os[c].width = w;
       cc[c].height = cs[c].height = oc[c].height = os[c].height = h;
     }
     check (r128norm_process (sc, cc, in_place ? NULL : oc, 0.01)
         == R128NORM_SUCCESS && r128norm_process (ss, cs, in_place ? NULL : os,
-            0.01) == R128NORM_SUCCESS, "process f64 interleaved");
-    snprintf (what, sizeof what, "f64 interleaved iter %d buffer %u: P %u "
+            0.01) == R128NORM_SUCCESS, "process interleaved floats");
+    snprintf (what, sizeof what, "%s interleaved iter %d buffer %u: P %u "
         "C %u w %zu h %zu pad %zu %s mode %d clip %g offset %g specials %d "
-        "layer %d", iter, b, P, C, w, h, pad, in_place ? "in place" :
+        "layer %d", name, iter, b, P, C, w, h, pad, in_place ? "in place" :
         "out of place", (int) mode, clip_sigma, offset, specials, layer);
     {
       int described[64] = { 0 }, ok = 1;
@@ -1285,25 +1153,39 @@ test_packed_f64 (int iter)
       for (i = 0; i < n && ok; i++) {
         size_t x = i % row;
         if (x < w * P && described[x % P]) {
-          double a = fc[i], z = fs[i];
-          ok = mode == R128NORM_STATS_FROZEN ? !memcmp (&a, &z, 8)
-              : a == z || (isfinite (a) && isfinite (z)
-              && fabs (a - z) <= 1e-9 * fmax (1.0, fabs (a)));
+          double a = get_sample (fc, i, f64), z = get_sample (fs, i, f64);
+          if (f64) {
+            ok = mode == R128NORM_STATS_FROZEN ? !memcmp (&a, &z, 8)
+                : a == z || (isfinite (a) && isfinite (z)
+                && fabs (a - z) <= 1e-9 * fmax (1.0, fabs (a)));
+          } else {
+            double e;
+            if (isnan (a) || isnan (z) || isinf (a) || isinf (z)) {
+              ok = 0;
+              break;
+            }
+            e = fabs (a - z) / fmax (1.0, fabs (a));
+            if (e > f32_worst)
+              f32_worst = e;
+            ok = e <= 1e-5;
+          }
         } else {
           /* untouched: the input as it was, or the output's filling */
-          ok = !memcmp (fc + i, fs + i, 8) && (!in_place
-              || !memcmp (fs + i, orig + i, 8));
+          ok = !memcmp (fc + i * size, fs + i * size, size) && (!in_place
+              || !memcmp (fs + i * size, orig + i * size, size));
         }
       }
       check (ok, what);
       if (!in_place)
-        check (!memcmp (ic, orig, n * 8) && !memcmp (is, orig, n * 8), what);
+        check (!memcmp (ic, orig, n * size) && !memcmp (is, orig, n * size),
+            what);
     }
     check (close_states (sc, ss, C), what);
   }
   r128norm_destroy (&sc);
   r128norm_destroy (&ss);
 }
+
 
 /* Interleaved F64 with running values of 0.9e300 and samples of
  * -DBL_MAX in the even channels, so that x - c overflows (C clamps it to
@@ -2117,9 +1999,9 @@ main (int argc, char **argv)
   for (i = 0; i < 500; i++)
     test_packed_to_half (i);
   for (i = 0; i < 1500; i++)
-    test_packed_float (i);
+    test_packed_float (i, 0);
   for (i = 0; i < 1000; i++)
-    test_packed_f64 (i);
+    test_packed_float (i, 1);
   test_packed_f64_overflow ();
   test_packed_f64_untouched ();
   test_packed_float_daz ();
@@ -2128,9 +2010,9 @@ main (int argc, char **argv)
   for (i = 0; i < 1000; i++)
     test_packed_half (i);
   for (i = 0; i < 1500; i++)
-    test_packed_s16 (i);
+    test_packed_int (i, 0);
   for (i = 0; i < 1000; i++)
-    test_packed_s32 (i);
+    test_packed_int (i, 1);
   for (i = 0; i < 1000; i++)
     test_planar_u8 (i);
 
