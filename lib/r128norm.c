@@ -291,10 +291,13 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
     return R128NORM_ERROR_INVALID_FORMAT;
   if (st->kernel_choice != R128NORM_KERNELS_C)
     r128norm_kernels_orc (in, out, &set);
-  /* AVX2 beats ORC's SSE JIT wherever it has a kernel (docs/performance.md) */
-  if (st->kernel_choice == R128NORM_KERNELS_AUTO
-      || st->kernel_choice == R128NORM_KERNELS_SIMD)
-    r128norm_kernels_x86 (in, out, &set);
+  /* AVX2 beats ORC's SSE JIT wherever it has a kernel; without it (SSE
+   * alone, ARM) u8 -> u8 by table beats ORC's single precision steps
+   * (docs/performance.md) */
+  if ((st->kernel_choice == R128NORM_KERNELS_AUTO
+          || st->kernel_choice == R128NORM_KERNELS_SIMD)
+      && !r128norm_kernels_x86 (in, out, &set))
+    r128norm_kernels_table (in, out, &set);
   r128norm_packed_init (&st->packed, in, out,
       st->kernel_choice == R128NORM_KERNELS_AUTO
       || st->kernel_choice == R128NORM_KERNELS_SIMD);
@@ -303,7 +306,7 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
   st->kernels = set;
   st->lut_source = NULL;
   st->lut_single_check = set.wants_lut ? set.lut_single_check : NULL;
-  if (set.wants_lut) {
+  if (set.wants_lut || st->packed.wants_lut) {
     r128norm_kernel_set c;
     r128norm_kernels_c (in, out, &c);
     st->lut_source = c.apply_contig;

@@ -114,6 +114,12 @@ int r128norm_kernels_c (r128norm_format in, r128norm_format out,
 int r128norm_kernels_orc (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
+/* The u8 -> u8 kernels by table (r128norm_affine.lut, C's bytes) for CPUs
+ * without SIMD kernels: fills the apply slots and wants_lut and returns
+ * 1, or returns 0 for other pairs. */
+int r128norm_kernels_table (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set);
+
 /* IEEE half conversions, exact and round-to-nearest-even. */
 float r128norm_half_to_float (uint16_t h);
 uint16_t r128norm_double_to_half (double d);

@@ -385,3 +385,54 @@ r128norm_kernels_c (r128norm_format in, r128norm_format out,
   set->lut_single_check = NULL;
   return 1;
 }
+
+/* ---- u8 by table, where no SIMD kernel is --------------------------- */
+
+/* u8 -> u8 through the channel's table (r128norm_affine.lut: this file's
+ * kernel's output for every value, which the library makes once a buffer
+ * when wants_lut is set), so exactly C's bytes: a load a sample instead of
+ * the single precision steps.  What CPUs without AVX2 (SSE alone, ARM)
+ * run instead of ORC's u8 apply (docs/performance.md). */
+static uint64_t
+apply_u8_table (const void *in, ptrdiff_t in_step, void *out,
+    ptrdiff_t out_step, size_t n, const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  size_t i;
+
+  if (!p->has_lut)
+    return apply_u8_u8 (in, in_step, out, out_step, n, p);
+  for (i = 0; i < n; i++)
+    d[(ptrdiff_t) i * out_step] = p->lut[s[(ptrdiff_t) i * in_step]];
+  return 0;
+}
+
+static uint64_t
+apply_contig_u8_table (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  size_t i;
+
+  if (!p->has_lut)
+    return apply_contig_u8_u8 (in, out, n, p);
+  for (i = 0; i < n; i++)
+    d[i] = p->lut[s[i]];
+  return 0;
+}
+
+int
+r128norm_kernels_table (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set)
+{
+  if ((in != R128NORM_FORMAT_U8 && in != R128NORM_FORMAT_U8_CENTERED)
+      || out != in)
+    return 0;
+  set->apply = apply_u8_table;
+  set->apply_contig = apply_contig_u8_table;
+  set->wants_lut = 1;
+  set->lut_single_check = NULL;
+  return 1;
+}

@@ -4855,11 +4855,14 @@ DEFINE_APPLY_STRIDED_ONE (f64_f64, 8, 8)
 
 /* ---- the table ------------------------------------------------------- */
 
+/* AVX2, unless R128NORM_NO_AVX2 is set in the environment (so that what
+ * a CPU without it runs, the ORC and C kernels and the portable packed
+ * rows, can be tested and measured on one that has it). */
 static int
 have_avx2 (void)
 {
   __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx2");
+  return __builtin_cpu_supports ("avx2") && !getenv ("R128NORM_NO_AVX2");
 }
 
 /* AVX512F and AVX512DQ, unless R128NORM_NO_AVX512 is set in the
@@ -4869,7 +4872,7 @@ static int
 have_avx512 (void)
 {
   __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx512f")
+  return have_avx2 () && __builtin_cpu_supports ("avx512f")
       && __builtin_cpu_supports ("avx512dq") && have_fma ()
       && !getenv ("R128NORM_NO_AVX512");
 }

@@ -15,6 +15,51 @@
 r128norm_packed_fn r128norm_packed_u8_x86 (void);
 r128norm_packed_f32_fn r128norm_packed_u8_f32_x86 (void);
 
+/* The packed u8 rows of a CPU without AVX2 (SSE alone, ARM), in C: per
+ * lane, exact sums (in 32 bits for a row's stretch of at most 66051
+ * samples, 255^2 each) and the apply in place by its channel's table
+ * (the C kernel's output for every value, so C's bytes).  A lane at a
+ * time, strided: the row (one line of a frame) stays in the cache. */
+static void
+packed_u8_portable (uint8_t *row, size_t bytes,
+    const r128norm_packed_params *pp, int sum, int apply, uint64_t *sums,
+    uint64_t *sq)
+{
+  const size_t period = pp->period, stretch = 66051 * period;
+  unsigned lane;
+
+  for (lane = 0; lane < pp->period; lane++) {
+    const unsigned t = pp->lane_table[lane];
+    const uint8_t *table = t < R128NORM_PACKED_TABLES ? pp->table[t] : NULL;
+    size_t start;
+    if (!table && !sum)
+      continue;                 /* bytes of no channel: left as they are */
+    for (start = lane; start < bytes; start += stretch) {
+      const size_t end = bytes - start < stretch ? bytes : start + stretch;
+      uint32_t s = 0, q = 0;
+      size_t i;
+      if (sum && apply && table)
+        for (i = start; i < end; i += period) {
+          const uint32_t x = row[i];
+          s += x;
+          q += x * x;
+          row[i] = table[x];
+        }
+      else if (sum)
+        for (i = start; i < end; i += period) {
+          const uint32_t x = row[i];
+          s += x;
+          q += x * x;
+        }
+      else
+        for (i = start; i < end; i += period)
+          row[i] = table[row[i]];
+      sums[lane] += s;
+      sq[lane] += q;
+    }
+  }
+}
+
 void
 r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable)
@@ -55,6 +100,12 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     return;
   /* sums for any output; the apply in place (u8 out) */
   pk->fn = r128norm_packed_u8_x86 ();
+  if (!pk->fn) {
+    pk->fn = packed_u8_portable;
+    pk->portable = 1;
+    pk->wants_lut = out == in;
+    return;
+  }
   if (out == R128NORM_FORMAT_F32) {
     pk->fn_f32 = r128norm_packed_u8_f32_x86 ();
     pk->fn_compact = r128norm_packed_u8_f32_compact_x86 ();
@@ -205,6 +256,10 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     r128norm_packed_params *pp = &pk->params;
     unsigned v;
     pp->period = (unsigned) step;
+    for (j = 0; j < (unsigned) step; j++)
+      pp->lane_table[j] = (uint8_t) (pk->lane_chan[j] >= 0
+          && pk->lane_chan[j] < R128NORM_PACKED_TABLES ? pk->lane_chan[j]
+          : R128NORM_PACKED_TABLES);
     /* 8-byte groups k and k' share parameters when 8k = 8k' mod step */
     pp->nph = (unsigned) step / (step % 8 == 0 ? 8 : step % 4 == 0 ? 4
         : step % 2 == 0 ? 2 : 1);
@@ -867,6 +922,9 @@ packed_pass (r128norm_packed *pk, unsigned channels,
     r128norm_packed_fixed (pp);
     table_params (pk, channels, affine);
   }
+  /* the portable kernel applies by the tables alone */
+  if (apply && pk->portable && pp->n_tables == 0)
+    return 0;
   memset (sums, 0, sizeof sums);
   memset (sq, 0, sizeof sq);
   base = (uint8_t *) in[0].data + pk->base;

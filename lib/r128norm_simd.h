@@ -86,6 +86,9 @@ typedef struct r128norm_packed_params {
   unsigned n_tables;
   uint64_t table_bytes[3][R128NORM_PACKED_TABLES];
   uint8_t table[R128NORM_PACKED_TABLES][256];
+  /* the portable kernel's: each lane's channel, whose table it is
+   * (R128NORM_PACKED_TABLES: no channel's, or a channel past the tables) */
+  uint8_t lane_table[R128NORM_PACKED_MAX_PERIOD];
 } r128norm_packed_params;
 
 /* Fills fa, fb and shift from c, a, b for u8 -> u8: (x - c) * a + b + 0.5
@@ -242,6 +245,11 @@ typedef void (*r128norm_packed_s32_fn) (const void *src, void *dst,
 /* The layout of the last buffer and what the packed path makes of it. */
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
+  /* fn is the portable u8 kernel (CPUs without AVX2): statistics, and
+   * the apply in place by the channels' tables alone, which the library
+   * then makes (wants_lut) */
+  int portable;
+  int wants_lut;
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
   /* u8 in, F32 (or F16: compact_half) out of the channels alone; else
    * NULL */
@@ -290,10 +298,11 @@ typedef struct r128norm_packed {
 int r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
-/* Chooses the packed kernels for a format pair (none unless the CPU has
- * AVX2 and the input is U8 or U8_CENTERED, in place only when the output
- * is the same format, out of place only to F32; or F32 to F32; or S16
- * to S16 or F32; or F16 to F16 in place) and forgets the cached layout. */
+/* Chooses the packed kernels for a format pair (with AVX2: U8 or
+ * U8_CENTERED in, in place only when the output is the same format, out
+ * of place only to F32; or F32 to F32; or S16 to S16 or F32; or F16 to
+ * F16 in place; F64 to F64; S32 to S32 or F32; without AVX2, the
+ * portable u8 kernel) and forgets the cached layout. */
 void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable);
 

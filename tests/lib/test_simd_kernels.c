@@ -36,7 +36,11 @@
  * bit-identical to C (test_packed_s16).  And planar u8 planes (I420,
  * GRAY8): byte for byte C's where u8 is applied by table (test_planar_u8).
  *
- * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2.
+ * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2; with
+ * R128NORM_NO_AVX2 set, checks what a CPU without AVX2 runs instead: the
+ * u8 table kernels (r128norm_kernels_table) and, through the library,
+ * the portable packed u8 rows and planar u8 planes, against C, bit for
+ * bit.
  *
  * test_simd_kernels --bench times the C, ORC and AVX2 kernel of each slot
  * the AVX2 set fills on a 1920-sample row in cache (the L1-resident cost
@@ -54,6 +58,9 @@
 #include "r128norm_simd.h"
 
 static int failures, checks;
+/* R128NORM_NO_AVX2 is set: the library's SIMD choice is the portable
+ * packed u8 kernel, whose output must be C's exactly */
+static int portable;
 
 static void
 check (int ok, const char *what)
@@ -388,7 +395,10 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
 
   r128norm_kernels_c (in, out, &c);
   s = c;
-  r128norm_kernels_x86 (in, out, &s);
+  if (portable)
+    r128norm_kernels_table (in, out, &s);
+  else
+    r128norm_kernels_x86 (in, out, &s);
   for (li = 0; li < N_LENGTHS; li++) {
     size_t n = lengths[li];
     int rep;
@@ -461,7 +471,7 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
         }
         snprintf (what, sizeof what, "apply %s n=%zu inplace=%d a=%g c=%g",
             name, n, inplace, p.a, p.c);
-        check (nc == ns && (out == R128NORM_FORMAT_U8
+        check (nc == ns && (out == R128NORM_FORMAT_U8 && !portable
                 ? check_u8_kernel (src, inplace ? off : ooff, n,
                     (n + PAD) * osz + 64, &p)
                 : in == R128NORM_FORMAT_F32 && out == R128NORM_FORMAT_F32
@@ -619,7 +629,8 @@ test_packed (int iter)
     snprintf (what, sizeof what, "packed iter %d buffer %u: step %u C %u "
         "w %zu h %zu neg %d mode %d clip %g diag %d %s", iter, b, step, C, w,
         h, neg, (int) mode, clip_sigma, diag, r128norm_get_kernel_name (ss));
-    check (close_packed (bc, bs, orig, bytes, row, step), what);
+    check (close_packed (bc, bs, orig, bytes, row, step)
+        && (!portable || !memcmp (bc, bs, bytes)), what);
     /* bytes no channel describes are unchanged */
     {
       int touched[32] = { 0 }, ok = 1;
@@ -904,7 +915,10 @@ test_planar_u8 (int iter)
   int exact;
 
   r128norm_kernels_c (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, &probe);
-  r128norm_kernels_x86 (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, &probe);
+  if (portable)
+    r128norm_kernels_table (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, &probe);
+  else
+    r128norm_kernels_x86 (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, &probe);
   exact = probe.wants_lut;
   for (c = 0; c < C; c++) {
     w[c] = pick (1, 700);
@@ -1949,8 +1963,9 @@ main (int argc, char **argv)
   unsigned long seed = argc > 1 ? strtoul (argv[1], NULL, 0) : 20261125;
   int i;
 
+  portable = getenv ("R128NORM_NO_AVX2") != NULL;
   if (!r128norm_kernels_x86 (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8,
-          &probe)) {
+          &probe) && !portable) {
     printf ("no x86 SIMD kernels on this CPU/build: skipped\n");
     return 77;
   }
@@ -1971,6 +1986,24 @@ main (int argc, char **argv)
   if (!in_buf || !c_out || !s_out)
     return 77;
 
+  if (portable) {
+    /* what a CPU without AVX2 runs (R128NORM_NO_AVX2): u8 by table and
+     * the portable packed u8 rows against C, C's bytes exactly */
+    test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, "u8->u8 table");
+    test_pair (R128NORM_FORMAT_U8_CENTERED, R128NORM_FORMAT_U8_CENTERED,
+        "u8c->u8c table");
+    for (i = 0; i < 3000; i++)
+      test_packed (i);
+    test_packed_long_row ();
+    for (i = 0; i < 1000; i++)
+      test_planar_u8 (i);
+    printf ("%d checks, %d failures (portable packed u8 rows)\n", checks,
+        failures);
+    free (in_buf);
+    free (c_out);
+    free (s_out);
+    return failures ? 1 : 0;
+  }
   test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, "u8->u8");
   test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, "u8->f32");
   test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16, "u16->u16");
