@@ -112,15 +112,19 @@ static uint8_t *in_buf, *c_out, *s_out;
 static void
 random_affine (r128norm_format in, r128norm_format out, r128norm_affine *p)
 {
-  double range = in == R128NORM_FORMAT_U8 ? 255.0 : in == R128NORM_FORMAT_U16
+  const int u8_in = in == R128NORM_FORMAT_U8
+      || in == R128NORM_FORMAT_U8_CENTERED;
+  const int u8_out = out == R128NORM_FORMAT_U8
+      || out == R128NORM_FORMAT_U8_CENTERED;
+  double range = u8_in ? 255.0 : in == R128NORM_FORMAT_U16
       ? 65535.0 : in == R128NORM_FORMAT_S16 ? 32767.0 : in
       == R128NORM_FORMAT_S32 ? 2147483647.0 : 4.0;
-  double lo = out == R128NORM_FORMAT_U8 ? 0.0 : out == R128NORM_FORMAT_U16
+  double lo = u8_out ? 0.0 : out == R128NORM_FORMAT_U16
       ? 0.0 : out == R128NORM_FORMAT_S16 ? -32768.0 : out
       == R128NORM_FORMAT_S32 ? -2147483648.0 : out
       == R128NORM_FORMAT_F16 ? -65504.0 : out == R128NORM_FORMAT_F64
       ? -DBL_MAX : -FLT_MAX;
-  double hi = out == R128NORM_FORMAT_U8 ? 255.0 : out == R128NORM_FORMAT_U16
+  double hi = u8_out ? 255.0 : out == R128NORM_FORMAT_U16
       ? 65535.0 : out == R128NORM_FORMAT_S16 ? 32767.0 : out
       == R128NORM_FORMAT_S32 ? 2147483647.0 : out
       == R128NORM_FORMAT_F16 ? 65504.0 : out == R128NORM_FORMAT_F64
@@ -180,7 +184,7 @@ fill (r128norm_format f, uint8_t *buf, size_t n)
   size_t i;
 
   for (i = 0; i < n; i++) {
-    if (f == R128NORM_FORMAT_U8) {
+    if (f == R128NORM_FORMAT_U8 || f == R128NORM_FORMAT_U8_CENTERED) {
       buf[i] = (uint8_t) (rng () % 4 == 0 ? (rng () & 1) * 255 : rng ());
     } else if (f == R128NORM_FORMAT_U16) {
       uint16_t v = (uint16_t) (rng () % 4 == 0 ? (rng () & 1) * 65535
