@@ -3860,9 +3860,10 @@ packed_f64_scalar (const double *src, double *dst, size_t n, unsigned pos,
 
 /* Units of NPH groups of 8 doubles (two vectors of 4; group g has the
  * parameters of positions [8 g, 8 g + 8)) from sample i on; returns where
- * it stopped: at a unit in which some x - shift (SUM) or x - c (APPLY) is
- * not finite, which the caller sends through the scalar steps (x - c,
- * when finite, needs no clamp to +-DBL_MAX; no NaN reaches the vectors).
+ * it stopped: at a unit in which some x - shift (SUM) or some output
+ * (APPLY) is not finite, which the caller sends through the scalar steps
+ * (so no NaN reaches the sums, and with a finite output C's clamps of
+ * x - c to +-DBL_MAX and of the output to F64's range change nothing).
  * The apply is C's steps in double (this function has no FMA to contract
  * them); the sums of squares are multiply and add too.  GENERAL 0: every
  * sample is a channel's and no statistics clamp. */
