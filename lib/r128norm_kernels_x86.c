@@ -2741,19 +2741,29 @@ widen8 (__m256 x, __m256d *lo, __m256d *hi)
   *hi = _mm256_cvtps_pd (_mm256_extractf128_ps (x, 1));
 }
 
-/* C's float steps in double: (x - c) * a + b, clamped (v < lo ? lo : v,
- * then v > hi ? hi : v); non-finite x become nf.  x - c cannot overflow
- * for a finite float x and the library's |c| <= 1e300, so C's clamp of
- * x - c to +-DBL_MAX changes nothing here. */
+/* C's double steps for one map: (x - c) * a + b, a multiply and then an
+ * add (inlined only into functions without FMA, where they cannot be
+ * contracted), clamped as C clamps, v < lo ? lo : v then v > hi ? hi : v
+ * (max (lo, v) and min (hi, v) are those, NaN and -0 included).  The F16,
+ * S32 and packed S32 kernels' map. */
+AVX2 INLINE __m256d
+affine4_double (__m256d x, __m256d c, __m256d a, __m256d b, __m256d lo,
+    __m256d hi)
+{
+  __m256d v = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (x, c), a), b);
+  return _mm256_min_pd (hi, _mm256_max_pd (lo, v));
+}
+
+/* C's float steps in double (affine4_double); non-finite x become nf.
+ * x - c cannot overflow for a finite float x and the library's |c| <=
+ * 1e300, so C's clamp of x - c to +-DBL_MAX changes nothing here. */
 AVX2_F16C INLINE __m256d
 affine4_float (__m256d x, __m256d c, __m256d a, __m256d b, __m256d lo,
     __m256d hi, __m256d nf)
 {
-  __m256d v = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (x, c), a), b);
   __m256d ok = _mm256_cmp_pd (_mm256_sub_pd (x, x), _mm256_setzero_pd (),
       _CMP_EQ_OQ);
-  v = _mm256_min_pd (hi, _mm256_max_pd (lo, v));
-  return _mm256_blendv_pd (nf, v, ok);
+  return _mm256_blendv_pd (nf, affine4_double (x, c, a, b, lo, hi), ok);
 }
 
 /* F32 or F16 (HALF_IN) samples to F16 or F32 (HALF_OUT 0), 8 at a time;
@@ -4255,30 +4265,15 @@ stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
         n - i, clip, acc);
 }
 
-/* Whether the S32 kernels below give C's result for these parameters:
- * finite c, a, b of moderate size (so that no step makes a NaN: x - c is
- * finite and its product with a finite a is never 0 * Inf) and, for S32
- * output, the format's range (lo = -2^31, which round4_s32 needs; the
- * library's S32 output always has it). */
-static int
-s32_affine_ok (const r128norm_affine *p, int to_s32)
-{
-  return fabs (p->c) < 1e300 && fabs (p->a) < 1e300 && fabs (p->b) < 1e300
-      && (!to_s32 || (p->lo == -2147483648.0 && p->hi <= 2147483647.0
-              && p->lo <= p->hi));
-}
-
 /* v = (x - c) * a + b clamped to [lo, hi], in double as C (8 samples) */
 AVX2 INLINE void
 affine8_s32 (__m256i x, __m256d c, __m256d a, __m256d b, __m256d lo,
     __m256d hi, __m256d *v0, __m256d *v1)
 {
-  __m256d d0 = _mm256_cvtepi32_pd (_mm256_castsi256_si128 (x));
-  __m256d d1 = _mm256_cvtepi32_pd (_mm256_extracti128_si256 (x, 1));
-  d0 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (d0, c), a), b);
-  d1 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (d1, c), a), b);
-  *v0 = _mm256_min_pd (hi, _mm256_max_pd (lo, d0));
-  *v1 = _mm256_min_pd (hi, _mm256_max_pd (lo, d1));
+  *v0 = affine4_double (_mm256_cvtepi32_pd (_mm256_castsi256_si128 (x)), c,
+      a, b, lo, hi);
+  *v1 = affine4_double (_mm256_cvtepi32_pd (_mm256_extracti128_si256 (x,
+              1)), c, a, b, lo, hi);
 }
 
 /* C's (int64) (v - lo + 0.5) + (int64) lo for lo = -2^31 and v in
@@ -4310,7 +4305,7 @@ apply_contig_s32_s32 (const void *in, void *out, size_t n,
   const __m256d hi = _mm256_set1_pd (p->hi);
   size_t i = 0;
 
-  if (s32_affine_ok (p, 1))
+  if (r128norm_s32_map_ok (p, 1))
     for (; i + 8 <= n; i += 8) {
       __m256d v0, v1;
       affine8_s32 (_mm256_loadu_si256 ((const __m256i *) (s + i)), c, a, b,
@@ -4335,7 +4330,7 @@ apply_contig_s32_f32 (const void *in, void *out, size_t n,
   const __m256d hi = _mm256_set1_pd (p->hi);
   size_t i = 0;
 
-  if (s32_affine_ok (p, 0))
+  if (r128norm_s32_map_ok (p, 0))
     for (; i + 8 <= n; i += 8) {
       __m256d v0, v1;
       affine8_s32 (_mm256_loadu_si256 ((const __m256i *) (s + i)), c, a, b,
@@ -4451,14 +4446,11 @@ packed_s32_body (const int32_t *src, void *dst, size_t n,
         qlo[g] = _mm256_add_epi64 (qlo[g], _mm256_and_si256 (odd, low32));
       }
       if (APPLY) {
-        __m256d d0 = _mm256_cvtepi32_pd (_mm256_castsi256_si128 (x));
-        __m256d d1 = _mm256_cvtepi32_pd (_mm256_extracti128_si256 (x, 1));
-        d0 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (d0, c[g][0]),
-                a[g][0]), b[g][0]);
-        d1 = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (d1, c[g][1]),
-                a[g][1]), b[g][1]);
-        d0 = _mm256_min_pd (hi, _mm256_max_pd (lo, d0));
-        d1 = _mm256_min_pd (hi, _mm256_max_pd (lo, d1));
+        const __m256d d0 = affine4_double (_mm256_cvtepi32_pd
+            (_mm256_castsi256_si128 (x)), c[g][0], a[g][0], b[g][0], lo, hi);
+        const __m256d d1 = affine4_double (_mm256_cvtepi32_pd
+            (_mm256_extracti128_si256 (x, 1)), c[g][1], a[g][1], b[g][1], lo,
+            hi);
         if (TO_F32) {
           /* out of place, every sample a channel's */
           _mm256_storeu_ps ((float *) dst + i + o, _mm256_set_m128
@@ -4545,6 +4537,15 @@ static const packed_s32_variant packed_s32_variants[9][5] = {
 
 
 /* ---- f64 and s32 packed rows with AVX-512 ---------------------------- */
+
+/* The PHASES of the AVX2 F64 and S32 variants: 0 (one phase whose two
+ * vectors have the same parameters) where the period divides 4, else
+ * nph. */
+static inline unsigned
+avx2_phases (const r128norm_packed_fparams *fp)
+{
+  return 4 % fp->period == 0 ? 0 : fp->nph;
+}
 
 /* The packed F64 rows' units with AVX-512: one vector of 8 doubles a
  * group, the apply's multiply and add rounded each (the _round_
@@ -4699,7 +4700,7 @@ packed_f64 (const void *src, void *dst, size_t n,
     packed_f64_variants_avx512[fp->nph - 1][v] (src, dst, n, fp, sums, sq,
         non_finite);
   else
-    packed_f64_variants[4 % fp->period == 0 ? 0 : fp->nph][v] (src, dst, n,
+    packed_f64_variants[avx2_phases (fp)][v] (src, dst, n,
         fp, sums, sq, non_finite);
 }
 
@@ -4832,7 +4833,7 @@ packed_s32 (const void *src, void *dst, size_t n,
     packed_s32_variants_avx512[fp->nph - 1][v] (src, dst, n, fp, sums,
         sq_hi, sq_lo);
   else
-    packed_s32_variants[4 % fp->period == 0 ? 0 : fp->nph][v] (src, dst, n,
+    packed_s32_variants[avx2_phases (fp)][v] (src, dst, n,
         fp, sums, sq_hi, sq_lo);
 }
 

@@ -320,8 +320,8 @@ float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
   unsigned lane, pos;
 
   /* single precision needs the FMA kernels, which read only cf, af, bf;
-   * half output is rounded from C's double steps */
-  fp->single = fp->fma && !pk->half && pk->size == 4;
+   * F32 rows alone (F16 and F64 output come from C's double steps) */
+  fp->single = fp->fma && pk->size == 4;
   for (lane = 0; lane < fp->period; lane++) {
     const int ch = pk->lane_chan[lane];
     r128norm_packed_lane *ln = &fp->lane[lane];
@@ -601,8 +601,7 @@ s16_pass (r128norm_packed *pk, unsigned channels,
  * per-channel path runs) where a statistic clamps, where the output is
  * not the input's layout in place or F32 of the same interleaving with
  * every sample a channel's, and where a channel's map is one the kernel's
- * steps do not reproduce (s32_affine_ok in the x86 kernels: huge c, a or
- * b). */
+ * steps do not reproduce (r128norm_s32_map_ok: huge c, a or b). */
 static int
 s32_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
@@ -649,9 +648,9 @@ s32_pass (r128norm_packed *pk, unsigned channels,
       ln->b = p ? p->b : 0.0;
       ln->lo = p ? p->lo : 0.0;
       ln->hi = p ? p->hi : 0.0;
-      if (p && !(fabs (p->c) < 1e300 && fabs (p->a) < 1e300
-              && fabs (p->b) < 1e300 && p->lo == (to_f32 ? -FLT_MAX
-                  : -2147483648.0) && p->hi == (to_f32 ? FLT_MAX
+      /* the kernel clamps to the output format's range itself */
+      if (p && !(r128norm_s32_map_ok (p, !to_f32) && p->lo == (to_f32
+                  ? -FLT_MAX : -2147483648.0) && p->hi == (to_f32 ? FLT_MAX
                   : 2147483647.0)))
         pk->s32_map_ok = 0;
     }

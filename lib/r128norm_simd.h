@@ -52,6 +52,20 @@ r128norm_half_shortcut (const r128norm_affine *p, float *cf, float *af,
   return 1;
 }
 
+/* Whether the S32 kernels' double steps give C's result for a map
+ * (apply_contig_s32_s32, the packed S32 rows): c, a and b of moderate
+ * size, so that no step makes a NaN (x - c is finite, and its product
+ * with a finite a is never 0 * Inf), and, for S32 output, the format's
+ * range from lo = -2^31, which their rounding needs (round4_s32: the
+ * library's S32 output always has it). */
+static inline int
+r128norm_s32_map_ok (const r128norm_affine *p, int to_s32)
+{
+  return fabs (p->c) < 1e300 && fabs (p->a) < 1e300 && fabs (p->b) < 1e300
+      && (!to_s32 || (p->lo == -2147483648.0 && p->hi <= 2147483647.0
+              && p->lo <= p->hi));
+}
+
 /* Most bytes per pixel of a packed row: the lane pattern must repeat
  * within 96 bytes (three 32-byte vectors), i.e. the period divides 96. */
 #define R128NORM_PACKED_MAX_PERIOD 32
