@@ -1050,13 +1050,6 @@ make_fmt (unsigned C, r128norm_format format, r128norm_kernels k,
   return st;
 }
 
-static r128norm_state *
-make_f (unsigned C, r128norm_kernels k, r128norm_stats_mode mode,
-    double clip_sigma, int layer)
-{
-  return make_fmt (C, R128NORM_FORMAT_F32, k, mode, clip_sigma, layer);
-}
-
 /* A sample of an interleaved F32 (f64 0) or F64 row, as a double. */
 static double
 get_sample (const uint8_t *buf, size_t i, int f64)
@@ -1218,6 +1211,43 @@ test_packed_float (int iter, int f64)
 }
 
 
+/* Channels 0 to C - 1 of one row of w pixels of P interleaved samples
+ * of @size bytes. */
+static void
+interleaved_row (r128norm_channel *ch, void *row, size_t size, unsigned C,
+    unsigned P, size_t w)
+{
+  unsigned c;
+
+  for (c = 0; c < C; c++) {
+    ch[c].data = (uint8_t *) row + size * c;
+    ch[c].step = (ptrdiff_t) (size * P);
+    ch[c].stride = 0;
+    ch[c].width = w;
+    ch[c].height = 1;
+  }
+}
+
+/* A C state (st[0]) and a SIMD one (st[1]) of C channels of @format in
+ * and out, with @cfg and the running values @mean, @var, which both must
+ * take. */
+static void
+make_pair_running (r128norm_state **st, unsigned C, r128norm_format format,
+    const r128norm_config *cfg, const double *mean, const double *var)
+{
+  int j;
+
+  for (j = 0; j < 2; j++) {
+    st[j] = r128norm_create (C, NULL);
+    r128norm_set_formats (st[j], format, format);
+    r128norm_set_kernels (st[j], j ? R128NORM_KERNELS_SIMD
+        : R128NORM_KERNELS_C);
+    r128norm_set_config (st[j], cfg);
+    check (r128norm_set_running (st[j], mean, var, C) == R128NORM_SUCCESS,
+        "running values of a C and SIMD pair");
+  }
+}
+
 /* Interleaved F64 with running values of 0.9e300 and samples of
  * -DBL_MAX in the even channels, so that x - c overflows (C clamps it to
  * +-DBL_MAX), and ordinary ones in the odd channels:
@@ -1241,7 +1271,8 @@ test_packed_f64_overflow (void)
       const unsigned C = counts[k];
       r128norm_state *st[2];
       r128norm_channel ch[8];
-      int j, overflows = 0;
+      r128norm_config cfg;
+      int overflows = 0;
       char what[120];
 
       /* even channels: x - c overflows; odd ones: an ordinary map, whose
@@ -1250,24 +1281,14 @@ test_packed_f64_overflow (void)
         mean[c] = c % 2 ? 0.3 : 0.9e300;        /* within STAT_LIMIT */
         var[c] = 16.0;          /* a gain below 1: -DBL_MAX a is finite */
       }
-      for (j = 0; j < 2; j++) {
-        r128norm_config cfg;
-        st[j] = r128norm_create (C, NULL);
-        r128norm_config_init (&cfg);
-        cfg.stats = modes[mi];
-        /* a gain and an offset that are not powers of two or 0 */
-        cfg.gamma = gamma;
-        cfg.n_gamma = 1;
-        cfg.beta = beta;
-        cfg.n_beta = 1;
-        r128norm_set_formats (st[j], R128NORM_FORMAT_F64,
-            R128NORM_FORMAT_F64);
-        r128norm_set_kernels (st[j], j ? R128NORM_KERNELS_SIMD
-            : R128NORM_KERNELS_C);
-        r128norm_set_config (st[j], &cfg);
-        check (r128norm_set_running (st[j], mean, var, C)
-            == R128NORM_SUCCESS, "f64 running values near DBL_MAX");
-      }
+      r128norm_config_init (&cfg);
+      cfg.stats = modes[mi];
+      /* a gain and an offset that are not powers of two or 0 */
+      cfg.gamma = gamma;
+      cfg.n_gamma = 1;
+      cfg.beta = beta;
+      cfg.n_beta = 1;
+      make_pair_running (st, C, R128NORM_FORMAT_F64, &cfg, mean, var);
       for (i = 0; i < w * C; i++) {
         double x = uniform (-0.5, 0.5);
         if (i % 40 < 3 && (i % C) % 2 == 0)
@@ -1275,17 +1296,10 @@ test_packed_f64_overflow (void)
         overflows += fabs (x - mean[i % C]) > DBL_MAX;
         simd[i] = ref[i] = x;
       }
-      for (c = 0; c < C; c++) {
-        ch[c].data = ref + c;
-        ch[c].step = 8 * (ptrdiff_t) C;
-        ch[c].stride = 0;
-        ch[c].width = w;
-        ch[c].height = 1;
-      }
+      interleaved_row (ch, ref, 8, C, C, w);
       check (r128norm_process (st[0], ch, NULL, 0.01) == R128NORM_SUCCESS,
           "process f64 interleaved overflow, C");
-      for (c = 0; c < C; c++)
-        ch[c].data = simd + c;
+      interleaved_row (ch, simd, 8, C, C, w);
       check (r128norm_process (st[1], ch, NULL, 0.01) == R128NORM_SUCCESS,
           "process f64 interleaved overflow, SIMD");
       snprintf (what, sizeof what, "f64 interleaved %u channels, %s, x - c "
@@ -1296,22 +1310,6 @@ test_packed_f64_overflow (void)
       r128norm_destroy (&st[0]);
       r128norm_destroy (&st[1]);
     }
-}
-
-/* Channels 0 to C - 1 of one row of w pixels of P interleaved floats. */
-static void
-interleaved_row (r128norm_channel *ch, float *row, unsigned C, unsigned P,
-    size_t w)
-{
-  unsigned c;
-
-  for (c = 0; c < C; c++) {
-    ch[c].data = row + c;
-    ch[c].step = 4 * (ptrdiff_t) P;
-    ch[c].stride = 0;
-    ch[c].width = w;
-    ch[c].height = 1;
-  }
 }
 
 /* Finite samples whose map overflows float, in place, single precision
@@ -1338,36 +1336,28 @@ test_packed_float_overflow (void)
       const unsigned C = counts[k];
       r128norm_state *st[2];
       r128norm_channel ch[8];
-      int finite = 1, clamped = 1, close = 1, j;
+      r128norm_config cfg;
+      int finite = 1, clamped = 1, close = 1;
       char what[120];
 
       for (c = 0; c < C; c++) {
         mean[c] = 0.125 * c;
         var[c] = 0.25;
       }
-      for (j = 0; j < 2; j++) {
-        r128norm_config cfg;
-        st[j] = r128norm_create (C, NULL);
-        r128norm_config_init (&cfg);
-        cfg.stats = modes[mi];
-        cfg.epsilon = 0.0;
-        r128norm_set_formats (st[j], R128NORM_FORMAT_F32,
-            R128NORM_FORMAT_F32);
-        r128norm_set_kernels (st[j], j ? R128NORM_KERNELS_SIMD
-            : R128NORM_KERNELS_C);
-        r128norm_set_config (st[j], &cfg);
-        r128norm_set_running (st[j], mean, var, C);
-      }
+      r128norm_config_init (&cfg);
+      cfg.stats = modes[mi];
+      cfg.epsilon = 0.0;
+      make_pair_running (st, C, R128NORM_FORMAT_F32, &cfg, mean, var);
       for (i = 0; i < w * C; i++) {
         float x = (float) uniform (-0.5, 0.5);
         if (i % 96 < 3 || i == w * C / 2)
           x = i % 2 ? -3.0e38f : 3.0e38f;
         simd[i] = ref[i] = x;
       }
-      interleaved_row (ch, ref, C, C, w);
+      interleaved_row (ch, ref, 4, C, C, w);
       check (r128norm_process (st[0], ch, NULL, 0.01) == R128NORM_SUCCESS,
           "process f32 interleaved overflow, C");
-      interleaved_row (ch, simd, C, C, w);
+      interleaved_row (ch, simd, 4, C, C, w);
       check (r128norm_process (st[1], ch, NULL, 0.01) == R128NORM_SUCCESS,
           "process f32 interleaved overflow, SIMD");
       for (i = 0; i < w * C; i++) {
@@ -1387,60 +1377,24 @@ test_packed_float_overflow (void)
 }
 
 #ifdef HAVE_MXCSR
-/* Untouched floats of an interleaved F32 row in place are written back as
- * they were even when the caller runs with flush-to-zero and
- * denormals-are-zero set (as ORC's JIT leaves them): the identity map
- * alone would flush their subnormals.  Channels on all but the last lane
- * of 3, 4, 5 and 8 samples a pixel, every mode; AVX-512, AVX2 (with and
- * without FMA) through the test's environment variants. */
+/* Untouched samples of an interleaved F32 (F64: f64 1) row in place are
+ * written back as they were, bit for bit, even when the caller runs with
+ * flush-to-zero and denormals-are-zero set (as ORC's JIT leaves them),
+ * where the identity map alone would flush their subnormals, or rounds
+ * toward -infinity, where x - 0 of an untouched +0 would be -0.  Channels
+ * on all but the last lane of 3, 4, 5 and 8 samples a pixel, every mode;
+ * AVX-512, AVX2 (with and without FMA) through the test's environment
+ * variants. */
 static void
-test_packed_float_daz (void)
+test_packed_untouched (int f64)
 {
   static const unsigned periods[] = { 3, 4, 5, 8 };
+  static const double untouched[2][4] = { { 1e-40, -3e-42, 0.0, -0.0 },
+  { 1e-310, -3e-320, 0.0, -0.0 }
+  };
   const unsigned int csr = _mm_getcsr ();
-  float *buf = (void *) s_out, *orig = (void *) in_buf;
-  size_t w = 200, n, i;
-  unsigned p, b, mode;
-  char what[100];
-
-  for (p = 0; p < 4; p++)
-    for (mode = 0; mode < 3; mode++) {
-      const unsigned P = periods[p], C = P - 1;
-      r128norm_state *st = make_f (C, R128NORM_KERNELS_SIMD,
-          (r128norm_stats_mode) mode, 0.0, 0);
-      r128norm_channel ch[8];
-      int same = 1;
-
-      n = w * P;
-      for (b = 0; b < 4; b++) {
-        for (i = 0; i < n; i++)
-          orig[i] = i % P == C ? (i / P % 2 ? 1e-40f : -3e-42f)
-              : (float) uniform (-1.0, 1.0);
-        memcpy (buf, orig, n * 4);
-        interleaved_row (ch, buf, C, P, w);
-        _mm_setcsr (csr | 0x8040);      /* FTZ, DAZ */
-        check (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
-            "process f32 interleaved under DAZ");
-        _mm_setcsr (csr);
-        for (i = C; i < n; i += P)
-          same &= !memcmp (buf + i, orig + i, 4);
-      }
-      snprintf (what, sizeof what, "f32 interleaved P %u mode %u under "
-          "DAZ/FTZ: untouched subnormals kept", P, mode);
-      check (same, what);
-      r128norm_destroy (&st);
-    }
-}
-
-/* The same for interleaved F64, and under rounding toward -infinity too
- * (where x - 0 of an untouched +0 would be -0): the samples of no channel
- * as they were, bit for bit. */
-static void
-test_packed_f64_untouched (void)
-{
-  static const unsigned periods[] = { 3, 4, 5, 8 };
-  const unsigned int csr = _mm_getcsr ();
-  double *buf = (void *) s_out, *orig = (void *) in_buf;
+  const size_t size = f64 ? 8 : 4;
+  uint8_t *buf = s_out, *orig = in_buf;
   size_t w = 200, n, i;
   unsigned p, b, mode, env;
   char what[120];
@@ -1449,36 +1403,30 @@ test_packed_f64_untouched (void)
     for (p = 0; p < 4; p++)
       for (mode = 0; mode < 3; mode++) {
         const unsigned P = periods[p], C = P - 1;
-        r128norm_state *st = make_fmt (C, R128NORM_FORMAT_F64,
-            R128NORM_KERNELS_SIMD, (r128norm_stats_mode) mode, 0.0, 0);
+        r128norm_state *st = make_fmt (C, f64 ? R128NORM_FORMAT_F64
+            : R128NORM_FORMAT_F32, R128NORM_KERNELS_SIMD,
+            (r128norm_stats_mode) mode, 0.0, 0);
         r128norm_channel ch[8];
         int same = 1;
-        unsigned c;
 
         n = w * P;
         for (b = 0; b < 4; b++) {
-          static const double untouched[] = { 1e-310, -3e-320, 0.0, -0.0 };
           for (i = 0; i < n; i++)
-            orig[i] = i % P == C ? untouched[i / P % 4] : uniform (-1.0, 1.0);
-          memcpy (buf, orig, n * 8);
-          for (c = 0; c < C; c++) {
-            ch[c].data = buf + c;
-            ch[c].step = 8 * (ptrdiff_t) P;
-            ch[c].stride = 0;
-            ch[c].width = w;
-            ch[c].height = 1;
-          }
+            put_sample (orig, i, i % P == C ? untouched[f64][i / P % 4]
+                : uniform (-1.0, 1.0), f64);
+          memcpy (buf, orig, n * size);
+          interleaved_row (ch, buf, size, C, P, w);
           /* FTZ and DAZ, or rounding down */
           _mm_setcsr (env ? (csr & ~0x6000u) | 0x2000 : csr | 0x8040);
           check (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
-              "process f64 interleaved under DAZ or rounding down");
+              "process interleaved floats under DAZ or rounding down");
           _mm_setcsr (csr);
           for (i = C; i < n; i += P)
-            same &= !memcmp (buf + i, orig + i, 8);
+            same &= !memcmp (buf + i * size, orig + i * size, size);
         }
-        snprintf (what, sizeof what, "f64 interleaved P %u mode %u %s: "
-            "untouched samples kept", P, mode, env ? "rounding down"
-            : "under DAZ/FTZ");
+        snprintf (what, sizeof what, "%s interleaved P %u mode %u %s: "
+            "untouched samples kept", f64 ? "f64" : "f32", P, mode, env
+            ? "rounding down" : "under DAZ/FTZ");
         check (same, what);
         r128norm_destroy (&st);
       }
@@ -1525,7 +1473,7 @@ test_packed_float_zero_gain (void)
     r128norm_set_running (st, mean, var, C);
     for (i = 0; i < w * C; i++)
       buf[i] = i % 3 ? (i % C % 2 ? -3.3e38f : 3.3e38f) : 1.0f;
-    interleaved_row (ch, buf, C, C, w);
+    interleaved_row (ch, buf, 4, C, C, w);
     check (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
         "process f32 interleaved, gain 0");
     for (i = 0; i < w * C; i++)
@@ -2056,8 +2004,8 @@ main (int argc, char **argv)
     test_packed_float (i, 1);
   test_packed_f64_overflow ();
 #ifdef HAVE_MXCSR
-  test_packed_f64_untouched ();
-  test_packed_float_daz ();
+  test_packed_untouched (0);
+  test_packed_untouched (1);
 #endif
   test_packed_float_zero_gain ();
   test_packed_float_overflow ();
