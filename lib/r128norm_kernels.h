@@ -120,6 +120,13 @@ int r128norm_kernels_orc (r128norm_format in, r128norm_format out,
 int r128norm_kernels_table (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
+/* The portable vector kernels (GCC vector extensions: SSE2, NEON) of F32
+ * and F64 rows for CPUs without the x86 SIMD kernels: fills the
+ * contiguous statistics and same-format apply slots and returns 1, or
+ * returns 0 for other formats. */
+int r128norm_kernels_vec (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set);
+
 /* IEEE half conversions, exact and round-to-nearest-even. */
 float r128norm_half_to_float (uint16_t h);
 uint16_t r128norm_double_to_half (double d);

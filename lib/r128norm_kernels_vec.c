@@ -1,0 +1,430 @@
+/* Portable vector kernels: F32 and F64 rows with 16-byte vectors written
+ * in GCC's vector extensions, so that one source compiles to SSE2 on any
+ * x86-64 and to NEON on AArch64.  What CPUs without AVX2 run for float
+ * rows instead of the C kernels, whose statistics add one sample at a
+ * time into one double (an addition's latency per sample) and whose apply
+ * converts one sample at a time.
+ *
+ * The statistics are C's sums with eight partial sums instead of one: the
+ * same values, added in another order.  The apply takes C's double
+ * precision steps two lanes at a time, so its output is C's bit for bit
+ * (the file is built without contraction into FMA, see meson.build),
+ * except F32 maps that allow the AVX2 kernels' single precision steps,
+ * four lanes at a time, within SPEC 3's 1e-5.  A group of samples holding
+ * a NaN or an infinity goes to the C kernel, as do clipped statistics and
+ * the tail of a row. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "r128norm_simd.h"
+
+#if defined(__GNUC__)
+
+typedef float v2sf __attribute__ ((vector_size (8)));
+typedef float v4sf __attribute__ ((vector_size (16)));
+typedef double v2df __attribute__ ((vector_size (16)));
+typedef int32_t v4si __attribute__ ((vector_size (16)));
+typedef int64_t v2di __attribute__ ((vector_size (16)));
+
+static inline v2df
+splat (double x)
+{
+  return (v2df) { x, x };
+}
+
+#if defined(__SSE2__)
+/* x86: the instructions gcc does not pick from the generic code below
+ * (cvtps2pd of a register's halves, minpd and maxpd, movmskps) */
+#include <emmintrin.h>
+
+static inline void
+load4_f32 (const float *p, v2df *lo, v2df *hi)
+{
+  __m128 x = _mm_loadu_ps (p);
+  *lo = (v2df) _mm_cvtps_pd (x);
+  *hi = (v2df) _mm_cvtps_pd (_mm_movehl_ps (x, x));
+}
+
+static inline void
+store4_f32 (float *p, v2df lo, v2df hi)
+{
+  _mm_storeu_ps (p, _mm_movelh_ps (_mm_cvtpd_ps ((__m128d) lo),
+          _mm_cvtpd_ps ((__m128d) hi)));
+}
+
+/* C's clamps, v < lo ? lo : v, then v > hi ? hi : v: maxpd and minpd
+ * return their second operand where the two are equal, so the sample's
+ * own zero where it equals a bound of the other sign, as C */
+static inline v2df
+clamp2 (v2df v, v2df lo, v2df hi)
+{
+  return (v2df) _mm_min_pd ((__m128d) hi, _mm_max_pd ((__m128d) lo,
+          (__m128d) v));
+}
+
+static inline v4sf
+clamp4f (v4sf v, v4sf lo, v4sf hi)
+{
+  return (v4sf) _mm_min_ps ((__m128) hi, _mm_max_ps ((__m128) lo,
+          (__m128) v));
+}
+
+static inline int
+any_set (v4si mask)
+{
+  return _mm_movemask_epi8 ((__m128i) mask) != 0;
+}
+
+#else
+
+static inline void
+load4_f32 (const float *p, v2df *lo, v2df *hi)
+{
+  v2sf x[2];
+  memcpy (x, p, sizeof x);
+  *lo = __builtin_convertvector (x[0], v2df);
+  *hi = __builtin_convertvector (x[1], v2df);
+}
+
+static inline void
+store4_f32 (float *p, v2df lo, v2df hi)
+{
+  v2sf f[2] = { __builtin_convertvector (lo, v2sf),
+    __builtin_convertvector (hi, v2sf) };
+  memcpy (p, f, sizeof f);
+}
+
+/* C's clamps by comparison and blend (NEON's fmax orders -0 below +0,
+ * which C does not) */
+static inline v2df
+clamp2 (v2df v, v2df lo, v2df hi)
+{
+  v2di below = v < lo, above = v > hi;
+  v2di r = ((v2di) lo & below) | ((v2di) v & ~below);
+  return (v2df) (((v2di) hi & above) | (r & ~above));
+}
+
+static inline v4sf
+clamp4f (v4sf v, v4sf lo, v4sf hi)
+{
+  v4si below = v < lo, above = v > hi;
+  v4si r = ((v4si) lo & below) | ((v4si) v & ~below);
+  return (v4sf) (((v4si) hi & above) | (r & ~above));
+}
+
+static inline int
+any_set (v4si mask)
+{
+  uint64_t half[2];
+  memcpy (half, &mask, sizeof half);
+  return (half[0] | half[1]) != 0;
+}
+
+#endif
+
+static inline void
+load4_f64 (const double *p, v2df *lo, v2df *hi)
+{
+  memcpy (lo, p, sizeof *lo);
+  memcpy (hi, p + 2, sizeof *hi);
+}
+
+static inline void
+store4_f64 (double *p, v2df lo, v2df hi)
+{
+  memcpy (p, &lo, sizeof lo);
+  memcpy (p + 2, &hi, sizeof hi);
+}
+
+/* Non-zero when one of the n samples (n a multiple of 4) at p is a NaN or
+ * an infinity: the exponent bits all set. */
+static inline int
+any_non_finite_f32 (const float *p, size_t n)
+{
+  const v4si e = { 0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000 };
+  v4si bad = { 0, 0, 0, 0 };
+  size_t i;
+
+  for (i = 0; i < n; i += 4) {
+    v4si x;
+    memcpy (&x, p + i, sizeof x);
+    bad |= (x & e) == e;
+  }
+  return any_set (bad);
+}
+
+static inline int
+any_non_finite_f64 (const double *p, size_t n)
+{
+  const v2di e = { 0x7ff0000000000000LL, 0x7ff0000000000000LL };
+  v2di bad = { 0, 0 };
+  size_t i;
+
+  for (i = 0; i < n; i += 2) {
+    v2di x;
+    memcpy (&x, p + i, sizeof x);
+    bad |= (x & e) == e;
+  }
+  return any_set ((v4si) bad);
+}
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+/* Four samples from p (F64 when f64, else F32) as two vectors of doubles */
+static ALWAYS_INLINE void
+load4 (const void *p, size_t i, const int f64, v2df *lo, v2df *hi)
+{
+  if (f64)
+    load4_f64 ((const double *) p + i, lo, hi);
+  else
+    load4_f32 ((const float *) p + i, lo, hi);
+}
+
+static ALWAYS_INLINE void
+store4 (void *p, size_t i, const int f64, v2df lo, v2df hi)
+{
+  if (f64)
+    store4_f64 ((double *) p + i, lo, hi);
+  else
+    store4_f32 ((float *) p + i, lo, hi);
+}
+
+static ALWAYS_INLINE int
+any_non_finite (const void *p, size_t i, size_t n, const int f64)
+{
+  return f64 ? any_non_finite_f64 ((const double *) p + i, n)
+      : any_non_finite_f32 ((const float *) p + i, n);
+}
+
+/* Samples a group: the partial sums (of x - shift, and of its square) are
+ * eight wide, four vectors of two, so that four additions to each are in
+ * flight (an addition's latency, not the number of them, bounds the
+ * loop). */
+#define GROUP 8
+
+/* The statistics of [0, n): a group with a NaN or an infinity goes to C,
+ * as does the tail.  clamp: x - shift may overflow and is clamped to the
+ * doubles, as C does (F64, or a shift beyond float's range).  (Summing
+ * unchecked and only checking a row whose sums came out non-finite saved
+ * nothing: the loop is bound by the conversions and additions.) */
+static ALWAYS_INLINE void
+stats_groups (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc, const int f64, const int clamp)
+{
+  const size_t size = f64 ? 8 : 4;
+  const v2df shift = splat (clip->shift);
+  const v2df dlo = splat (-DBL_MAX), dhi = splat (DBL_MAX);
+  r128norm_kernel_set c;
+  v2df sum[4], sq[4];
+  double lanes[2];
+  size_t counted = 0, i;
+  int j;
+
+  r128norm_kernels_c (f64 ? R128NORM_FORMAT_F64 : R128NORM_FORMAT_F32,
+      f64 ? R128NORM_FORMAT_F64 : R128NORM_FORMAT_F32, &c);
+  for (j = 0; j < 4; j++)
+    sum[j] = sq[j] = splat (0.0);
+  for (i = 0; i + GROUP <= n; i += GROUP) {
+    if (__builtin_expect (any_non_finite (in, i, GROUP, f64), 0)) {
+      c.stats_contig ((const uint8_t *) in + i * size, GROUP, clip, acc);
+      continue;
+    }
+    for (j = 0; j < 4; j += 2) {
+      v2df d0, d1;
+      load4 (in, i + 2 * (size_t) j, f64, &d0, &d1);
+      d0 -= shift;
+      d1 -= shift;
+      if (clamp) {
+        d0 = clamp2 (d0, dlo, dhi);
+        d1 = clamp2 (d1, dlo, dhi);
+      }
+      sum[j] += d0;
+      sq[j] += d0 * d0;
+      sum[j + 1] += d1;
+      sq[j + 1] += d1 * d1;
+    }
+    counted += GROUP;
+  }
+  for (j = 1; j < 4; j++) {
+    sum[0] += sum[j];
+    sq[0] += sq[j];
+  }
+  acc->n += counted;
+  memcpy (lanes, &sum[0], sizeof lanes);
+  acc->fsum += lanes[0] + lanes[1];
+  memcpy (lanes, &sq[0], sizeof lanes);
+  acc->fsq += lanes[0] + lanes[1];
+  if (i < n)
+    c.stats_contig ((const uint8_t *) in + i * size, n - i, clip, acc);
+}
+
+/* Clipped statistics go to C (as on AVX2: clipping is for outliers, the
+ * rows that need it are few). */
+static void
+stats_contig_f32 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  r128norm_kernel_set c;
+
+  if (clip->active) {
+    r128norm_kernels_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &c);
+    c.stats_contig (in, n, clip, acc);
+  } else if (fabs (clip->shift) < 1e300) {
+    /* |x - shift| < FLT_MAX + 1e300: no overflow */
+    stats_groups (in, n, clip, acc, 0, 0);
+  } else {
+    stats_groups (in, n, clip, acc, 0, 1);
+  }
+}
+
+static void
+stats_contig_f64 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  r128norm_kernel_set c;
+
+  if (clip->active) {
+    r128norm_kernels_c (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, &c);
+    c.stats_contig (in, n, clip, acc);
+  } else {
+    stats_groups (in, n, clip, acc, 1, 1);
+  }
+}
+
+/* C's apply steps: t = x - c, clamped to the doubles (clamp: where that
+ * can overflow); t * a + b; clamped to [lo, hi]; rounded once to the
+ * output format.  Eight samples a group. */
+static ALWAYS_INLINE uint64_t
+apply_double (const void *in, void *out, size_t n, const r128norm_affine *p,
+    const int f64, const int clamp)
+{
+  const size_t size = f64 ? 8 : 4;
+  const v2df c = splat (p->c), a = splat (p->a), b = splat (p->b);
+  const v2df lo = splat (p->lo), hi = splat (p->hi);
+  const v2df dlo = splat (-DBL_MAX), dhi = splat (DBL_MAX);
+  r128norm_kernel_set k;
+  uint64_t non_finite = 0;
+  size_t i = 0;
+  int j;
+
+  r128norm_kernels_c (f64 ? R128NORM_FORMAT_F64 : R128NORM_FORMAT_F32,
+      f64 ? R128NORM_FORMAT_F64 : R128NORM_FORMAT_F32, &k);
+  for (; i + GROUP <= n; i += GROUP) {
+    if (__builtin_expect (any_non_finite (in, i, GROUP, f64), 0)) {
+      non_finite += k.apply_contig ((const uint8_t *) in + i * size,
+          (uint8_t *) out + i * size, GROUP, p);
+      continue;
+    }
+    for (j = 0; j < GROUP; j += 4) {
+      v2df v0, v1;
+      load4 (in, i + (size_t) j, f64, &v0, &v1);
+      v0 -= c;
+      v1 -= c;
+      if (clamp) {
+        v0 = clamp2 (v0, dlo, dhi);
+        v1 = clamp2 (v1, dlo, dhi);
+      }
+      v0 = clamp2 (v0 * a + b, lo, hi);
+      v1 = clamp2 (v1 * a + b, lo, hi);
+      store4 (out, i + (size_t) j, f64, v0, v1);
+    }
+  }
+  if (i < n)
+    non_finite += k.apply_contig ((const uint8_t *) in + i * size,
+        (uint8_t *) out + i * size, n - i, p);
+  return non_finite;
+}
+
+/* F32 where the map allows it (r128norm_single_precision): the AVX2
+ * kernel's single precision steps without its FMA, d = x - cf, then
+ * y = d * af + bf' (see r128norm_simd.h).  The product's rounding adds
+ * 2^-24 |d af| <= 2^-24 (|y| + |bf'|) to the FMA's bound, so the error
+ * stays below about 1.25 * 2^-22 (|y| + |bf'|) + 2^-24 |bf'|: within
+ * 1e-5 max (1, |y|) for |bf'| <= 16 (SPEC 3). */
+static uint64_t
+apply_single_f32 (const float *s, float *d, size_t n,
+    const r128norm_affine *p, float cf, double bb)
+{
+  const v4sf c = { cf, cf, cf, cf };
+  const float af = (float) p->a, bf = (float) bb;
+  const v4sf a = { af, af, af, af }, b = { bf, bf, bf, bf };
+  const v4sf lo = { -FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX };
+  const v4sf hi = { FLT_MAX, FLT_MAX, FLT_MAX, FLT_MAX };
+  r128norm_kernel_set k;
+  uint64_t non_finite = 0;
+  size_t i = 0;
+  int j;
+
+  r128norm_kernels_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &k);
+  for (; i + 16 <= n; i += 16) {
+    if (__builtin_expect (any_non_finite_f32 (s + i, 16), 0)) {
+      non_finite += k.apply_contig (s + i, d + i, 16, p);
+      continue;
+    }
+    for (j = 0; j < 16; j += 4) {
+      v4sf x;
+      memcpy (&x, s + i + j, sizeof x);
+      x = clamp4f ((x - c) * a + b, lo, hi);
+      memcpy (d + i + j, &x, sizeof x);
+    }
+  }
+  if (i < n)
+    non_finite += k.apply_contig (s + i, d + i, n - i, p);
+  return non_finite;
+}
+
+static uint64_t
+apply_contig_f32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  float cf;
+  double bb;
+
+  if (r128norm_single_precision (p, &cf, &bb))
+    return apply_single_f32 (in, out, n, p, cf, bb);
+  /* |x - c| < FLT_MAX + 1e300: no overflow */
+  if (fabs (p->c) < 1e300)
+    return apply_double (in, out, n, p, 0, 0);
+  return apply_double (in, out, n, p, 0, 1);
+}
+
+static uint64_t
+apply_contig_f64 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_double (in, out, n, p, 1, 1);
+}
+
+int
+r128norm_kernels_vec (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set)
+{
+  if (in == R128NORM_FORMAT_F32) {
+    set->stats_contig = stats_contig_f32;
+    if (out == in)
+      set->apply_contig = apply_contig_f32;
+  } else if (in == R128NORM_FORMAT_F64) {
+    set->stats_contig = stats_contig_f64;
+    if (out == in)
+      set->apply_contig = apply_contig_f64;
+  } else {
+    return 0;
+  }
+  set->name = "vector";
+  return 1;
+}
+
+#else /* no vector extensions */
+
+int
+r128norm_kernels_vec (r128norm_format in, r128norm_format out,
+    r128norm_kernel_set *set)
+{
+  (void) in;
+  (void) out;
+  (void) set;
+  return 0;
+}
+
+#endif
