@@ -40,9 +40,9 @@ typedef struct r128norm_affine {
   float lof, hif;
   /* u8 in, when the kernels ask for it (wants_lut): the C kernel's output
    * for every input value, so a table lookup gives exactly its result;
-   * 256 outputs of the output format, u8 or F16 (2 bytes each) */
+   * 256 outputs of the output format, u8, F16 (2 bytes each) or F32 (4) */
   int has_lut;
-  uint8_t lut[256 * 2];
+  uint8_t lut[256 * 4];
   /* F16 out, when the kernels ask for it (lut_single_check): the table
    * is also what the single precision map fmaf (x - cf, af, bf) clamped
    * to [lof, hif] and rounded once to half gives, for every input value
@@ -120,10 +120,10 @@ int r128norm_kernels_orc (r128norm_format in, r128norm_format out,
 int r128norm_kernels_table (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
-/* The portable vector kernels (GCC vector extensions: SSE2, NEON) of F32
- * and F64 rows for CPUs without the x86 SIMD kernels: fills the
- * contiguous statistics and same-format apply slots and returns 1, or
- * returns 0 for other formats. */
+/* The portable kernels for CPUs without the x86 SIMD kernels: F32 and F64
+ * rows in vectors (GCC vector extensions: SSE2, NEON), the contiguous
+ * statistics and same-format apply slots, and u8 -> F32 by table (the
+ * apply slots and wants_lut).  Returns 1, or 0 for other pairs. */
 int r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 

@@ -38,7 +38,8 @@
  *
  * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2; with
  * R128NORM_NO_AVX2 set, checks what a CPU without AVX2 runs instead: the
- * u8 table kernels (r128norm_kernels_table), the portable vector kernels
+ * u8 table kernels (r128norm_kernels_table and, to F32,
+ * r128norm_kernels_vec), the portable vector kernels
  * of F32 and F64 rows (r128norm_kernels_vec: the apply within 1e-5 where
  * the map allows single precision, else bit for bit; the statistics
  * within 1e-12) and, through the library, the portable packed
@@ -1974,6 +1975,9 @@ main (int argc, char **argv)
     test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, "u8->u8 table");
     test_pair (R128NORM_FORMAT_U8_CENTERED, R128NORM_FORMAT_U8_CENTERED,
         "u8c->u8c table");
+    test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, "u8->f32 table");
+    test_pair (R128NORM_FORMAT_U8_CENTERED, R128NORM_FORMAT_F32,
+        "u8c->f32 table");
     test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, "f32->f32 vector");
     test_pair (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, "f64->f64 vector");
     test_packed_f64_overflow ();
