@@ -65,6 +65,7 @@ struct r128norm_state {
   r128norm_kernels kernel_choice;
   r128norm_kernel_set kernels;
   r128norm_apply_contig_fn lut_source; /* C's u8 apply, when kernels want tables */
+  float *lut_f32;               /* their F32 tables, 256 a channel */
   void (*lut_single_check) (r128norm_affine *p); /* ... and lut_single */
   r128norm_packed packed;      /* interleaved u8 or F32 channels as one row */
 
@@ -257,6 +258,7 @@ r128norm_destroy (r128norm_state **st)
   free (s->acc);
   free (s->clip);
   free (s->affine);
+  free (s->lut_f32);
   free (s->batch);
   free (s->group_batch);
   free (s->norm_mean);
@@ -300,6 +302,16 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
       && !r128norm_kernels_x86 (in, out, &set)) {
     r128norm_kernels_table (in, out, &set);
     r128norm_kernels_vec (in, out, &set);
+  }
+  /* u8 -> F32 tables: allocated with the first kernels that want them,
+   * before anything of the state changes (a failure leaves it as it was) */
+  if (set.wants_lut && out == R128NORM_FORMAT_F32) {
+    if (!st->lut_f32)
+      st->lut_f32 = calloc ((size_t) st->channels * 256, sizeof (float));
+    if (!st->lut_f32)
+      return R128NORM_ERROR_NOMEM;
+    for (unsigned c = 0; c < st->channels; c++)
+      st->affine[c].lut_f32 = st->lut_f32 + 256 * (size_t) c;
   }
   r128norm_packed_init (&st->packed, in, out,
       st->kernel_choice == R128NORM_KERNELS_AUTO
@@ -911,7 +923,8 @@ affine_of (r128norm_state *st, unsigned c, double strength,
     unsigned v;
     for (v = 0; v < 256; v++)
       ramp[v] = (uint8_t) v;
-    st->lut_source (ramp, p->lut, 256, p);
+    st->lut_source (ramp, st->out_format == R128NORM_FORMAT_F32
+        ? (void *) p->lut_f32 : (void *) p->lut, 256, p);
     p->has_lut = 1;
     if (st->lut_single_check)
       st->lut_single_check (p);

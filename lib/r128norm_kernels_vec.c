@@ -396,7 +396,7 @@ apply_contig_f64 (const void *in, void *out, size_t n,
   return apply_double (in, out, n, p, 1, 1);
 }
 
-/* u8 -> F32 through the channel's table (r128norm_affine.lut: the C
+/* u8 -> F32 through the channel's table (r128norm_affine.lut_f32: the C
  * kernel's 256 outputs, which the library makes once a buffer when
  * wants_lut is set), so exactly C's floats: a lookup a sample instead of
  * the single precision steps, as u8 -> u8 (r128norm_kernels_table).  Video
@@ -417,7 +417,7 @@ apply_u8_f32 (const void *in, ptrdiff_t in_step, void *out,
   i = 0;
   if (out_step == 4) {
     /* four lookups, one store */
-    const float *t = (const float *) (const void *) p->lut;
+    const float *t = p->lut_f32;
     for (; i + 4 <= n; i += 4) {
       const uint8_t *x = s + (ptrdiff_t) i * in_step;
       v4sf v = { t[x[0]], t[x[in_step]], t[x[2 * in_step]],
@@ -426,7 +426,7 @@ apply_u8_f32 (const void *in, ptrdiff_t in_step, void *out,
     }
   }
   for (; i < n; i++)
-    memcpy (d + (ptrdiff_t) i * out_step, p->lut + 4 * (size_t) s[(ptrdiff_t) i
+    memcpy (d + (ptrdiff_t) i * out_step, p->lut_f32 + s[(ptrdiff_t) i
             * in_step], 4);
   return 0;
 }

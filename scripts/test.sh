@@ -3,7 +3,8 @@
 # With CI=true the reliability stages follow (docs/reliability.md): the
 # suite under ASan+UBSan, the stress test under ThreadSanitizer, the
 # element tests under valgrind, a bounded fuzz run, the 1,000,000-buffer
-# soak and static analysis; each stage counts as one test.
+# soak, static analysis, and the library's C tests built for AArch64 and
+# run under qemu; each stage counts as one test.
 # The last line is "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,7 @@ if [ "${CI:-}" = "true" ]; then
     GST_REGISTRY_1_0="$PWD/build/tests/robustness/soak-registry.bin" \
     build/tests/robustness/robustness-soak 1000000
   stage static-analysis bash scripts/static-analysis.sh
+  stage aarch64-qemu bash scripts/cross-aarch64.sh
 fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$failed" -eq 0 ]

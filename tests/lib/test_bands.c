@@ -146,7 +146,10 @@ main (void)
     for (mi = 0; mi < 3; mi++) {
       unsigned char *one = malloc (bytes), *seq = malloc (bytes),
           *par = malloc (bytes);
-      double m1[4], v1[4], ms[4], vs[4], mp[4], vp[4];
+      /* zeroed: a layout of fewer than 4 channels leaves the rest unset,
+       * and they are compared too */
+      double m1[4] = { 0 }, v1[4] = { 0 }, ms[4] = { 0 }, vs[4] = { 0 },
+          mp[4] = { 0 }, vp[4] = { 0 };
       run (l, modes[mi], 1, NULL, one, m1, v1, w, h);
       run (l, modes[mi], 8, NULL, seq, ms, vs, w, h);
       run (l, modes[mi], 8, run_two_threads, par, mp, vp, w, h);

@@ -378,10 +378,14 @@ fill_lut (r128norm_format in, r128norm_format out,
   uint8_t ramp[256];
   unsigned v;
 
+  static float lut_f32[256];
+
   r128norm_kernels_c (in, out, &c);
   for (v = 0; v < 256; v++)
     ramp[v] = (uint8_t) v;
-  c.apply_contig (ramp, p->lut, 256, p);
+  p->lut_f32 = lut_f32;
+  c.apply_contig (ramp, out == R128NORM_FORMAT_F32 ? (void *) p->lut_f32
+      : (void *) p->lut, 256, p);
   p->has_lut = 1;
   p->lut_single = 0;
   if (k->lut_single_check) {
