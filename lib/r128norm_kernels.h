@@ -40,21 +40,23 @@ typedef struct r128norm_affine {
   float lof, hif;
   /* u8 in, when the kernels ask for it (wants_lut): the C kernel's output
    * for every input value, so a table lookup gives exactly its result;
-   * 256 outputs of the output format, u8 or F16 (2 bytes each) here, F32
-   * in lut_f32 (the state's, set with the kernels: 1 KB more here made
-   * every channel's parameters further apart, and a 10 ms audio buffer
-   * 8 ns slower in a pipeline) */
+   * 256 outputs of the output format, u8 or F16 (2 bytes each) in lut,
+   * F32 in lut_f32 (the state's, set with the kernels).  The struct keeps
+   * its size (600 bytes on 64-bit targets) whatever the tables: a larger
+   * one (1 KB more, or 8 bytes) made a 10 ms F32 audio buffer 8 to 20 ns
+   * slower in a pipeline (scripts/bench-layouts.sh), through where every
+   * channel's parameters and the state's later arrays land. */
   int has_lut;
-  uint8_t lut[256 * 2];
   float *lut_f32;
+  uint8_t lut[256 * 2];
   /* F16 out, when the kernels ask for it (lut_single_check): the table
    * is also what the single precision map fmaf (x - cf, af, bf) clamped
    * to [lof, hif] and rounded once to half gives, for every input value
    * but lut_fix[0 .. lut_fixes), so a kernel may compute it and take those
    * one or two from the table (set with the table, read only with
    * has_lut) */
-  int lut_single;
-  unsigned lut_fixes;
+  uint8_t lut_single;
+  uint8_t lut_fixes;
   uint8_t lut_fix[2];
 } r128norm_affine;
 
