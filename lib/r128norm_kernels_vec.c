@@ -63,13 +63,6 @@ clamp2 (v2df v, v2df lo, v2df hi)
           (__m128d) v));
 }
 
-static inline v4sf
-clamp4f (v4sf v, v4sf lo, v4sf hi)
-{
-  return (v4sf) _mm_min_ps ((__m128) hi, _mm_max_ps ((__m128) lo,
-          (__m128) v));
-}
-
 static inline int
 any_set (v4si mask)
 {
@@ -103,14 +96,6 @@ clamp2 (v2df v, v2df lo, v2df hi)
   v2di below = v < lo, above = v > hi;
   v2di r = ((v2di) lo & below) | ((v2di) v & ~below);
   return (v2df) (((v2di) hi & above) | (r & ~above));
-}
-
-static inline v4sf
-clamp4f (v4sf v, v4sf lo, v4sf hi)
-{
-  v4si below = v < lo, above = v > hi;
-  v4si r = ((v4si) lo & below) | ((v4si) v & ~below);
-  return (v4sf) (((v4si) hi & above) | (r & ~above));
 }
 
 static inline int
@@ -349,8 +334,6 @@ apply_single_f32 (const float *s, float *d, size_t n,
   const v4sf c = { cf, cf, cf, cf };
   const float af = (float) p->a, bf = (float) bb;
   const v4sf a = { af, af, af, af }, b = { bf, bf, bf, bf };
-  const v4sf lo = { -FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX };
-  const v4sf hi = { FLT_MAX, FLT_MAX, FLT_MAX, FLT_MAX };
   r128norm_kernel_set k;
   uint64_t non_finite = 0;
   size_t i = 0;
@@ -358,16 +341,21 @@ apply_single_f32 (const float *s, float *d, size_t n,
 
   r128norm_kernels_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &k);
   for (; i + 16 <= n; i += 16) {
-    if (__builtin_expect (any_non_finite_f32 (s + i, 16), 0)) {
+    v4sf y[4];
+    for (j = 0; j < 4; j++) {
+      memcpy (&y[j], s + i + 4 * j, sizeof y[j]);
+      y[j] = (y[j] - c) * a + b;
+    }
+    /* the test on the map's values, not on x: a NaN or infinity in (the
+     * gain is not 0 in float), and a finite x whose x - cf or map
+     * overflows float, come out NaN or infinite, and the group goes to
+     * C's double steps (x = 3e38 and c = -9e37 overflow in x - cf, where
+     * C's steps give a finite value); a finite output needs no clamp */
+    if (__builtin_expect (any_non_finite_f32 ((const float *) y, 16), 0)) {
       non_finite += k.apply_contig (s + i, d + i, 16, p);
       continue;
     }
-    for (j = 0; j < 16; j += 4) {
-      v4sf x;
-      memcpy (&x, s + i + j, sizeof x);
-      x = clamp4f ((x - c) * a + b, lo, hi);
-      memcpy (d + i + j, &x, sizeof x);
-    }
+    memcpy (d + i, y, sizeof y);
   }
   if (i < n)
     non_finite += k.apply_contig (s + i, d + i, n - i, p);

@@ -1514,7 +1514,9 @@ apply_contig_f32_f32 (const void *in, void *out, size_t n,
  * the output (SPEC 3): d = x - cf (cf the float nearest c, and exact when
  * x is within a factor 2 of it), then y = fma (d, af, bf') with
  * bf' = b - a (c - cf) from double.  Each step errs by at most 2^-24 of
- * its value, so |y - exact| <= 2^-22 (|y| + |bf'|) roughly: within
+ * its value (a step that overflows float sends its samples to C's steps,
+ * see r128norm_single_precision), so |y - exact| <= 2^-22 (|y| + |bf'|)
+ * roughly: within
  * 1e-5 max (1, |y|) while |bf'| <= 16.  Larger offsets, gains beyond
  * float's range and a mean outside it use the double precision kernel. */
 #define FMA __attribute__ ((target ("avx2,fma")))
@@ -1529,7 +1531,7 @@ apply_contig_f32_f32_fma (const void *in, void *out, size_t n,
       R128NORM_FORMAT_F32).apply_contig;
   float cf;
   double bb;
-  __m256 c, a, b, lo, hi;
+  __m256 c, a, b;
   uint64_t non_finite = 0;
   size_t i = 0;
 
@@ -1538,16 +1540,19 @@ apply_contig_f32_f32_fma (const void *in, void *out, size_t n,
   c = _mm256_set1_ps (cf);
   a = _mm256_set1_ps ((float) p->a);
   b = _mm256_set1_ps ((float) bb);
-  lo = _mm256_set1_ps (-FLT_MAX);
-  hi = _mm256_set1_ps (FLT_MAX);
   for (; i + 8 <= n; i += 8) {
-    __m256 x = _mm256_loadu_ps (s + i), v;
-    if (any_non_finite (x)) {
+    /* the test on the map's values, not on x: a NaN or infinity in (the
+     * gain is not 0 in float), and a finite x whose x - cf or map
+     * overflows float, come out NaN or infinite, and go to C's double
+     * steps (x = 3e38 and c = -9e37 overflow in x - cf, where C's steps
+     * give a finite value; a finite output needs no clamp) */
+    __m256 v = _mm256_fmadd_ps (_mm256_sub_ps (_mm256_loadu_ps (s + i), c),
+        a, b);
+    if (any_non_finite (v)) {
       non_finite += c_apply (s + i, d + i, 8, p);
       continue;
     }
-    v = _mm256_fmadd_ps (_mm256_sub_ps (x, c), a, b);
-    _mm256_storeu_ps (d + i, _mm256_min_ps (_mm256_max_ps (v, lo), hi));
+    _mm256_storeu_ps (d + i, v);
   }
   if (i < n)
     non_finite += c_apply (s + i, d + i, n - i, p);
@@ -1555,21 +1560,19 @@ apply_contig_f32_f32_fma (const void *in, void *out, size_t n,
 }
 
 
-/* The same scheme with AVX-512: vectors of 16, vfpclassps for NaN/Inf.  A
- * vector with one goes to the C kernel, outside the vector loop (which
- * then holds no call). */
+/* The same scheme with AVX-512: vectors of 16, vfpclassps for NaN/Inf in
+ * the map's values (as above).  A vector with one goes to the C kernel,
+ * outside the vector loop (which then holds no call). */
 AVX512 static size_t
 apply_f32_run_avx512 (const float *s, float *d, size_t i, size_t n,
     __m512 c, __m512 a, __m512 b)
 {
-  const __m512 lo = _mm512_set1_ps (-FLT_MAX), hi = _mm512_set1_ps (FLT_MAX);
-
   for (; i + 16 <= n; i += 16) {
-    __m512 x = _mm512_loadu_ps (s + i), v;
-    if (__builtin_expect (_mm512_fpclass_ps_mask (x, 0x99) != 0, 0))
+    __m512 v = _mm512_fmadd_ps (_mm512_sub_ps (_mm512_loadu_ps (s + i), c),
+        a, b);
+    if (__builtin_expect (_mm512_fpclass_ps_mask (v, 0x99) != 0, 0))
       break;
-    v = _mm512_fmadd_ps (_mm512_sub_ps (x, c), a, b);
-    _mm512_storeu_ps (d + i, _mm512_min_ps (_mm512_max_ps (v, lo), hi));
+    _mm512_storeu_ps (d + i, v);
   }
   return i;
 }

@@ -15,9 +15,11 @@
  * nearest c, and bb = b - a (c - cf); returns whether it is within 1e-5 of
  * C's double precision steps for these parameters (a mean within float's
  * range, a finite float gain, an offset of at most 16, the full F32 output
- * range), else those steps must be used.  The gain is not 0 in float
- * either: then an x - c that overflows would make 0 * Inf = NaN, which
- * the AVX2 kernels' clamp would turn into -FLT_MAX; C's steps give b. */
+ * range), else those steps must be used.  The kernels test the map's
+ * values, not x: a NaN or infinity among them (from a NaN or infinite x,
+ * or an x - cf or a map that overflows float) sends those samples to C's
+ * steps, so the gain is not 0 in float either: 0 * Inf would hide the
+ * overflow of x - cf. */
 static inline int
 r128norm_single_precision (const r128norm_affine *p, float *cf, double *bb)
 {

@@ -1332,6 +1332,70 @@ test_packed_f64_overflow (void)
     }
 }
 
+/* Contiguous F32 rows with single precision maps (r128norm_single_precision
+ * holds) whose x - cf overflows float: a mean of -9e37 and samples of
+ * 3e38, where C's double steps give a gain of 1e-38 times 3.9e38; and,
+ * rounding upward, FLT_MAX minus a mean of -0.96.  The kernels' single
+ * steps make an infinity there, and such a group must go to C's steps:
+ * within 1e-5 of C, in place and out of place, the same non-finite count
+ * (a NaN among them). */
+static void
+test_f32_single_overflow (const r128norm_kernel_set *k)
+{
+  static const struct { double c, a, b; int upward; } maps[] = {
+    { -9e37, 1e-38, 0.0, 0 }, { 9e37, 1e-38, 0.5, 0 },
+    { -0.96, 0.5, 0.1, 1 }, { 0.96, -0.5, 0.1, 1 },
+  };
+  r128norm_kernel_set c;
+  unsigned mi, inplace;
+  const size_t n = 100;
+
+  r128norm_kernels_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &c);
+  for (mi = 0; mi < sizeof maps / sizeof maps[0]; mi++)
+    for (inplace = 0; inplace < 2; inplace++) {
+      float *x = (void *) in_buf, *ref = (void *) c_out, *out = (void *) s_out;
+      r128norm_affine p;
+      uint64_t nc, ns;
+      int ok = 1;
+      size_t i;
+      char what[120];
+
+      memset (&p, 0, sizeof p);
+      p.c = maps[mi].c;
+      p.a = maps[mi].a;
+      p.b = maps[mi].b;
+      p.lo = -FLT_MAX;
+      p.hi = FLT_MAX;
+      p.non_finite = 0.25;
+      for (i = 0; i < n; i++) {
+        x[i] = (float) uniform (-2, 2);
+        if (i % 7 == 3)
+          x[i] = i % 2 ? -3e38f : 3e38f;
+        if (i % 11 == 5)
+          x[i] = i % 2 ? -FLT_MAX : FLT_MAX;
+      }
+      x[50] = NAN;
+      memcpy (ref, x, n * 4);
+      memcpy (out, x, n * 4);
+#ifdef HAVE_MXCSR
+      if (maps[mi].upward)
+        _MM_SET_ROUNDING_MODE (_MM_ROUND_UP);
+#endif
+      nc = c.apply_contig (x, ref, n, &p);
+      ns = k->apply_contig (inplace ? out : x, out, n, &p);
+#ifdef HAVE_MXCSR
+      _MM_SET_ROUNDING_MODE (_MM_ROUND_NEAREST);
+#endif
+      for (i = 0; i < n; i++)
+        ok &= isfinite (out[i]) && fabs ((double) out[i] - ref[i])
+            <= 1e-5 * fmax (1.0, fabs ((double) ref[i]));
+      snprintf (what, sizeof what, "f32 single precision map c=%g a=%g%s, "
+          "x - cf beyond float, inplace=%u: C's values", p.c, p.a,
+          maps[mi].upward ? " rounding up" : "", inplace);
+      check (single_map (&p) && nc == ns && nc == 1 && ok, what);
+    }
+}
+
 /* Finite samples whose map overflows float, in place, single precision
  * parameters (a gain of 2, no offset): every output is finite, the
  * overflowing ones +-FLT_MAX exactly (C's clamp), the others within 1e-5
@@ -1985,6 +2049,12 @@ main (int argc, char **argv)
     test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, "f32->f32 vector");
     test_pair (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, "f64->f64 vector");
     test_packed_f64_overflow ();
+    {
+      r128norm_kernel_set v;
+      r128norm_kernels_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &v);
+      r128norm_kernels_vec (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &v);
+      test_f32_single_overflow (&v);
+    }
     for (i = 0; i < 3000; i++)
       test_packed (i);
     test_packed_long_row ();
@@ -2013,6 +2083,12 @@ main (int argc, char **argv)
   test_pair (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32, "s32->s32");
   test_pair (R128NORM_FORMAT_S32, R128NORM_FORMAT_F32, "s32->f32");
   test_pair (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, "f64->f64");
+  {
+    r128norm_kernel_set x;
+    r128norm_kernels_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &x);
+    r128norm_kernels_x86 (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &x);
+    test_f32_single_overflow (&x);
+  }
   test_half_ties ();
   test_half_fixes ();
   for (i = 0; i < 3000; i++)
