@@ -349,8 +349,14 @@ r128norm_set_kernels (r128norm_state *st, r128norm_kernels kernels)
 {
   if (!st || (unsigned) kernels > R128NORM_KERNELS_SIMD)
     return R128NORM_ERROR_INVALID_ARGUMENT;
+  r128norm_kernels before = st->kernel_choice;
+  int err;
+
   st->kernel_choice = kernels;
-  return choose_kernels (st, st->in_format, st->out_format);
+  err = choose_kernels (st, st->in_format, st->out_format);
+  if (err != R128NORM_SUCCESS)
+    st->kernel_choice = before; /* the kernels in use are still before's */
+  return err;
 }
 
 const char *

@@ -105,7 +105,8 @@ typedef struct r128norm_kernel_set {
   r128norm_apply_fn apply;
   r128norm_stats_contig_fn stats_contig;
   r128norm_apply_contig_fn apply_contig;
-  int wants_lut;        /* apply and apply_contig read r128norm_affine.lut */
+  int wants_lut;        /* apply and apply_contig read r128norm_affine.lut
+                         * (lut_f32 for F32 output) */
   /* ... and r128norm_affine.lut_single, which this sets from the table
    * (NULL: they do not) */
   void (*lut_single_check) (struct r128norm_affine *p);

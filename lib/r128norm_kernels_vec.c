@@ -19,7 +19,10 @@
 
 #include "r128norm_simd.h"
 
-#if defined(__GNUC__)
+/* GCC 9 and clang have __builtin_convertvector; 32-bit x86 must do its
+ * float arithmetic in SSE (not x87's extended precision, as C would) */
+#if ((defined(__GNUC__) && __GNUC__ >= 9) || defined(__clang__)) \
+    && (!defined(__i386__) || defined(__SSE2_MATH__))
 
 typedef float v2sf __attribute__ ((vector_size (8)));
 typedef float v4sf __attribute__ ((vector_size (16)));
@@ -89,7 +92,8 @@ store4_f32 (float *p, v2df lo, v2df hi)
 }
 
 /* C's clamps by comparison and blend (NEON's fmax orders -0 below +0,
- * which C does not) */
+ * which C does not); both against v, which differs from C's order only
+ * for lo > hi, which the library never asks for */
 static inline v2df
 clamp2 (v2df v, v2df lo, v2df hi)
 {
@@ -453,7 +457,7 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
   return 1;
 }
 
-#else /* no vector extensions */
+#else /* no __builtin_convertvector, or x87 arithmetic */
 
 int
 r128norm_kernels_vec (r128norm_format in, r128norm_format out,
