@@ -249,36 +249,38 @@ stats_groups (const void *in, size_t n, const r128norm_clip *clip,
 }
 
 /* Clipped statistics go to C (as on AVX2: clipping is for outliers, the
- * rows that need it are few). */
+ * rows that need it are few).  F32 samples minus a shift within 1e300
+ * cannot overflow (|x - shift| < FLT_MAX + 1e300). */
+static ALWAYS_INLINE void
+stats_contig_float (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc, const int f64)
+{
+  const r128norm_format format = f64 ? R128NORM_FORMAT_F64
+      : R128NORM_FORMAT_F32;
+  r128norm_kernel_set c;
+
+  if (clip->active) {
+    r128norm_kernels_c (format, format, &c);
+    c.stats_contig (in, n, clip, acc);
+  } else if (!f64 && fabs (clip->shift) < 1e300) {
+    stats_groups (in, n, clip, acc, f64, 0);
+  } else {
+    stats_groups (in, n, clip, acc, f64, 1);
+  }
+}
+
 static void
 stats_contig_f32 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
 {
-  r128norm_kernel_set c;
-
-  if (clip->active) {
-    r128norm_kernels_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, &c);
-    c.stats_contig (in, n, clip, acc);
-  } else if (fabs (clip->shift) < 1e300) {
-    /* |x - shift| < FLT_MAX + 1e300: no overflow */
-    stats_groups (in, n, clip, acc, 0, 0);
-  } else {
-    stats_groups (in, n, clip, acc, 0, 1);
-  }
+  stats_contig_float (in, n, clip, acc, 0);
 }
 
 static void
 stats_contig_f64 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
 {
-  r128norm_kernel_set c;
-
-  if (clip->active) {
-    r128norm_kernels_c (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, &c);
-    c.stats_contig (in, n, clip, acc);
-  } else {
-    stats_groups (in, n, clip, acc, 1, 1);
-  }
+  stats_contig_float (in, n, clip, acc, 1);
 }
 
 /* C's apply steps: t = x - c, clamped to the doubles (clamp: where that
