@@ -163,7 +163,9 @@ void r128norm_destroy(r128norm_state **st);
 unsigned r128norm_get_channels(const r128norm_state *st);
 
 /** Set input and output sample formats.  Output is the input format, F32 or
- *  F16.  Chooses the kernels; keeps the running statistics. */
+ *  F16.  Chooses the kernels; keeps the running statistics.  May allocate
+ *  (u8 to F32 tables without AVX2): R128NORM_ERROR_NOMEM leaves the state
+ *  as it was. */
 int r128norm_set_formats(r128norm_state *st, r128norm_format in, r128norm_format out);
 
 /** Choose the kernel implementation (for tests and benchmarks). */
