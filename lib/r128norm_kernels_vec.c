@@ -38,7 +38,7 @@ splat (double x)
 
 #if defined(__SSE2__)
 /* x86: the instructions gcc does not pick from the generic code below
- * (cvtps2pd of a register's halves, minpd and maxpd, movmskps) */
+ * (cvtps2pd of a register's halves, minpd and maxpd, pmovmskb) */
 #include <emmintrin.h>
 
 static inline void
@@ -283,6 +283,78 @@ stats_contig_f64 (const void *in, size_t n, const r128norm_clip *clip,
   stats_contig_float (in, n, clip, acc, 1);
 }
 
+/* The statistics of a strided row (a channel of interleaved audio or of
+ * an hwc tensor), which vectors would have to gather: C's steps, four
+ * samples at a time into sums of their own, so that four additions, not
+ * one, are in flight.  Four samples with a NaN or an infinity, and the
+ * tail, go to C. */
+static ALWAYS_INLINE void
+stats_strided_float (const void *in, ptrdiff_t step, size_t n,
+    const r128norm_clip *clip, r128norm_acc *acc, const int f64)
+{
+  const r128norm_format format = f64 ? R128NORM_FORMAT_F64
+      : R128NORM_FORMAT_F32;
+  const uint8_t *s = in;
+  const double shift = clip->shift;
+  double sum[4] = { 0, 0, 0, 0 }, sq[4] = { 0, 0, 0, 0 };
+  r128norm_kernel_set c;
+  uint64_t counted = 0;
+  size_t i;
+  int j;
+
+  r128norm_kernels_c (format, format, &c);
+  if (clip->active) {
+    c.stats (in, step, n, clip, acc);
+    return;
+  }
+  for (i = 0; i + 4 <= n; i += 4, s += 4 * step) {
+    double x[4];
+    int finite = 1;
+    for (j = 0; j < 4; j++) {
+      if (f64) {
+        memcpy (&x[j], s + j * step, sizeof x[j]);
+      } else {
+        float xf;
+        memcpy (&xf, s + j * step, sizeof xf);
+        x[j] = xf;
+      }
+      finite &= x[j] - x[j] == 0.0;
+    }
+    if (__builtin_expect (!finite, 0)) {
+      c.stats (s, step, 4, clip, acc);
+      continue;
+    }
+    for (j = 0; j < 4; j++) {
+      double d = x[j] - shift;
+      /* C's clamp to the doubles (only F64 can overflow here) */
+      d = d < -DBL_MAX ? -DBL_MAX : d;
+      d = d > DBL_MAX ? DBL_MAX : d;
+      sum[j] += d;
+      sq[j] += d * d;
+    }
+    counted += 4;
+  }
+  acc->n += counted;
+  acc->fsum += (sum[0] + sum[1]) + (sum[2] + sum[3]);
+  acc->fsq += (sq[0] + sq[1]) + (sq[2] + sq[3]);
+  if (i < n)
+    c.stats (s, step, n - i, clip, acc);
+}
+
+static void
+stats_f32 (const void *in, ptrdiff_t step, size_t n,
+    const r128norm_clip *clip, r128norm_acc *acc)
+{
+  stats_strided_float (in, step, n, clip, acc, 0);
+}
+
+static void
+stats_f64 (const void *in, ptrdiff_t step, size_t n,
+    const r128norm_clip *clip, r128norm_acc *acc)
+{
+  stats_strided_float (in, step, n, clip, acc, 1);
+}
+
 /* C's apply steps: t = x - c, clamped to the doubles (clamp: where that
  * can overflow); t * a + b; clamped to [lo, hi]; rounded once to the
  * output format.  Eight samples a group. */
@@ -445,10 +517,12 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     return 1;
   }
   if (in == R128NORM_FORMAT_F32) {
+    set->stats = stats_f32;
     set->stats_contig = stats_contig_f32;
     if (out == in)
       set->apply_contig = apply_contig_f32;
   } else if (in == R128NORM_FORMAT_F64) {
+    set->stats = stats_f64;
     set->stats_contig = stats_contig_f64;
     if (out == in)
       set->apply_contig = apply_contig_f64;
