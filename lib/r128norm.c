@@ -65,7 +65,6 @@ struct r128norm_state {
   r128norm_kernels kernel_choice;
   r128norm_kernel_set kernels;
   r128norm_apply_contig_fn lut_source; /* C's u8 apply, when kernels want tables */
-  float *lut_f32;               /* their F32 tables, 256 a channel */
   void (*lut_single_check) (r128norm_affine *p); /* ... and lut_single */
   r128norm_packed packed;      /* interleaved u8 or F32 channels as one row */
 
@@ -109,6 +108,11 @@ struct r128norm_state {
   uint64_t *band_non_finite;
   r128norm_packed *band_packed;
   r128norm_channel *band_in, *band_out;
+
+  /* the u8 -> F32 tables of the kernels that want them, 256 a channel
+   * (last: a field above `packed` moves its per-position arrays, and F32
+   * audio in the element measured a few ns slower a buffer) */
+  float *lut_f32;
 };
 
 void
