@@ -110,8 +110,8 @@ struct r128norm_state {
   r128norm_channel *band_in, *band_out;
 
   /* the u8 -> F32 tables of the kernels that want them, 256 a channel
-   * (last: a field above `packed` moves its per-position arrays, and F32
-   * audio in the element measured a few ns slower a buffer) */
+   * (last, a cold field: above `packed` it moved the offsets of the
+   * packed path's per-position arrays, which the audio stream reads) */
   float *lut_f32;
 };
 
