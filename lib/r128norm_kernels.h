@@ -43,9 +43,9 @@ typedef struct r128norm_affine {
    * 256 outputs of the output format, u8 or F16 (2 bytes each) in lut,
    * F32 in lut_f32 (the state's, set with the kernels).  The struct keeps
    * its size (600 bytes on 64-bit targets) whatever the tables: a larger
-   * one (1 KB more, or 8 bytes) made a 10 ms F32 audio buffer 8 to 20 ns
-   * slower in a pipeline (scripts/bench-layouts.sh), through where every
-   * channel's parameters and the state's later arrays land. */
+   * one (1 KB more, or 8 bytes) measured a 10 ms F32 audio buffer 8 and
+   * 21 ns slower in a pipeline, one run each of scripts/bench-layouts.sh
+   * (docs/performance.md, "CPUs without AVX2"). */
   int has_lut;
   float *lut_f32;
   uint8_t lut[256 * 2];
@@ -121,16 +121,17 @@ int r128norm_kernels_c (r128norm_format in, r128norm_format out,
 int r128norm_kernels_orc (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
-/* The u8 -> u8 kernels by table (r128norm_affine.lut, C's bytes) for CPUs
- * without SIMD kernels: fills the apply slots and wants_lut and returns
- * 1, or returns 0 for other pairs. */
+/* The u8 -> u8 and u8 -> F32 kernels by table (r128norm_affine.lut, C's
+ * bytes, and lut_f32, C's floats) for CPUs without SIMD kernels: fills
+ * the apply slots and wants_lut and returns 1, or returns 0 for other
+ * pairs. */
 int r128norm_kernels_table (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
-/* The portable kernels for CPUs without the x86 SIMD kernels: F32 and F64
- * rows in vectors (GCC vector extensions: SSE2, NEON), the contiguous
- * statistics and same-format apply slots, and u8 -> F32 by table (the
- * apply slots and wants_lut).  Returns 1, or 0 for other pairs. */
+/* The portable vector kernels of F32 and F64 rows (GCC vector
+ * extensions: SSE2, NEON) for CPUs without the x86 SIMD kernels: fills
+ * the statistics slots and the contiguous same-format apply, and returns
+ * 1, or returns 0 for other formats. */
 int r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 

@@ -423,15 +423,54 @@ apply_contig_u8_table (const void *in, void *out, size_t n,
   return 0;
 }
 
+/* u8 -> F32 alike, through r128norm_affine.lut_f32: C's floats.  Video to
+ * a planar float tensor (RGB to CHW) applies strided rows like this. */
+static uint64_t
+apply_u8_f32_table (const void *in, ptrdiff_t in_step, void *out,
+    ptrdiff_t out_step, size_t n, const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  const float *t = p->lut_f32;
+  size_t i = 0;
+
+  if (!p->has_lut)
+    return apply_u8_f32 (in, in_step, out, out_step, n, p);
+  if (out_step == 4)
+    /* four lookups, one store */
+    for (; i + 4 <= n; i += 4) {
+      const uint8_t *x = s + (ptrdiff_t) i * in_step;
+      const float v[4] = { t[x[0]], t[x[in_step]], t[x[2 * in_step]],
+        t[x[3 * in_step]] };
+      memcpy (d + 4 * i, v, sizeof v);
+    }
+  for (; i < n; i++)
+    memcpy (d + (ptrdiff_t) i * out_step, t + s[(ptrdiff_t) i * in_step], 4);
+  return 0;
+}
+
+static uint64_t
+apply_contig_u8_f32_table (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_u8_f32_table (in, 1, out, 4, n, p);
+}
+
 int
 r128norm_kernels_table (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set)
 {
-  if ((in != R128NORM_FORMAT_U8 && in != R128NORM_FORMAT_U8_CENTERED)
-      || out != in)
+  if (in != R128NORM_FORMAT_U8 && in != R128NORM_FORMAT_U8_CENTERED)
     return 0;
-  set->apply = apply_u8_table;
-  set->apply_contig = apply_contig_u8_table;
+  if (out == in) {
+    set->apply = apply_u8_table;
+    set->apply_contig = apply_contig_u8_table;
+  } else if (out == R128NORM_FORMAT_F32) {
+    set->apply = apply_u8_f32_table;
+    set->apply_contig = apply_contig_u8_f32_table;
+  } else {
+    return 0;
+  }
   set->wants_lut = 1;
   set->lut_single_check = NULL;
   return 1;

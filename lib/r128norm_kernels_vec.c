@@ -511,60 +511,10 @@ apply_contig_f64 (const void *in, void *out, size_t n,
   return apply_double (in, out, n, p, 1, 1);
 }
 
-/* u8 -> F32 through the channel's table (r128norm_affine.lut_f32: the C
- * kernel's 256 outputs, which the library makes once a buffer when
- * wants_lut is set), so exactly C's floats: a lookup a sample instead of
- * the single precision steps, as u8 -> u8 (r128norm_kernels_table).  Video
- * to a planar float tensor (RGB to CHW) applies strided rows like this. */
-static uint64_t
-apply_u8_f32 (const void *in, ptrdiff_t in_step, void *out,
-    ptrdiff_t out_step, size_t n, const r128norm_affine *p)
-{
-  const uint8_t *s = in;
-  uint8_t *d = out;
-  size_t i;
-
-  if (!p->has_lut) {
-    r128norm_kernel_set c;
-    r128norm_kernels_c (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, &c);
-    return c.apply (in, in_step, out, out_step, n, p);
-  }
-  i = 0;
-  if (out_step == 4) {
-    /* four lookups, one store */
-    const float *t = p->lut_f32;
-    for (; i + 4 <= n; i += 4) {
-      const uint8_t *x = s + (ptrdiff_t) i * in_step;
-      v4sf v = { t[x[0]], t[x[in_step]], t[x[2 * in_step]],
-        t[x[3 * in_step]] };
-      memcpy (d + 4 * i, &v, sizeof v);
-    }
-  }
-  for (; i < n; i++)
-    memcpy (d + (ptrdiff_t) i * out_step, p->lut_f32 + s[(ptrdiff_t) i
-            * in_step], 4);
-  return 0;
-}
-
-static uint64_t
-apply_contig_u8_f32 (const void *in, void *out, size_t n,
-    const r128norm_affine *p)
-{
-  return apply_u8_f32 (in, 1, out, 4, n, p);
-}
-
 int
 r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set)
 {
-  if ((in == R128NORM_FORMAT_U8 || in == R128NORM_FORMAT_U8_CENTERED)
-      && out == R128NORM_FORMAT_F32) {
-    set->apply = apply_u8_f32;
-    set->apply_contig = apply_contig_u8_f32;
-    set->wants_lut = 1;
-    set->lut_single_check = NULL;
-    return 1;
-  }
   if (in == R128NORM_FORMAT_F32) {
     set->stats = stats_f32;
     set->stats_contig = stats_contig_f32;
