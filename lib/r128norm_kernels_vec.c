@@ -12,7 +12,9 @@
  * except F32 maps that allow the AVX2 kernels' single precision steps,
  * four lanes at a time, within SPEC 3's 1e-5.  A group of samples holding
  * a NaN or an infinity goes to the C kernel, as do clipped statistics and
- * the tail of a row. */
+ * the tail of a row.  And the packed rows of interleaved F32 and F64
+ * (audio, hwc tensors), with the AVX2 kernels' per-position parameters:
+ * C's double steps, bit for bit (r128norm_packed_float_vec). */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -49,11 +51,12 @@ load4_f32 (const float *p, v2df *lo, v2df *hi)
   *hi = (v2df) _mm_cvtps_pd (_mm_movehl_ps (x, x));
 }
 
-static inline void
-store4_f32 (float *p, v2df lo, v2df hi)
+/* two vectors of doubles as four floats, each rounded once */
+static inline v4sf
+pack4_f32 (v2df lo, v2df hi)
 {
-  _mm_storeu_ps (p, _mm_movelh_ps (_mm_cvtpd_ps ((__m128d) lo),
-          _mm_cvtpd_ps ((__m128d) hi)));
+  return (v4sf) _mm_movelh_ps (_mm_cvtpd_ps ((__m128d) lo),
+      _mm_cvtpd_ps ((__m128d) hi));
 }
 
 /* C's clamps, v < lo ? lo : v, then v > hi ? hi : v: maxpd and minpd
@@ -72,6 +75,15 @@ any_set (v4si mask)
   return _mm_movemask_epi8 ((__m128i) mask) != 0;
 }
 
+/* all ones where x is finite (x - x is 0, not NaN); cmpeqpd, since
+ * gcc 12 stopped with an internal error on the generic comparison in
+ * the unrolled F64 packed rows below */
+static inline v2di
+finite2 (v2df x)
+{
+  return (v2di) _mm_cmpeq_pd ((__m128d) (x - x), _mm_setzero_pd ());
+}
+
 #else
 
 static inline void
@@ -83,12 +95,14 @@ load4_f32 (const float *p, v2df *lo, v2df *hi)
   *hi = __builtin_convertvector (x[1], v2df);
 }
 
-static inline void
-store4_f32 (float *p, v2df lo, v2df hi)
+static inline v4sf
+pack4_f32 (v2df lo, v2df hi)
 {
   v2sf f[2] = { __builtin_convertvector (lo, v2sf),
     __builtin_convertvector (hi, v2sf) };
-  memcpy (p, f, sizeof f);
+  v4sf v;
+  memcpy (&v, f, sizeof v);
+  return v;
 }
 
 /* C's clamps by comparison and blend (NEON's fmax orders -0 below +0,
@@ -110,7 +124,20 @@ any_set (v4si mask)
   return (half[0] | half[1]) != 0;
 }
 
+static inline v2di
+finite2 (v2df x)
+{
+  return (v2di) ((x - x) == 0.0);
+}
+
 #endif
+
+static inline void
+store4_f32 (float *p, v2df lo, v2df hi)
+{
+  v4sf v = pack4_f32 (lo, hi);
+  memcpy (p, &v, sizeof v);
+}
 
 static inline void
 load4_f64 (const double *p, v2df *lo, v2df *hi)
@@ -511,6 +538,228 @@ apply_contig_f64 (const void *in, void *out, size_t n,
   return apply_double (in, out, n, p, 1, 1);
 }
 
+/* ---- packed rows: interleaved channels ------------------------------- */
+
+/* Interleaved F32 or F64 rows (audio, hwc tensors) as one flat row, as
+ * the AVX2 packed kernels take them (r128norm_simd.h): sample i has
+ * position i % m, m = 8 nph, with its lane's parameters at that position.
+ * The steps are those kernels' scalar steps, which are C's, lane for
+ * lane: d = x - shift (0 for NaN and infinities) clamped to [slo, shi]
+ * (to the doubles for F64) into the position's sums; t = x - c clamped to
+ * the doubles (where that can overflow), t * a + b clamped to [lo, hi],
+ * nfv for NaN and infinities, rounded once to the output; samples of no
+ * channel (keep) written back as they were.  So the output is C's bit for
+ * bit; the sums are C's added in pieces.  No branch on the samples: NaN
+ * and infinities are lane masks, and only four samples that hold one are
+ * looked at again, to count them. */
+
+static inline v2df
+load2 (const double *p)
+{
+  v2df v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+/* mask ? a : b, lane by lane */
+static inline v2df
+select2 (v2di mask, v2df a, v2df b)
+{
+  return (v2df) (((v2di) a & mask) | ((v2di) b & ~mask));
+}
+
+/* Positions [0, m) of one piece of a row from src to dst (m a multiple
+ * of 4).  Only its first len samples are the row's (len < m: the row's
+ * tail, in a copy padded with zeros), the others add nothing to the sums
+ * ps and pq (a vector of two positions each).  keep: some position is no
+ * channel's. */
+static ALWAYS_INLINE void
+packed_piece (const void *src, void *dst, const size_t m, const size_t len,
+    const r128norm_packed_fparams *fp, const int sum, const int apply,
+    const int f64, const int clip, const int clamp_t, const int keep,
+    v2df *ps, v2df *pq, uint64_t *non_finite)
+{
+  const v2df zero = splat (0.0);
+  const v2df dlo = splat (-DBL_MAX), dhi = splat (DBL_MAX);
+  size_t j;
+  int h;
+
+  /* unrolled (two pieces of four with m = 8): the vectors stay in
+   * registers */
+#pragma GCC unroll 16
+  for (j = 0; j < m; j += 4) {
+    v2df x[2], y[2];
+    v2di finite[2], ok[2], skip = { 0, 0 };
+    int masked;
+
+    load4 (src, j, f64, &x[0], &x[1]);
+#pragma GCC unroll 2
+    for (h = 0; h < 2; h++) {
+      const size_t p = j + 2 * (size_t) h;
+      finite[h] = ok[h] = finite2 (x[h]);
+      if (len < m) {
+        const v2di in_row = { p < len ? -1 : 0, p + 1 < len ? -1 : 0 };
+        ok[h] &= in_row;
+      }
+      skip |= ~ok[h];
+    }
+    /* NaN, infinities or padding among the four: rare, a branch that
+     * the common case does not take */
+    masked = any_set ((v4si) skip);
+    if (__builtin_expect (masked, 0)) {
+      /* counted before the store, which in place overwrites them */
+      double v[4];
+      int k;
+      memcpy (v, &x[0], sizeof x[0]);
+      memcpy (v + 2, &x[1], sizeof x[1]);
+      for (k = 0; k < 4; k++)
+        if (j + (size_t) k < len && fp->touched[j + (size_t) k]
+            && !(v[k] - v[k] == 0.0))
+          non_finite[j + (size_t) k]++;
+    }
+#pragma GCC unroll 2
+    for (h = 0; h < 2; h++) {
+      const size_t p = j + 2 * (size_t) h;
+      if (sum) {
+        /* x + (-shift) is x - shift, the same rounding */
+        v2df d = x[h] + load2 (fp->neg_shift + p);
+        if (masked)
+          d = select2 (ok[h], d, zero);
+        if (clip)
+          d = clamp2 (d, load2 (fp->slo + p), load2 (fp->shi + p));
+        else if (f64)
+          d = clamp2 (d, dlo, dhi);
+        ps[p / 2] += d;
+        pq[p / 2] += d * d;
+      }
+      if (apply) {
+        v2df t = x[h] - load2 (fp->c + p);
+        if (clamp_t)
+          t = clamp2 (t, dlo, dhi);
+        y[h] = clamp2 (t * load2 (fp->a + p) + load2 (fp->b + p),
+            load2 (fp->lo + p), load2 (fp->hi + p));
+        if (masked)
+          y[h] = select2 (finite[h], y[h], load2 (fp->nfv + p));
+      }
+    }
+    if (apply && f64) {
+      if (keep)
+#pragma GCC unroll 2
+        for (h = 0; h < 2; h++) {
+          v2di untouched;
+          memcpy (&untouched, fp->keep64 + j + 2 * (size_t) h,
+              sizeof untouched);
+          y[h] = select2 (untouched, x[h], y[h]);
+        }
+      store4_f64 ((double *) dst + j, y[0], y[1]);
+    } else if (apply) {
+      v4si out = (v4si) pack4_f32 (y[0], y[1]);
+      if (keep) {
+        v4si untouched, in;
+        memcpy (&untouched, fp->keep + j, sizeof untouched);
+        memcpy (&in, (const float *) src + j, sizeof in);
+        out = (out & ~untouched) | (in & untouched);
+      }
+      memcpy ((float *) dst + j, &out, sizeof out);
+    }
+  }
+}
+
+/* A row of n samples: whole pieces in place, the tail through a copy.
+ * M: m when it is 8 (one phase: stereo, 4 and 8 channels), whose sums
+ * the compiler keeps in registers; else 0, m from fp. */
+static ALWAYS_INLINE void
+packed_row (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, const int sum, const int apply,
+    double *sums, double *sq, uint64_t *non_finite, const int f64,
+    const size_t M, const int keep)
+{
+  const size_t size = f64 ? 8 : 4, m = M ? M : 8 * (size_t) fp->nph;
+  const int clip = sum && fp->clip;
+  v2df ps[R128NORM_PACKED_F_POS / 2], pq[R128NORM_PACKED_F_POS / 2];
+  int clamp_t = f64;
+  size_t i, k;
+
+  /* F32 samples minus a c within 1e300 cannot overflow */
+  for (k = 0; k < fp->period && !clamp_t; k++)
+    clamp_t = !(fabs (fp->lane[k].c) < 1e300);
+  for (k = 0; k < m / 2; k++)
+    ps[k] = pq[k] = splat (0.0);
+  for (i = 0; i + m <= n; i += m)
+    packed_piece ((const uint8_t *) src + i * size, (uint8_t *) dst
+        + i * size, m, m, fp, sum, apply, f64, clip, clamp_t, keep, ps, pq,
+        non_finite);
+  if (i < n) {
+    double in[R128NORM_PACKED_F_POS], out[R128NORM_PACKED_F_POS];
+    memset (in, 0, m * size);
+    memcpy (in, (const uint8_t *) src + i * size, (n - i) * size);
+    packed_piece (in, out, m, n - i, fp, sum, apply, f64, clip, clamp_t,
+        keep, ps, pq, non_finite);
+    if (apply)
+      memcpy ((uint8_t *) dst + i * size, out, (n - i) * size);
+  }
+  if (sum)
+    for (k = 0; k < m / 2; k++) {
+      double s[2], q[2];
+      memcpy (s, &ps[k], sizeof s);
+      memcpy (q, &pq[k], sizeof q);
+      sums[2 * k] += s[0];
+      sums[2 * k + 1] += s[1];
+      sq[2 * k] += q[0];
+      sq[2 * k + 1] += q[1];
+    }
+}
+
+/* Statistics alone, the apply alone or both; the apply with samples of no
+ * channel (written back) or without. */
+static ALWAYS_INLINE void
+packed_float (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite, const int f64, const size_t M)
+{
+  const int keep = fp->has_untouched;
+
+  if (sum && !apply)
+    packed_row (src, dst, n, fp, 1, 0, sums, sq, non_finite, f64, M, 0);
+  else if (sum && keep)
+    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 1);
+  else if (sum)
+    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 0);
+  else if (apply && keep)
+    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 1);
+  else if (apply)
+    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 0);
+}
+
+static void
+packed_f32 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  if (fp->nph == 1)
+    packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, 0, 8);
+  else
+    packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, 0, 0);
+}
+
+static void
+packed_f64 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  if (fp->nph == 1)
+    packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, 1, 8);
+  else
+    packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, 1, 0);
+}
+
+r128norm_packed_float_fn
+r128norm_packed_float_vec (r128norm_format format)
+{
+  return format == R128NORM_FORMAT_F32 ? packed_f32
+      : format == R128NORM_FORMAT_F64 ? packed_f64 : NULL;
+}
+
 int
 r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set)
@@ -533,6 +782,13 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
 }
 
 #else /* no __builtin_convertvector, or x87 arithmetic */
+
+r128norm_packed_float_fn
+r128norm_packed_float_vec (r128norm_format format)
+{
+  (void) format;
+  return NULL;
+}
 
 int
 r128norm_kernels_vec (r128norm_format in, r128norm_format out,

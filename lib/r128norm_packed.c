@@ -73,6 +73,9 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     pk->fn_float = in == R128NORM_FORMAT_F32 ? r128norm_packed_f32_x86 ()
         : in == R128NORM_FORMAT_F64 ? r128norm_packed_f64_x86 ()
         : r128norm_packed_f16_x86 ();
+    /* without AVX2: F32 and F64 through the portable vectors */
+    if (!pk->fn_float)
+      pk->fn_float = r128norm_packed_float_vec (in);
     pk->half = in == R128NORM_FORMAT_F16;
   } else if (enable && in == R128NORM_FORMAT_S32
       && (out == R128NORM_FORMAT_S32 || out == R128NORM_FORMAT_F32)) {

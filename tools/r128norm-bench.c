@@ -16,7 +16,8 @@
  *
  *   r128norm-bench [--quick] [--cached]
  *                  [--workload rgba|i420|gray16|tensor|rgb2chw|bgrx2hwc|
- *                   rgb2chw16|bgrx2hwc16|audio|audio64|audio32]
+ *                   rgb2chw16|bgrx2hwc16|tensor16|hwc|hwc16|audio|audio64|
+ *                   audio32]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -195,6 +196,9 @@ static const workload workloads[] = {
   { "tensor16", "3x1080x1920 f16 planar tensor in place",
     R128NORM_FORMAT_F16, 3, 3 * 1920 * 1080 * 2, 1 / 30.0, 1.0, 0.0,
     describe_tensor16, R128NORM_FORMAT_F16, 0, NULL, { 0, 0, 0 } },
+  { "hwc", "1080x1920x3 f32 hwc tensor in place",
+    R128NORM_FORMAT_F32, 3, 3 * 1920 * 1080 * 4, 1 / 30.0, 1.0, 0.0,
+    describe_hwc, R128NORM_FORMAT_F32, 0, NULL, { 0, 0, 0 } },
   { "hwc16", "1080x1920x3 f16 hwc tensor in place",
     R128NORM_FORMAT_F16, 3, 3 * 1920 * 1080 * 2, 1 / 30.0, 1.0, 0.0,
     describe_hwc16, R128NORM_FORMAT_F16, 0, NULL, { 0, 0, 0 } },

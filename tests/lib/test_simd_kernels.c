@@ -43,7 +43,9 @@
  * of F32 and F64 rows (r128norm_kernels_vec: the apply within 1e-5 where
  * the map allows single precision, else bit for bit; the statistics
  * within 1e-12) and, through the library, the portable packed
- * u8 rows and planar u8 planes, against C, bit for bit.
+ * u8 rows and planar u8 planes, against C, bit for bit, and the portable
+ * packed F32 and F64 rows (interleaved audio, hwc tensors: the output C's
+ * double steps, so within test_packed_float's bounds).
  *
  * test_simd_kernels --bench times the C, ORC and AVX2 kernel of each slot
  * the AVX2 set fills on a 1920-sample row in cache (the L1-resident cost
@@ -2055,6 +2057,17 @@ main (int argc, char **argv)
     for (i = 0; i < 3000; i++)
       test_packed (i);
     test_packed_long_row ();
+    /* interleaved F32 and F64: the portable packed rows */
+    for (i = 0; i < 1500; i++)
+      test_packed_float (i, 0);
+    for (i = 0; i < 1000; i++)
+      test_packed_float (i, 1);
+#ifdef HAVE_MXCSR
+    test_packed_untouched (0);
+    test_packed_untouched (1);
+#endif
+    test_packed_float_zero_gain ();
+    test_packed_float_overflow ();
     for (i = 0; i < 1000; i++)
       test_planar_u8 (i);
     printf ("%d checks, %d failures (portable kernels)\n", checks,
