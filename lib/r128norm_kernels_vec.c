@@ -665,6 +665,56 @@ packed_piece (const void *src, void *dst, const size_t m, const size_t len,
   }
 }
 
+/* F32 maps that allow it (fp->single: every channel's passes
+ * r128norm_single_precision): the contiguous kernel's single precision
+ * steps, y = (x - cf) * af + bf, four lanes at a time, into y; returns 0
+ * where a value of the map is NaN or infinite (a NaN or an infinity in,
+ * or a finite x whose map overflows float), and the piece then takes C's
+ * double steps. */
+static ALWAYS_INLINE int
+single_map (const float *src, const size_t m,
+    const r128norm_packed_fparams *fp, v4sf *y)
+{
+  const v4si e = { 0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000 };
+  v4si bad = { 0, 0, 0, 0 };
+  size_t j;
+
+#pragma GCC unroll 16
+  for (j = 0; j < m; j += 4) {
+    v4sf x, cf, af, bf;
+    v4si bits;
+    memcpy (&x, src + j, sizeof x);
+    memcpy (&cf, fp->cf + j, sizeof cf);
+    memcpy (&af, fp->af + j, sizeof af);
+    memcpy (&bf, fp->bf + j, sizeof bf);
+    y[j / 4] = (x - cf) * af + bf;
+    memcpy (&bits, &y[j / 4], sizeof bits);
+    bad |= (bits & e) == e;
+  }
+  return !any_set (bad);
+}
+
+/* y to dst, the samples of no channel (keep) as src had them */
+static ALWAYS_INLINE void
+single_store (const float *src, float *dst, const size_t m,
+    const r128norm_packed_fparams *fp, const v4sf *y, const int keep)
+{
+  size_t j;
+
+#pragma GCC unroll 16
+  for (j = 0; j < m; j += 4) {
+    v4si out;
+    memcpy (&out, &y[j / 4], sizeof out);
+    if (keep) {
+      v4si untouched, in;
+      memcpy (&untouched, fp->keep + j, sizeof untouched);
+      memcpy (&in, src + j, sizeof in);
+      out = (out & ~untouched) | (in & untouched);
+    }
+    memcpy (dst + j, &out, sizeof out);
+  }
+}
+
 /* A row of n samples: whole pieces in place, the tail through a copy.
  * M: m when it is 8 (one phase: stereo, 4 and 8 channels), whose sums
  * the compiler keeps in registers; else 0, m from fp. */
@@ -672,7 +722,7 @@ static ALWAYS_INLINE void
 packed_row (const void *src, void *dst, size_t n,
     const r128norm_packed_fparams *fp, const int sum, const int apply,
     double *sums, double *sq, uint64_t *non_finite, const int f64,
-    const size_t M, const int keep)
+    const size_t M, const int keep, const int single)
 {
   const size_t size = f64 ? 8 : 4, m = M ? M : 8 * (size_t) fp->nph;
   const int clip = sum && fp->clip;
@@ -685,10 +735,25 @@ packed_row (const void *src, void *dst, size_t n,
     clamp_t = !(fabs (fp->lane[k].c) < 1e300);
   for (k = 0; k < m / 2; k++)
     ps[k] = pq[k] = splat (0.0);
-  for (i = 0; i + m <= n; i += m)
+  for (i = 0; i + m <= n; i += m) {
+    if (single) {
+      /* the map first: a piece that takes it has no NaN, nothing to
+       * count, and its sums are read before the store */
+      v4sf y[R128NORM_PACKED_F_POS / 4];
+      if (__builtin_expect (single_map ((const float *) src + i, m, fp, y),
+              1)) {
+        if (sum)
+          packed_piece ((const float *) src + i, NULL, m, m, fp, 1, 0, 0,
+              clip, 0, 0, ps, pq, non_finite);
+        single_store ((const float *) src + i, (float *) dst + i, m, fp, y,
+            keep);
+        continue;
+      }
+    }
     packed_piece ((const uint8_t *) src + i * size, (uint8_t *) dst
         + i * size, m, m, fp, sum, apply, f64, clip, clamp_t, keep, ps, pq,
         non_finite);
+  }
   if (i < n) {
     double in[R128NORM_PACKED_F_POS], out[R128NORM_PACKED_F_POS];
     memset (in, 0, m * size);
@@ -710,6 +775,23 @@ packed_row (const void *src, void *dst, size_t n,
     }
 }
 
+/* F32 rows whose maps allow single precision, with or without
+ * statistics and samples of no channel */
+static ALWAYS_INLINE void
+packed_single (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, double *sums, double *sq,
+    uint64_t *non_finite, const size_t M, const int keep)
+{
+  if (sum && keep)
+    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, 0, M, 1, 1);
+  else if (sum)
+    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, 0, M, 0, 1);
+  else if (keep)
+    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, 0, M, 1, 1);
+  else
+    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, 0, M, 0, 1);
+}
+
 /* Statistics alone, the apply alone or both; the apply with samples of no
  * channel (written back) or without. */
 static ALWAYS_INLINE void
@@ -720,15 +802,17 @@ packed_float (const void *src, void *dst, size_t n,
   const int keep = fp->has_untouched;
 
   if (sum && !apply)
-    packed_row (src, dst, n, fp, 1, 0, sums, sq, non_finite, f64, M, 0);
+    packed_row (src, dst, n, fp, 1, 0, sums, sq, non_finite, f64, M, 0, 0);
+  else if (!f64 && fp->single)
+    packed_single (src, dst, n, fp, sum, sums, sq, non_finite, M, keep);
   else if (sum && keep)
-    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 1);
+    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 1, 0);
   else if (sum)
-    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 0);
+    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 0, 0);
   else if (apply && keep)
-    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 1);
+    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 1, 0);
   else if (apply)
-    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 0);
+    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 0, 0);
 }
 
 static void

@@ -179,7 +179,10 @@ typedef struct r128norm_packed_lane {
 typedef struct r128norm_packed_fparams {
   unsigned period, nph;
   int fma, avx512;      /* the CPU's, found by r128norm_packed_init() */
-  int single;           /* apply in single precision with FMA (see x86) */
+  /* apply in single precision: with FMA (see x86), or in the portable
+   * kernel (r128norm_kernels_vec.c), which reads both sets of
+   * per-position parameters, always filled for it (portable) */
+  int single, portable;
   int clip;             /* some channel's statistics clamp (clip-sigma) */
   int has_untouched;    /* some position is no channel's (keep below) */
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
