@@ -589,27 +589,37 @@ packed_piece (const void *src, void *dst, const size_t m, const size_t len,
 #pragma GCC unroll 16
   for (j = 0; j < m; j += 4) {
     v2df x[2], y[2];
-    v2di finite[2], ok[2], skip = { 0, 0 };
+    v2di finite[2], ok[2];
     int masked;
 
     load4 (src, j, f64, &x[0], &x[1]);
-#pragma GCC unroll 2
-    for (h = 0; h < 2; h++) {
-      const size_t p = j + 2 * (size_t) h;
-      finite[h] = ok[h] = finite2 (x[h]);
-      if (len < m) {
-        const v2di in_row = { p < len ? -1 : 0, p + 1 < len ? -1 : 0 };
-        ok[h] &= in_row;
-      }
-      skip |= ~ok[h];
-    }
     /* NaN, infinities or padding among the four: rare, a branch that
-     * the common case does not take */
-    masked = any_set ((v4si) skip);
+     * the common case does not take.  F32's test on the floats' exponent
+     * bits (two operations for four), the lanes' masks only then */
+    if (f64) {
+      finite[0] = finite2 (x[0]);
+      finite[1] = finite2 (x[1]);
+      masked = len < m || any_set ((v4si) ~(finite[0] & finite[1]));
+    } else {
+      const v4si e = { 0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000 };
+      v4si bits;
+      memcpy (&bits, (const float *) src + j, sizeof bits);
+      masked = len < m || any_set ((bits & e) == e);
+      if (masked) {
+        finite[0] = finite2 (x[0]);
+        finite[1] = finite2 (x[1]);
+      }
+    }
     if (__builtin_expect (masked, 0)) {
-      /* counted before the store, which in place overwrites them */
       double v[4];
       int k;
+#pragma GCC unroll 2
+      for (h = 0; h < 2; h++) {
+        const size_t p = j + 2 * (size_t) h;
+        const v2di in_row = { p < len ? -1 : 0, p + 1 < len ? -1 : 0 };
+        ok[h] = finite[h] & in_row;
+      }
+      /* counted before the store, which in place overwrites them */
       memcpy (v, &x[0], sizeof x[0]);
       memcpy (v + 2, &x[1], sizeof x[1]);
       for (k = 0; k < 4; k++)
