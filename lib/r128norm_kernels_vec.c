@@ -549,9 +549,9 @@ apply_contig_f64 (const void *in, void *out, size_t n,
  * the doubles (where that can overflow), t * a + b clamped to [lo, hi],
  * nfv for NaN and infinities, rounded once to the output; samples of no
  * channel (keep) written back as they were.  So the output is C's bit for
- * bit; the sums are C's added in pieces.  No branch on the samples: NaN
- * and infinities are lane masks, and only four samples that hold one are
- * looked at again, to count them. */
+ * bit; the sums are C's added in pieces.  NaN and infinities: one test
+ * for four samples, and only four that hold one take the lane masks and
+ * are counted. */
 
 static inline v2df
 load2 (const double *p)

@@ -2006,6 +2006,25 @@ test_half_fixes (void)
   check (drawn > 100, "two fixed values: maps drawn");
 }
 
+
+/* Interleaved F32 and F64 rows through the packed kernels (AVX2 and
+ * AVX-512, or the portable ones without AVX2) against C. */
+static void
+test_packed_floats (void)
+{
+  int i;
+
+  for (i = 0; i < 1500; i++)
+    test_packed_float (i, 0);
+  for (i = 0; i < 1000; i++)
+    test_packed_float (i, 1);
+#ifdef HAVE_MXCSR
+  test_packed_untouched (0);
+  test_packed_untouched (1);
+#endif
+  test_packed_float_zero_gain ();
+  test_packed_float_overflow ();
+}
 int
 main (int argc, char **argv)
 {
@@ -2057,17 +2076,7 @@ main (int argc, char **argv)
     for (i = 0; i < 3000; i++)
       test_packed (i);
     test_packed_long_row ();
-    /* interleaved F32 and F64: the portable packed rows */
-    for (i = 0; i < 1500; i++)
-      test_packed_float (i, 0);
-    for (i = 0; i < 1000; i++)
-      test_packed_float (i, 1);
-#ifdef HAVE_MXCSR
-    test_packed_untouched (0);
-    test_packed_untouched (1);
-#endif
-    test_packed_float_zero_gain ();
-    test_packed_float_overflow ();
+    test_packed_floats ();     /* the portable packed rows */
     for (i = 0; i < 1000; i++)
       test_planar_u8 (i);
     printf ("%d checks, %d failures (portable kernels)\n", checks,
@@ -2110,17 +2119,8 @@ main (int argc, char **argv)
     test_packed_compact (i);
   for (i = 0; i < 500; i++)
     test_packed_to_half (i);
-  for (i = 0; i < 1500; i++)
-    test_packed_float (i, 0);
-  for (i = 0; i < 1000; i++)
-    test_packed_float (i, 1);
+  test_packed_floats ();
   test_packed_f64_overflow ();
-#ifdef HAVE_MXCSR
-  test_packed_untouched (0);
-  test_packed_untouched (1);
-#endif
-  test_packed_float_zero_gain ();
-  test_packed_float_overflow ();
   for (i = 0; i < 1000; i++)
     test_packed_half (i);
   for (i = 0; i < 1500; i++)
