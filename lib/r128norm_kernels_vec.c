@@ -813,7 +813,7 @@ packed_float (const void *src, void *dst, size_t n,
 
   if (sum && !apply)
     packed_row (src, dst, n, fp, 1, 0, sums, sq, non_finite, f64, M, 0, 0);
-  else if (!f64 && fp->single)
+  else if (apply && !f64 && fp->single)
     packed_single (src, dst, n, fp, sum, sums, sq, non_finite, M, keep);
   else if (sum && keep)
     packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 1, 0);
