@@ -727,7 +727,9 @@ single_store (const float *src, float *dst, const size_t m,
 
 /* A row of n samples: whole pieces in place, the tail through a copy.
  * M: m when it is 8 (one phase: stereo, 4 and 8 channels), whose sums
- * the compiler keeps in registers; else 0, m from fp. */
+ * the compiler keeps in registers, or 24 (three phases: RGB hwc tensors,
+ * 3 and 6 channels; unrolled, the pieces' loads and sums have fixed
+ * places: 1.5 to 1.8 times as fast); else 0, m from fp. */
 static ALWAYS_INLINE void
 packed_row (const void *src, void *dst, size_t n,
     const r128norm_packed_fparams *fp, const int sum, const int apply,
@@ -825,6 +827,16 @@ packed_float (const void *src, void *dst, size_t n,
     packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 0, 0);
 }
 
+/* three phases (F32 alone: 78 KB of code); a function of its own, away
+ * from the stereo rows' code */
+__attribute__ ((noinline)) static void
+packed_f32_24 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, 0, 24);
+}
+
 static void
 packed_f32 (const void *src, void *dst, size_t n,
     const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
@@ -832,6 +844,8 @@ packed_f32 (const void *src, void *dst, size_t n,
 {
   if (fp->nph == 1)
     packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, 0, 8);
+  else if (fp->nph == 3)
+    packed_f32_24 (src, dst, n, fp, sum, apply, sums, sq, non_finite);
   else
     packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, 0, 0);
 }
