@@ -76,7 +76,7 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     /* without AVX2: F32 and F64 through the portable vectors */
     if (!pk->fn_float) {
       pk->fn_float = r128norm_packed_float_vec (in);
-      pk->fparams.portable = pk->fn_float != NULL;
+      pk->portable = pk->fn_float != NULL;
     }
     pk->half = in == R128NORM_FORMAT_F16;
   } else if (enable && in == R128NORM_FORMAT_S32
@@ -328,7 +328,7 @@ float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
    * or the portable one (which reads both sets: its groups with a NaN go
    * to C's steps); F32 rows alone (F16 and F64 output come from C's
    * double steps) */
-  fp->single = (fp->fma || fp->portable) && pk->size == 4;
+  fp->single = (fp->fma || pk->portable) && pk->size == 4;
   for (lane = 0; lane < fp->period; lane++) {
     const int ch = pk->lane_chan[lane];
     r128norm_packed_lane *ln = &fp->lane[lane];
@@ -363,7 +363,7 @@ float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
    * store of another (copied from the position a period before, they
    * made chains of store-to-load forwarding) */
   if (fp->single) {
-    if (fp->lanes_direct && !fp->portable)
+    if (fp->lanes_direct && !pk->portable)
       return;
     for (pos = 0; pos < m; pos++) {
       const r128norm_packed_lane *ln = &fp->lane[fp->pos_lane[pos]];
@@ -372,7 +372,7 @@ float_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
       fp->bf[pos] = ln->bf;
     }
   }
-  if (!fp->single || fp->portable) {
+  if (!fp->single || pk->portable) {
     for (pos = 0; pos < m; pos++) {
       const r128norm_packed_lane *ln = &fp->lane[fp->pos_lane[pos]];
       fp->c[pos] = ln->c;

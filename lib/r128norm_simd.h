@@ -181,8 +181,9 @@ typedef struct r128norm_packed_fparams {
   int fma, avx512;      /* the CPU's, found by r128norm_packed_init() */
   /* apply in single precision: with FMA (see x86), or in the portable
    * kernel (r128norm_kernels_vec.c), which reads both sets of
-   * per-position parameters, always filled for it (portable) */
-  int single, portable;
+   * per-position parameters, always filled for it (r128norm_packed's
+   * portable) */
+  int single;
   int clip;             /* some channel's statistics clamp (clip-sigma) */
   int has_untouched;    /* some position is no channel's (keep below) */
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
@@ -264,9 +265,10 @@ typedef void (*r128norm_packed_s32_fn) (const void *src, void *dst,
 /* The layout of the last buffer and what the packed path makes of it. */
 typedef struct r128norm_packed {
   r128norm_packed_fn fn;        /* NULL: no packed kernels for the formats */
-  /* fn is the portable u8 kernel (CPUs without AVX2): statistics, and
-   * the apply in place by the channels' tables alone, which the library
-   * then makes (wants_lut) */
+  /* the kernels are the portable ones (CPUs without AVX2): fn, the u8
+   * kernel, with statistics and the apply in place by the channels'
+   * tables alone, which the library then makes (wants_lut); or fn_float,
+   * F32 and F64 rows in vectors (r128norm_packed_float_vec) */
   int portable;
   int wants_lut;
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
