@@ -2006,7 +2006,6 @@ test_half_fixes (void)
   check (drawn > 100, "two fixed values: maps drawn");
 }
 
-
 /* Interleaved F32 and F64 rows through the packed kernels (AVX2 and
  * AVX-512, or the portable ones without AVX2) against C. */
 static void
@@ -2025,6 +2024,7 @@ test_packed_floats (void)
   test_packed_float_zero_gain ();
   test_packed_float_overflow ();
 }
+
 int
 main (int argc, char **argv)
 {
