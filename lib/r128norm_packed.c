@@ -15,11 +15,13 @@
 r128norm_packed_fn r128norm_packed_u8_x86 (void);
 r128norm_packed_f32_fn r128norm_packed_u8_f32_x86 (void);
 
-/* The packed u8 rows of a CPU without AVX2 (SSE alone, ARM), in C: per
- * lane, exact sums (in 32 bits for a row's stretch of at most 66051
- * samples, 255^2 each) and the apply in place by its channel's table
- * (the C kernel's output for every value, so C's bytes).  A lane at a
- * time, strided: the row (one line of a frame) stays in the cache. */
+/* The packed u8 rows of a CPU without AVX2 (SSE alone, ARM): per lane,
+ * exact sums, in portable vectors (r128norm_u8_sums_vec) where the
+ * period allows, else in C (in 32 bits for a row's stretch of at most
+ * 66051 samples, 255^2 each), and the apply in place by its channel's
+ * table (the C kernel's output for every value, so C's bytes).  A lane
+ * at a time, strided: the row (one line of a frame) stays in the cache
+ * between the sums and the apply. */
 static void
 packed_u8_portable (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, int sum, int apply, uint64_t *sums,
@@ -28,6 +30,11 @@ packed_u8_portable (uint8_t *row, size_t bytes,
   const size_t period = pp->period, stretch = 66051 * period;
   unsigned lane;
 
+  if (sum && r128norm_u8_sums_vec (row, bytes, pp->period, sums, sq)) {
+    if (!apply)
+      return;
+    sum = 0;
+  }
   for (lane = 0; lane < pp->period; lane++) {
     const unsigned t = pp->lane_table[lane];
     const uint8_t *table = t < R128NORM_PACKED_TABLES ? pp->table[t] : NULL;

@@ -391,6 +391,14 @@ r128norm_packed_float_fn r128norm_packed_f64_x86 (void);
  * formats or without vector extensions. */
 r128norm_packed_float_fn r128norm_packed_float_vec (r128norm_format format);
 
+/* Exact sums and sums of squares per lane of a u8 row (byte i is lane
+ * i % period) in portable vectors (r128norm_kernels_vec.c): sums[lane]
+ * and sq[lane] += those of the lane's bytes.  Returns 1, or 0 having done
+ * nothing where the period divides none of 16, 32 and 48 or there are no
+ * vector extensions. */
+int r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
+    uint64_t *sums, uint64_t *sq);
+
 /* The S32 packed kernel, or NULL without AVX2. */
 r128norm_packed_s32_fn r128norm_packed_s32_x86 (void);
 
