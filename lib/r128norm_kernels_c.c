@@ -418,7 +418,19 @@ apply_contig_u8_table (const void *in, void *out, size_t n,
 
   if (!p->has_lut)
     return apply_contig_u8_u8 (in, out, n, p);
-  for (i = 0; i < n; i++)
+  /* eight bytes read, then their eight outputs written: a byte's load,
+   * lookup and store at a time ran at 0.29 or 0.55 ns a byte depending on
+   * where the loop fell in the code (its stores are to the next loads'
+   * addresses, in place) */
+  for (i = 0; i + 8 <= n; i += 8) {
+    uint8_t x[8];
+    unsigned k;
+    memcpy (x, s + i, sizeof x);
+#pragma GCC unroll 8
+    for (k = 0; k < 8; k++)
+      d[i + k] = p->lut[x[k]];
+  }
+  for (; i < n; i++)
     d[i] = p->lut[s[i]];
   return 0;
 }

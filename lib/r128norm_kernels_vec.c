@@ -16,7 +16,7 @@
  * (audio, hwc tensors), with the AVX2 kernels' per-position parameters:
  * C's double steps, bit for bit (r128norm_packed_float_vec).  And the
  * exact sums of u8 rows per lane (r128norm_u8_sums_vec: packed RGBA, RGB
- * and NV12 UV rows). */
+ * and NV12 UV rows, and u8 planes). */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -984,6 +984,26 @@ r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
   return 1;
 }
 
+/* A u8 plane (I420's, GRAY8) by the same sums; clipped statistics go to
+ * C, as the float ones do. */
+static void
+stats_contig_u8 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  uint64_t sum = 0, sq = 0;
+  r128norm_kernel_set c;
+
+  if (clip->active) {
+    r128norm_kernels_c (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, &c);
+    c.stats_contig (in, n, clip, acc);
+    return;
+  }
+  r128norm_u8_sums_vec (in, n, 1, &sum, &sq);
+  acc->n += n;
+  acc->sum += (int64_t) sum;
+  acc->sumsq += sq;
+}
+
 r128norm_packed_float_fn
 r128norm_packed_float_vec (r128norm_format format)
 {
@@ -1005,6 +1025,12 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     set->stats_contig = stats_contig_f64;
     if (out == in)
       set->apply_contig = apply_contig_f64;
+  } else if (in == R128NORM_FORMAT_U8 || in == R128NORM_FORMAT_U8_CENTERED) {
+    /* the planes' sums; the apply stays the tables' */
+    if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+      return 0;
+    set->stats_contig = stats_contig_u8;
+    return 1;
   } else {
     return 0;
   }
