@@ -86,6 +86,33 @@ finite2 (v2df x)
   return (v2di) _mm_cmpeq_pd ((__m128d) (x - x), _mm_setzero_pd ());
 }
 
+/* C's clamps of floats, as clamp2 */
+static inline v4sf
+clamp4f (v4sf v, v4sf lo, v4sf hi)
+{
+  return (v4sf) _mm_min_ps ((__m128) hi, _mm_max_ps ((__m128) lo,
+          (__m128) v));
+}
+
+/* The squares of the low and the high int16 of each 32-bit lane of x,
+ * exact in 32 bits: pmaddwd of each half alone (the other half 0) */
+static inline void
+s16_squares (v4si x, v4si *lo2, v4si *hi2)
+{
+  const __m128i lo = _mm_and_si128 ((__m128i) x, _mm_set1_epi32 (0xffff));
+  const __m128i hi = _mm_srli_epi32 ((__m128i) x, 16);
+  *lo2 = (v4si) _mm_madd_epi16 (lo, lo);
+  *hi2 = (v4si) _mm_madd_epi16 (hi, hi);
+}
+
+/* eight floats to p: the even ones, then the odd ones, interleaved */
+static inline void
+store_interleaved_f32 (float *p, v4sf even, v4sf odd)
+{
+  _mm_storeu_ps (p, _mm_unpacklo_ps ((__m128) even, (__m128) odd));
+  _mm_storeu_ps (p + 4, _mm_unpackhi_ps ((__m128) even, (__m128) odd));
+}
+
 #else
 
 static inline void
@@ -130,6 +157,36 @@ static inline v2di
 finite2 (v2df x)
 {
   return (v2di) ((x - x) == 0.0);
+}
+
+static inline v4sf
+clamp4f (v4sf v, v4sf lo, v4sf hi)
+{
+  v4si below = v < lo, above = v > hi;
+  v4si r = ((v4si) lo & below) | ((v4si) v & ~below);
+  return (v4sf) (((v4si) hi & above) | (r & ~above));
+}
+
+static inline void
+s16_squares (v4si x, v4si *lo2, v4si *hi2)
+{
+  const v4si lo = (x << 16) >> 16, hi = x >> 16;
+  *lo2 = lo * lo;
+  *hi2 = hi * hi;
+}
+
+static inline void
+store_interleaved_f32 (float *p, v4sf even, v4sf odd)
+{
+  float e[4], o[4], out[8];
+  int k;
+  memcpy (e, &even, sizeof e);
+  memcpy (o, &odd, sizeof o);
+  for (k = 0; k < 4; k++) {
+    out[2 * k] = e[k];
+    out[2 * k + 1] = o[k];
+  }
+  memcpy (p, out, sizeof out);
 }
 
 #endif
@@ -984,6 +1041,193 @@ r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
   return 1;
 }
 
+/* ---- S16 packed rows -------------------------------------------------
+ *
+ * Interleaved S16 (audio, in place or to F32 of the same interleaving)
+ * with the AVX2 kernel's per-position parameters (r128norm_packed_sparams:
+ * position i % (16 nph)), in vectors of eight samples.  Each vector, as
+ * four 32-bit lanes, is split into its even samples (the low halves, on a
+ * little-endian CPU) and its odd ones (the high halves), sign-extended:
+ * the sums add them in 32 bits (flushed every S16_VEC_FLUSH units, within
+ * 2^31), their squares (exact in 32 bits, at most 2^30) go to 64-bit
+ * lanes; the apply converts them to floats and takes the C kernel's
+ * single precision steps, separately rounded, so its output is C's bit
+ * for bit.  No shuffles: the parameters are split the same way once a
+ * call. */
+
+typedef uint64_t v2du __attribute__ ((vector_size (16)));
+
+#define S16_VEC_FLUSH ((size_t) 32768)
+/* most vectors of eight samples in a unit: 16 nph / 8 */
+#define S16_VEC_MAX 16
+
+/* one vector's parameters, its even and its odd positions ([0], [1]) */
+typedef struct s16_vparams {
+  v4sf c[2], a[2], b[2], lo[2], hi[2];
+  v4si lo_int[2];               /* trunc (lo), C's rounding adds it */
+} s16_vparams;
+
+static void
+s16_split_params (const r128norm_packed_sparams *sp, unsigned vectors,
+    s16_vparams *vp)
+{
+  unsigned v, h, k;
+
+  for (v = 0; v < vectors; v++)
+    for (h = 0; h < 2; h++) {
+      float c[4], a[4], b[4], lo[4], hi[4];
+      int32_t li[4];
+      for (k = 0; k < 4; k++) {
+        const unsigned pos = 8 * v + 2 * k + h;
+        c[k] = sp->c[pos];
+        a[k] = sp->a[pos];
+        b[k] = sp->b[pos];
+        lo[k] = sp->lo[pos];
+        hi[k] = sp->hi[pos];
+        li[k] = (int32_t) sp->lo[pos];
+      }
+      memcpy (&vp[v].c[h], c, sizeof c);
+      memcpy (&vp[v].a[h], a, sizeof a);
+      memcpy (&vp[v].b[h], b, sizeof b);
+      memcpy (&vp[v].lo[h], lo, sizeof lo);
+      memcpy (&vp[v].hi[h], hi, sizeof hi);
+      memcpy (&vp[v].lo_int[h], li, sizeof li);
+    }
+}
+
+/* (x - c) * a + b, clamped: C's steps for four samples */
+static ALWAYS_INLINE v4sf
+s16_map4 (v4si x, const s16_vparams *p, const unsigned h)
+{
+  v4sf v = __builtin_convertvector (x, v4sf) - p->c[h];
+  return clamp4f (v * p->a[h] + p->b[h], p->lo[h], p->hi[h]);
+}
+
+/* trunc (v - lo + 0.5) + lo, as C rounds to S16 */
+static ALWAYS_INLINE v4si
+s16_round4 (v4sf v, const s16_vparams *p, const unsigned h)
+{
+  return __builtin_convertvector ((v - p->lo[h]) + 0.5f, v4si)
+      + p->lo_int[h];
+}
+
+/* Units of NV vectors (16 nph samples: NV = 2 nph; 0: read from sp) from
+ * position 0; the tail in C's steps. */
+static ALWAYS_INLINE void
+packed_s16_body (const int16_t *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, const unsigned NV, const int sum,
+    const int apply, const int to_f32, int64_t *sums, uint64_t *sq)
+{
+  const unsigned nv = NV ? NV : 2 * sp->nph;
+  s16_vparams vp[S16_VEC_MAX];
+  /* sums of the even and the odd samples; squares of positions
+   * 8 v + {0, 4}, {2, 6}, {1, 5}, {3, 7} */
+  v4si s[S16_VEC_MAX][2];
+  v2du q[S16_VEC_MAX][4];
+  size_t i = 0, units = 0;
+  unsigned v, h, k;
+
+  if (apply)
+    s16_split_params (sp, nv, vp);
+  for (v = 0; v < nv; v++) {
+    s[v][0] = s[v][1] = (v4si) { 0 };
+    q[v][0] = q[v][1] = q[v][2] = q[v][3] = (v2du) { 0 };
+  }
+  for (; i + 8 * nv <= n; i += 8 * nv) {
+#pragma GCC unroll 2
+    for (v = 0; v < nv; v++) {
+      const int16_t *p = src + i + 8 * v;
+      v4si x, even, odd;
+      memcpy (&x, p, sizeof x);
+      even = (x << 16) >> 16;
+      odd = x >> 16;
+      if (sum) {
+        v4si e2, o2;
+        const v2du low = { 0xffffffffu, 0xffffffffu };
+        s[v][0] += even;
+        s[v][1] += odd;
+        s16_squares (x, &e2, &o2);
+        q[v][0] += (v2du) e2 & low;
+        q[v][1] += (v2du) e2 >> 32;
+        q[v][2] += (v2du) o2 & low;
+        q[v][3] += (v2du) o2 >> 32;
+      }
+      if (apply) {
+        const v4sf ve = s16_map4 (even, &vp[v], 0);
+        const v4sf vo = s16_map4 (odd, &vp[v], 1);
+        if (to_f32) {
+          store_interleaved_f32 ((float *) dst + i + 8 * v, ve, vo);
+        } else {
+          const v4si y = (s16_round4 (ve, &vp[v], 0) & 0xffff)
+              | (s16_round4 (vo, &vp[v], 1) << 16);
+          memcpy ((int16_t *) dst + i + 8 * v, &y, sizeof y);
+        }
+      }
+    }
+    if (sum && (++units == S16_VEC_FLUSH || i + 16 * nv > n)) {
+      for (v = 0; v < nv; v++) {
+        for (h = 0; h < 2; h++) {
+          int32_t lanes[4];
+          memcpy (lanes, &s[v][h], sizeof lanes);
+          for (k = 0; k < 4; k++)
+            sums[8 * v + 2 * k + h] += lanes[k];
+          s[v][h] = (v4si) { 0 };
+        }
+      }
+      units = 0;
+    }
+  }
+  if (sum)
+    for (v = 0; v < nv; v++) {
+      static const unsigned first[4] = { 0, 2, 1, 3 };
+      for (h = 0; h < 4; h++) {
+        uint64_t lanes[2];
+        memcpy (lanes, &q[v][h], sizeof lanes);
+        sq[8 * v + first[h]] += lanes[0];
+        sq[8 * v + first[h] + 4] += lanes[1];
+      }
+    }
+  if (i < n)
+    r128norm_packed_s16_scalar (src + i, !apply ? dst : to_f32
+        ? (void *) ((float *) dst + i) : (void *) ((int16_t *) dst + i),
+        n - i, sp, sum, apply, sums, sq);
+}
+
+/* One phase (mono, stereo, four channels) with its two vectors a unit
+ * known; other phase counts read theirs. */
+static void
+packed_s16_vec_1 (const int16_t *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
+    uint64_t *sq)
+{
+  if (sp->to_f32)
+    packed_s16_body (src, dst, n, sp, 2, sum, apply, 1, sums, sq);
+  else
+    packed_s16_body (src, dst, n, sp, 2, sum, apply, 0, sums, sq);
+}
+
+static void
+packed_s16_vec (const void *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
+    uint64_t *sq)
+{
+  if (!sum && !apply)
+    return;
+  if (sp->nph == 1)
+    packed_s16_vec_1 (src, dst, n, sp, sum, apply, sums, sq);
+  else if (sp->to_f32)
+    packed_s16_body (src, dst, n, sp, 0, sum, apply, 1, sums, sq);
+  else
+    packed_s16_body (src, dst, n, sp, 0, sum, apply, 0, sums, sq);
+}
+
+r128norm_packed_s16_fn
+r128norm_packed_s16_vec (void)
+{
+  /* the even and odd samples are the low and high halves of 32 bits */
+  return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? packed_s16_vec : NULL;
+}
+
 /* A u8 plane (I420's, GRAY8) by the same sums; clipped statistics go to
  * C, as the float ones do. */
 static void
@@ -1040,6 +1284,12 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
 
 #else /* no __builtin_convertvector, or x87 arithmetic */
 
+r128norm_packed_s16_fn
+r128norm_packed_s16_vec (void)
+{
+  return NULL;
+}
+
 int
 r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
     uint64_t *sums, uint64_t *sq)
@@ -1070,3 +1320,38 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
 }
 
 #endif
+
+/* Samples [0, n) of a packed S16 row piece starting at position 0, one at
+ * a time with the C kernels' steps: the tail of a row, for the x86 and the
+ * portable kernels (here, where nothing is contracted into FMA). */
+void
+r128norm_packed_s16_scalar (const int16_t *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
+    uint64_t *sq)
+{
+  const unsigned m = 16 * sp->nph;
+  unsigned pos = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    int16_t x;
+    memcpy (&x, src + i, sizeof x);
+    if (sum) {
+      sums[pos] += x;
+      sq[pos] += (uint64_t) ((int32_t) x * (int32_t) x);
+    }
+    if (apply) {
+      const float lo = sp->lo[pos], hi = sp->hi[pos];
+      float v = ((float) x - sp->c[pos]) * sp->a[pos] + sp->b[pos];
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      if (sp->to_f32) {
+        memcpy ((float *) dst + i, &v, sizeof v);
+      } else {
+        int16_t y = (int16_t) ((int32_t) (v - lo + 0.5f) + (int32_t) lo);
+        memcpy ((int16_t *) dst + i, &y, sizeof y);
+      }
+    }
+    pos = pos + 1 == m ? 0 : pos + 1;
+  }
+}

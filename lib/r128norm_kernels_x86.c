@@ -2278,40 +2278,6 @@ packed_f32 (const void *src, void *dst, size_t n,
  * units keep them within 2^31. */
 #define S16_FLUSH ((size_t) 32768)
 
-/* Samples [0, n) of a packed S16 row piece starting at position 0, one at
- * a time with the C kernels' steps: the tail of a row. */
-static void
-packed_s16_scalar (const int16_t *src, void *dst, size_t n,
-    const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
-    uint64_t *sq)
-{
-  const unsigned m = 16 * sp->nph;
-  unsigned pos = 0;
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    int16_t x;
-    memcpy (&x, src + i, sizeof x);
-    if (sum) {
-      sums[pos] += x;
-      sq[pos] += (uint64_t) ((int32_t) x * (int32_t) x);
-    }
-    if (apply) {
-      const float lo = sp->lo[pos], hi = sp->hi[pos];
-      float v = ((float) x - sp->c[pos]) * sp->a[pos] + sp->b[pos];
-      v = v < lo ? lo : v;
-      v = v > hi ? hi : v;
-      if (sp->to_f32) {
-        memcpy ((float *) dst + i, &v, sizeof v);
-      } else {
-        int16_t y = (int16_t) ((int32_t) (v - lo + 0.5f) + (int32_t) lo);
-        memcpy ((int16_t *) dst + i, &y, sizeof y);
-      }
-    }
-    pos = pos + 1 == m ? 0 : pos + 1;
-  }
-}
-
 /* 8 samples as floats through the map of positions [o, o + 8): the C
  * kernels' single precision steps, separately rounded (this function is
  * compiled without FMA, so nothing is contracted). */
@@ -2414,9 +2380,9 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
   /* dst is NULL for statistics alone: no arithmetic on it then (UB,
    * found by fuzzing) */
   if (i < n)
-    packed_s16_scalar (src + i, !APPLY ? dst : TO_F32 ? (void *) ((float *)
-            dst + i) : (void *) ((int16_t *) dst + i), n - i, sp, SUM, APPLY,
-        sums, sq);
+    r128norm_packed_s16_scalar (src + i, !APPLY ? dst : TO_F32
+        ? (void *) ((float *) dst + i) : (void *) ((int16_t *) dst + i),
+        n - i, sp, SUM, APPLY, sums, sq);
 }
 
 #define PACKED_S16_ARGS                                                   \
@@ -2558,9 +2524,9 @@ packed_s16_body_avx512 (const int16_t *src, void *dst, size_t n,
       }
     }
   if (i < n)
-    packed_s16_scalar (src + i, !APPLY ? dst : TO_F32 ? (void *) ((float *)
-            dst + i) : (void *) ((int16_t *) dst + i), n - i, sp, SUM, APPLY,
-        sums, sq);
+    r128norm_packed_s16_scalar (src + i, !APPLY ? dst : TO_F32
+        ? (void *) ((float *) dst + i) : (void *) ((int16_t *) dst + i),
+        n - i, sp, SUM, APPLY, sums, sq);
 }
 
 #define DEFINE_PACKED_S16_AVX512(NPH)                                     \

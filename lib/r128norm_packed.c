@@ -99,6 +99,9 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
   if (enable && in == R128NORM_FORMAT_S16 && (out == R128NORM_FORMAT_S16
           || out == R128NORM_FORMAT_F32)) {
     pk->fn_s16 = r128norm_packed_s16_x86 ();
+    /* without AVX2: the portable vectors */
+    if (!pk->fn_s16)
+      pk->fn_s16 = r128norm_packed_s16_vec ();
     pk->size = 2;
     pk->sparams.to_f32 = out == R128NORM_FORMAT_F32;
     {

@@ -405,4 +405,16 @@ r128norm_packed_s32_fn r128norm_packed_s32_x86 (void);
 /* The S16 packed kernel, or NULL without AVX2. */
 r128norm_packed_s16_fn r128norm_packed_s16_x86 (void);
 
+/* The portable S16 packed kernel (r128norm_kernels_vec.c, GCC vector
+ * extensions), for CPUs without AVX2: the same positions and output, C's
+ * steps bit for bit.  NULL without vector extensions or on a big-endian
+ * CPU. */
+r128norm_packed_s16_fn r128norm_packed_s16_vec (void);
+
+/* Samples [0, n) of a packed S16 row from position 0 in C's steps, one at
+ * a time: the kernels' tails. */
+void r128norm_packed_s16_scalar (const int16_t *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
+    uint64_t *sq);
+
 #endif /* R128NORM_SIMD_H */

@@ -33,7 +33,7 @@
  * (audio) with 2 to 64 samples a pixel, SIMD against C within 1e-5
  * (test_packed_float), and interleaved F16 in place within one half ulp
  * of C (test_packed_half).  And interleaved S16 in place and to F32,
- * bit-identical to C (test_packed_s16).  And planar u8 planes (I420,
+ * bit-identical to C (test_packed_int).  And planar u8 planes (I420,
  * GRAY8): byte for byte C's where u8 is applied by table (test_planar_u8).
  *
  * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2; with
@@ -43,9 +43,9 @@
  * of F32 and F64 rows (r128norm_kernels_vec: the apply within 1e-5 where
  * the map allows single precision, else bit for bit; the statistics
  * within 1e-12) and, through the library, the portable packed
- * u8 rows and planar u8 planes, against C, bit for bit, and the portable
- * packed F32 and F64 rows (interleaved audio, hwc tensors: the output C's
- * double steps, so within test_packed_float's bounds).
+ * u8 and S16 rows and planar u8 planes, against C, bit for bit, and the
+ * portable packed F32 and F64 rows (interleaved audio, hwc tensors: the
+ * output C's double steps, so within test_packed_float's bounds).
  *
  * test_simd_kernels --bench times the C, ORC and AVX2 kernel of each slot
  * the AVX2 set fills on a 1920-sample row in cache (the L1-resident cost
@@ -2077,6 +2077,8 @@ main (int argc, char **argv)
       test_packed (i);
     test_packed_long_row ();
     test_packed_floats ();     /* the portable packed rows */
+    for (i = 0; i < 1500; i++)
+      test_packed_int (i, 0);   /* the portable packed S16 rows */
     for (i = 0; i < 1000; i++)
       test_planar_u8 (i);
     printf ("%d checks, %d failures (portable kernels)\n", checks,
