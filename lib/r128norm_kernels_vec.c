@@ -23,6 +23,44 @@
 
 #include "r128norm_simd.h"
 
+/* Samples [0, n) of an S16 (U16 where u16 is set) row piece from
+ * position 0, one at a time with the C kernels' steps: the tail of a row,
+ * for the x86 (r128norm_packed_s16_scalar) and the portable kernels
+ * (here, where nothing is contracted into FMA). */
+static inline void
+int16_scalar (const int16_t *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, const int u16, int sum, int apply,
+    int64_t *sums, uint64_t *sq)
+{
+  const unsigned m = 16 * sp->nph;
+  unsigned pos = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    int16_t raw;
+    int32_t x;
+    memcpy (&raw, src + i, sizeof raw);
+    x = u16 ? (int32_t) (uint16_t) raw : raw;
+    if (sum) {
+      sums[pos] += x;
+      sq[pos] += (uint64_t) ((int64_t) x * x);
+    }
+    if (apply) {
+      const float lo = sp->lo[pos], hi = sp->hi[pos];
+      float v = ((float) x - sp->c[pos]) * sp->a[pos] + sp->b[pos];
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      if (sp->to_f32) {
+        memcpy ((float *) dst + i, &v, sizeof v);
+      } else {
+        uint16_t y = (uint16_t) ((int32_t) (v - lo + 0.5f) + (int32_t) lo);
+        memcpy ((int16_t *) dst + i, &y, sizeof y);
+      }
+    }
+    pos = pos + 1 == m ? 0 : pos + 1;
+  }
+}
+
 /* GCC 9 and clang have __builtin_convertvector; 32-bit x86 must do its
  * float arithmetic in SSE (not x87's extended precision, as C would) */
 #if ((defined(__GNUC__) && __GNUC__ >= 9) || defined(__clang__)) \
@@ -33,6 +71,8 @@ typedef float v4sf __attribute__ ((vector_size (16)));
 typedef double v2df __attribute__ ((vector_size (16)));
 typedef int32_t v4si __attribute__ ((vector_size (16)));
 typedef int64_t v2di __attribute__ ((vector_size (16)));
+typedef uint32_t v4su __attribute__ ((vector_size (16)));
+typedef uint64_t v2du __attribute__ ((vector_size (16)));
 
 static inline v2df
 splat (double x)
@@ -94,15 +134,33 @@ clamp4f (v4sf v, v4sf lo, v4sf hi)
           (__m128) v));
 }
 
-/* The squares of the low and the high int16 of each 32-bit lane of x,
- * exact in 32 bits: pmaddwd of each half alone (the other half 0) */
+/* Adds the squares of the eight 16-bit samples of x (S16, or U16 where
+ * u16 is set) to 64-bit lanes: sq[0] those of samples 0 and 4, sq[1] 2
+ * and 6, sq[2] 1 and 5, sq[3] 3 and 7.  S16: pmaddwd of each half of a
+ * 32-bit lane alone (the other half 0), exact in 32 bits; U16, whose
+ * squares need all 32: pmuludq, straight to 64 bits. */
 static inline void
-s16_squares (v4si x, v4si *lo2, v4si *hi2)
+int16_squares (v4si x, const int u16, v2du *sq)
 {
   const __m128i lo = _mm_and_si128 ((__m128i) x, _mm_set1_epi32 (0xffff));
   const __m128i hi = _mm_srli_epi32 ((__m128i) x, 16);
-  *lo2 = (v4si) _mm_madd_epi16 (lo, lo);
-  *hi2 = (v4si) _mm_madd_epi16 (hi, hi);
+
+  if (u16) {
+    const __m128i lo_odd = _mm_srli_epi64 (lo, 32);
+    const __m128i hi_odd = _mm_srli_epi64 (hi, 32);
+    sq[0] += (v2du) _mm_mul_epu32 (lo, lo);
+    sq[1] += (v2du) _mm_mul_epu32 (lo_odd, lo_odd);
+    sq[2] += (v2du) _mm_mul_epu32 (hi, hi);
+    sq[3] += (v2du) _mm_mul_epu32 (hi_odd, hi_odd);
+  } else {
+    const v2du low = { 0xffffffffu, 0xffffffffu };
+    const v2du e2 = (v2du) _mm_madd_epi16 (lo, lo);
+    const v2du o2 = (v2du) _mm_madd_epi16 (hi, hi);
+    sq[0] += e2 & low;
+    sq[1] += e2 >> 32;
+    sq[2] += o2 & low;
+    sq[3] += o2 >> 32;
+  }
 }
 
 /* eight floats to p: the even ones, then the odd ones, interleaved */
@@ -168,11 +226,17 @@ clamp4f (v4sf v, v4sf lo, v4sf hi)
 }
 
 static inline void
-s16_squares (v4si x, v4si *lo2, v4si *hi2)
+int16_squares (v4si x, const int u16, v2du *sq)
 {
-  const v4si lo = (x << 16) >> 16, hi = x >> 16;
-  *lo2 = lo * lo;
-  *hi2 = hi * hi;
+  const v2du low = { 0xffffffffu, 0xffffffffu };
+  const v4su lo = u16 ? (v4su) x & 0xffff : (v4su) ((x << 16) >> 16);
+  const v4su hi = u16 ? (v4su) x >> 16 : (v4su) (x >> 16);
+  const v2du e2 = (v2du) (lo * lo), o2 = (v2du) (hi * hi);
+
+  sq[0] += e2 & low;
+  sq[1] += e2 >> 32;
+  sq[2] += o2 & low;
+  sq[3] += o2 >> 32;
 }
 
 static inline void
@@ -936,7 +1000,6 @@ packed_f64 (const void *src, void *dst, size_t n,
  * does a byte at a time, 16 bytes in 15 operations. */
 
 typedef uint16_t v8hu __attribute__ ((vector_size (16)));
-typedef uint32_t v4su __attribute__ ((vector_size (16)));
 
 #define U8_SUM_BLOCK 256
 
@@ -1041,21 +1104,20 @@ r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
   return 1;
 }
 
-/* ---- S16 packed rows -------------------------------------------------
+/* ---- S16 and U16 rows -------------------------------------------------
  *
  * Interleaved S16 (audio, in place or to F32 of the same interleaving)
  * with the AVX2 kernel's per-position parameters (r128norm_packed_sparams:
- * position i % (16 nph)), in vectors of eight samples.  Each vector, as
- * four 32-bit lanes, is split into its even samples (the low halves, on a
- * little-endian CPU) and its odd ones (the high halves), sign-extended:
- * the sums add them in 32 bits (flushed every S16_VEC_FLUSH units, within
- * 2^31), their squares (exact in 32 bits, at most 2^30) go to 64-bit
- * lanes; the apply converts them to floats and takes the C kernel's
- * single precision steps, separately rounded, so its output is C's bit
- * for bit.  No shuffles: the parameters are split the same way once a
- * call. */
-
-typedef uint64_t v2du __attribute__ ((vector_size (16)));
+ * position i % (16 nph)), in vectors of eight samples; and contiguous S16
+ * and U16 rows (mono audio, GRAY16 planes) as rows of one lane.  Each
+ * vector, as four 32-bit lanes, is split into its even samples (the low
+ * halves, on a little-endian CPU) and its odd ones (the high halves),
+ * sign- or zero-extended: the sums add them in 32 bits (flushed every
+ * S16_VEC_FLUSH units, within 2^31), their squares go exactly to 64-bit
+ * lanes (int16_squares); the apply converts them to floats and takes the
+ * C kernel's single precision steps, separately rounded, so its output is
+ * C's bit for bit.  No shuffles: the parameters are split the same way
+ * once a call. */
 
 #define S16_VEC_FLUSH ((size_t) 32768)
 /* most vectors of eight samples in a unit: 16 nph / 8 */
@@ -1112,11 +1174,13 @@ s16_round4 (v4sf v, const s16_vparams *p, const unsigned h)
 }
 
 /* Units of NV vectors (16 nph samples: NV = 2 nph; 0: read from sp) from
- * position 0; the tail in C's steps. */
+ * position 0 of S16 (U16 where u16 is set) samples; the tail in C's
+ * steps. */
 static ALWAYS_INLINE void
-packed_s16_body (const int16_t *src, void *dst, size_t n,
-    const r128norm_packed_sparams *sp, const unsigned NV, const int sum,
-    const int apply, const int to_f32, int64_t *sums, uint64_t *sq)
+packed_int16_body (const void *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, const unsigned NV, const int u16,
+    const int sum, const int apply, const int to_f32, int64_t *sums,
+    uint64_t *sq)
 {
   const unsigned nv = NV ? NV : 2 * sp->nph;
   s16_vparams vp[S16_VEC_MAX];
@@ -1136,21 +1200,14 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
   for (; i + 8 * nv <= n; i += 8 * nv) {
 #pragma GCC unroll 2
     for (v = 0; v < nv; v++) {
-      const int16_t *p = src + i + 8 * v;
       v4si x, even, odd;
-      memcpy (&x, p, sizeof x);
-      even = (x << 16) >> 16;
-      odd = x >> 16;
+      memcpy (&x, (const int16_t *) src + i + 8 * v, sizeof x);
+      even = u16 ? x & 0xffff : (x << 16) >> 16;
+      odd = u16 ? (v4si) ((v4su) x >> 16) : x >> 16;
       if (sum) {
-        v4si e2, o2;
-        const v2du low = { 0xffffffffu, 0xffffffffu };
         s[v][0] += even;
         s[v][1] += odd;
-        s16_squares (x, &e2, &o2);
-        q[v][0] += (v2du) e2 & low;
-        q[v][1] += (v2du) e2 >> 32;
-        q[v][2] += (v2du) o2 & low;
-        q[v][3] += (v2du) o2 >> 32;
+        int16_squares (x, u16, q[v]);
       }
       if (apply) {
         const v4sf ve = s16_map4 (even, &vp[v], 0);
@@ -1188,22 +1245,30 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
       }
     }
   if (i < n)
-    r128norm_packed_s16_scalar (src + i, !apply ? dst : to_f32
+    int16_scalar ((const int16_t *) src + i, !apply ? dst : to_f32
         ? (void *) ((float *) dst + i) : (void *) ((int16_t *) dst + i),
-        n - i, sp, sum, apply, sums, sq);
+        n - i, sp, u16, sum, apply, sums, sq);
 }
 
 /* One phase (mono, stereo, four channels) with its two vectors a unit
  * known; other phase counts read theirs. */
 static void
-packed_s16_vec_1 (const int16_t *src, void *dst, size_t n,
+int16_one_phase (const void *src, void *dst, size_t n,
+    const r128norm_packed_sparams *sp, const int u16, int sum, int apply,
+    int64_t *sums, uint64_t *sq)
+{
+  if (sp->to_f32)
+    packed_int16_body (src, dst, n, sp, 2, u16, sum, apply, 1, sums, sq);
+  else
+    packed_int16_body (src, dst, n, sp, 2, u16, sum, apply, 0, sums, sq);
+}
+
+static void
+packed_s16_vec_1 (const void *src, void *dst, size_t n,
     const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
     uint64_t *sq)
 {
-  if (sp->to_f32)
-    packed_s16_body (src, dst, n, sp, 2, sum, apply, 1, sums, sq);
-  else
-    packed_s16_body (src, dst, n, sp, 2, sum, apply, 0, sums, sq);
+  int16_one_phase (src, dst, n, sp, 0, sum, apply, sums, sq);
 }
 
 static void
@@ -1216,10 +1281,86 @@ packed_s16_vec (const void *src, void *dst, size_t n,
   if (sp->nph == 1)
     packed_s16_vec_1 (src, dst, n, sp, sum, apply, sums, sq);
   else if (sp->to_f32)
-    packed_s16_body (src, dst, n, sp, 0, sum, apply, 1, sums, sq);
+    packed_int16_body (src, dst, n, sp, 0, 0, sum, apply, 1, sums, sq);
   else
-    packed_s16_body (src, dst, n, sp, 0, sum, apply, 0, sums, sq);
+    packed_int16_body (src, dst, n, sp, 0, 0, sum, apply, 0, sums, sq);
 }
+
+/* Contiguous S16 and U16 rows (mono audio, GRAY16 planes, planar
+ * channels): rows of one lane, every position the channel's parameters
+ * (as the x86 kernels do).  Clipped statistics go to C. */
+static void
+int16_contig_params (r128norm_packed_sparams *sp, const r128norm_affine *p,
+    int to_f32)
+{
+  unsigned j;
+
+  sp->period = 1;
+  sp->nph = 1;
+  sp->to_f32 = to_f32;
+  sp->avx512 = 0;
+  for (j = 0; j < 16; j++) {
+    sp->c[j] = p ? p->cf : 0.0f;
+    sp->a[j] = p ? p->af : 0.0f;
+    sp->b[j] = p ? p->bf : 0.0f;
+    sp->lo[j] = p ? p->lof : 0.0f;
+    sp->hi[j] = p ? p->hif : 0.0f;
+  }
+}
+
+static ALWAYS_INLINE void
+stats_contig_int16 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc, const int u16)
+{
+  const r128norm_format f = u16 ? R128NORM_FORMAT_U16 : R128NORM_FORMAT_S16;
+  r128norm_packed_sparams sp;
+  int64_t sums[16] = { 0 };
+  uint64_t sq[16] = { 0 };
+  r128norm_kernel_set c;
+  unsigned j;
+
+  if (clip->active) {
+    r128norm_kernels_c (f, f, &c);
+    c.stats_contig (in, n, clip, acc);
+    return;
+  }
+  int16_contig_params (&sp, NULL, 0);
+  int16_one_phase (in, NULL, n, &sp, u16, 1, 0, sums, sq);
+  acc->n += n;
+  for (j = 0; j < 16; j++) {
+    acc->sum += sums[j];
+    acc->sumsq += sq[j];
+  }
+}
+
+static void
+stats_contig_s16 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_int16 (in, n, clip, acc, 0);
+}
+
+static void
+stats_contig_u16 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_int16 (in, n, clip, acc, 1);
+}
+
+#define DEFINE_APPLY_CONTIG_INT16(NAME, U16, TO_F32)                      \
+  static uint64_t                                                         \
+  NAME (const void *in, void *out, size_t n, const r128norm_affine *p)    \
+  {                                                                       \
+    r128norm_packed_sparams sp;                                           \
+    int16_contig_params (&sp, p, TO_F32);                                 \
+    int16_one_phase (in, out, n, &sp, U16, 0, 1, NULL, NULL);             \
+    return 0;                                                             \
+  }
+
+DEFINE_APPLY_CONTIG_INT16 (apply_contig_s16_s16, 0, 0)
+DEFINE_APPLY_CONTIG_INT16 (apply_contig_s16_f32, 0, 1)
+DEFINE_APPLY_CONTIG_INT16 (apply_contig_u16_u16, 1, 0)
+DEFINE_APPLY_CONTIG_INT16 (apply_contig_u16_f32, 1, 1)
 
 r128norm_packed_s16_fn
 r128norm_packed_s16_vec (void)
@@ -1269,12 +1410,24 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     set->stats_contig = stats_contig_f64;
     if (out == in)
       set->apply_contig = apply_contig_f64;
+  } else if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
+    return 0;                   /* the integer rows split words in halves */
   } else if (in == R128NORM_FORMAT_U8 || in == R128NORM_FORMAT_U8_CENTERED) {
     /* the planes' sums; the apply stays the tables' */
-    if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
-      return 0;
     set->stats_contig = stats_contig_u8;
     return 1;
+  } else if (in == R128NORM_FORMAT_S16 || in == R128NORM_FORMAT_U16) {
+    const int u16 = in == R128NORM_FORMAT_U16;
+    r128norm_kernel_set c;
+    /* ORC's statistics of a contiguous row, where it runs, beat these on
+     * SSE2 (GRAY16: 0.06 ms of sums, these 0.094); C's do not */
+    r128norm_kernels_c (in, out, &c);
+    if (set->stats_contig == c.stats_contig)
+      set->stats_contig = u16 ? stats_contig_u16 : stats_contig_s16;
+    if (out == in)
+      set->apply_contig = u16 ? apply_contig_u16_u16 : apply_contig_s16_s16;
+    else if (out == R128NORM_FORMAT_F32)
+      set->apply_contig = u16 ? apply_contig_u16_f32 : apply_contig_s16_f32;
   } else {
     return 0;
   }
@@ -1321,37 +1474,10 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
 
 #endif
 
-/* Samples [0, n) of a packed S16 row piece starting at position 0, one at
- * a time with the C kernels' steps: the tail of a row, for the x86 and the
- * portable kernels (here, where nothing is contracted into FMA). */
 void
 r128norm_packed_s16_scalar (const int16_t *src, void *dst, size_t n,
     const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
     uint64_t *sq)
 {
-  const unsigned m = 16 * sp->nph;
-  unsigned pos = 0;
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    int16_t x;
-    memcpy (&x, src + i, sizeof x);
-    if (sum) {
-      sums[pos] += x;
-      sq[pos] += (uint64_t) ((int32_t) x * (int32_t) x);
-    }
-    if (apply) {
-      const float lo = sp->lo[pos], hi = sp->hi[pos];
-      float v = ((float) x - sp->c[pos]) * sp->a[pos] + sp->b[pos];
-      v = v < lo ? lo : v;
-      v = v > hi ? hi : v;
-      if (sp->to_f32) {
-        memcpy ((float *) dst + i, &v, sizeof v);
-      } else {
-        int16_t y = (int16_t) ((int32_t) (v - lo + 0.5f) + (int32_t) lo);
-        memcpy ((int16_t *) dst + i, &y, sizeof y);
-      }
-    }
-    pos = pos + 1 == m ? 0 : pos + 1;
-  }
+  int16_scalar (src, dst, n, sp, 0, sum, apply, sums, sq);
 }

@@ -932,6 +932,45 @@ test_packed_int (int iter, int s32)
   r128norm_destroy (&ss);
 }
 
+/* Long S16 and U16 rows at full scale through the contiguous statistics:
+ * the kernels' 32-bit partial sums must be flushed before they overflow
+ * (S16: past 65536 units of -32768; U16: past 32768 units of 65535), and
+ * the sums are C's, bit for bit. */
+static void
+test_int16_long_row (void)
+{
+  static const r128norm_format formats[] = { R128NORM_FORMAT_S16,
+    R128NORM_FORMAT_U16
+  };
+  const size_t n = 16 * 70000 + 5;
+  unsigned k;
+
+  for (k = 0; k < 2; k++) {
+    const uint16_t v = k ? 65535 : 0x8000;
+    r128norm_kernel_set c, s;
+    r128norm_clip clip;
+    r128norm_acc ac, as;
+    char what[80];
+    size_t i;
+
+    r128norm_kernels_c (formats[k], formats[k], &c);
+    s = c;
+    if (portable)
+      r128norm_kernels_vec (formats[k], formats[k], &s);
+    else
+      r128norm_kernels_x86 (formats[k], formats[k], &s);
+    for (i = 0; i < n; i++)
+      memcpy (in_buf + 2 * i, &v, sizeof v);
+    memset (&clip, 0, sizeof clip);
+    memset (&ac, 0, sizeof ac);
+    memset (&as, 0, sizeof as);
+    c.stats_contig (in_buf, n, &clip, &ac);
+    s.stats_contig (in_buf, n, &clip, &as);
+    snprintf (what, sizeof what, "long %s row: sums", k ? "u16" : "s16");
+    check (same_acc (&as, &ac, 0), what);
+  }
+}
+
 /* Planar u8 channels (GRAY8, I420's planes) through r128norm_process, SIMD
  * against C, in place: 1 to 4 planes of their own sizes and strides, all
  * three modes.  Where the SIMD set applies u8 by table (AVX-512 VBMI: the
@@ -2066,6 +2105,10 @@ main (int argc, char **argv)
         "u8c->f32 table");
     test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, "f32->f32 vector");
     test_pair (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, "f64->f64 vector");
+    test_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, "s16->s16 vector");
+    test_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_F32, "s16->f32 vector");
+    test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16, "u16->u16 vector");
+    test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F32, "u16->f32 vector");
     test_packed_f64_overflow ();
     {
       r128norm_kernel_set v;
@@ -2079,6 +2122,7 @@ main (int argc, char **argv)
     test_packed_floats ();     /* the portable packed rows */
     for (i = 0; i < 1500; i++)
       test_packed_int (i, 0);   /* the portable packed S16 rows */
+    test_int16_long_row ();
     for (i = 0; i < 1000; i++)
       test_planar_u8 (i);
     printf ("%d checks, %d failures (portable kernels)\n", checks,
@@ -2129,6 +2173,7 @@ main (int argc, char **argv)
     test_packed_int (i, 0);
   for (i = 0; i < 1000; i++)
     test_packed_int (i, 1);
+  test_int16_long_row ();
   for (i = 0; i < 1000; i++)
     test_planar_u8 (i);
 
