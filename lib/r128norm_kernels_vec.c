@@ -1126,7 +1126,8 @@ r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
 /* one vector's parameters, its even and its odd positions ([0], [1]) */
 typedef struct s16_vparams {
   v4sf c[2], a[2], b[2], lo[2], hi[2];
-  v4si lo_int[2];               /* trunc (lo), C's rounding adds it */
+  v4si lo_int[2];               /* trunc (lo), C's rounding to S16 or U16
+                                 * adds it (0 for F32 out) */
 } s16_vparams;
 
 static void
@@ -1146,7 +1147,8 @@ s16_split_params (const r128norm_packed_sparams *sp, unsigned vectors,
         b[k] = sp->b[pos];
         lo[k] = sp->lo[pos];
         hi[k] = sp->hi[pos];
-        li[k] = (int32_t) sp->lo[pos];
+        /* S16 and U16 out only: F32's -FLT_MAX is no int */
+        li[k] = sp->to_f32 ? 0 : (int32_t) sp->lo[pos];
       }
       memcpy (&vp[v].c[h], c, sizeof c);
       memcpy (&vp[v].a[h], a, sizeof a);
@@ -1400,6 +1402,9 @@ int
 r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set)
 {
+  /* the integer rows split words in halves, by the bytes' order */
+  const int little_endian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
   if (in == R128NORM_FORMAT_F32) {
     set->stats = stats_f32;
     set->stats_contig = stats_contig_f32;
@@ -1410,13 +1415,13 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     set->stats_contig = stats_contig_f64;
     if (out == in)
       set->apply_contig = apply_contig_f64;
-  } else if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
-    return 0;                   /* the integer rows split words in halves */
-  } else if (in == R128NORM_FORMAT_U8 || in == R128NORM_FORMAT_U8_CENTERED) {
+  } else if (little_endian && (in == R128NORM_FORMAT_U8
+          || in == R128NORM_FORMAT_U8_CENTERED)) {
     /* the planes' sums; the apply stays the tables' */
     set->stats_contig = stats_contig_u8;
     return 1;
-  } else if (in == R128NORM_FORMAT_S16 || in == R128NORM_FORMAT_U16) {
+  } else if (little_endian && (in == R128NORM_FORMAT_S16
+          || in == R128NORM_FORMAT_U16)) {
     const int u16 = in == R128NORM_FORMAT_U16;
     r128norm_kernel_set c;
     /* ORC's statistics of a contiguous row, where it runs, beat these on
