@@ -130,9 +130,11 @@ int r128norm_kernels_table (r128norm_format in, r128norm_format out,
 
 /* The portable vector kernels of F32 and F64 rows (GCC vector
  * extensions: SSE2, NEON) for CPUs without the x86 SIMD kernels: fills
- * the statistics slots and the contiguous same-format apply (u8: the
- * contiguous statistics alone), and returns 1, or returns 0 for other
- * formats. */
+ * the statistics slots and the contiguous same-format apply, and returns
+ * 1, or returns 0 for other formats.  Little-endian CPUs also get u8's
+ * contiguous statistics, and S16's and U16's contiguous apply (to the
+ * same format or F32) and, where the set has C's, their contiguous
+ * statistics. */
 int r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 

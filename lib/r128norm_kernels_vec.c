@@ -993,11 +993,12 @@ packed_f64 (const void *src, void *dst, size_t n,
  * 16 V bytes (V vectors).  The 16 bytes of a vector, as eight 16-bit
  * lanes, are split into the even bytes (the low halves, on a
  * little-endian CPU) and the odd ones (the high halves), each then
- * summed in 16 bits for up to 257 units (255 * 257 fits); their squares
- * (at most 65025) are split again, as four 32-bit lanes, and summed in 32
- * bits.  Masks and shifts alone, which SSE2 and NEON both have; the
- * block's vectors are then added to the positions' 64-bit sums.  What C
- * does a byte at a time, 16 bytes in 15 operations. */
+ * summed in 16 bits for a block of 256 units (255 * 257 would still fit);
+ * their squares (at most 65025, a 16-bit multiply) are split again, as
+ * four 32-bit lanes, and summed in 32 bits.  Masks, shifts, adds and
+ * multiplies of 16 bits, which SSE2 and NEON both have; the block's
+ * vectors are then added to the positions' 64-bit sums.  What C does a
+ * byte at a time, 16 bytes in 15 operations. */
 
 typedef uint16_t v8hu __attribute__ ((vector_size (16)));
 

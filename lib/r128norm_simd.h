@@ -323,7 +323,7 @@ int r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
  * U8_CENTERED in, in place only when the output is the same format, out
  * of place only to F32; or F32 to F32; or S16 to S16 or F32; or F16 to
  * F16 in place; F64 to F64; S32 to S32 or F32; without AVX2, the
- * portable u8 kernel) and forgets the cached layout. */
+ * portable u8, F32, F64 and S16 kernels) and forgets the cached layout. */
 void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable);
 
@@ -394,8 +394,8 @@ r128norm_packed_float_fn r128norm_packed_float_vec (r128norm_format format);
 /* Exact sums and sums of squares per lane of a u8 row (byte i is lane
  * i % period) in portable vectors (r128norm_kernels_vec.c): sums[lane]
  * and sq[lane] += those of the lane's bytes.  Returns 1, or 0 having done
- * nothing where the period divides none of 16, 32 and 48 or there are no
- * vector extensions. */
+ * nothing where the period divides none of 16, 32 and 48, on a
+ * big-endian CPU or without vector extensions. */
 int r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
     uint64_t *sums, uint64_t *sq);
 
