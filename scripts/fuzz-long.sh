@@ -8,7 +8,10 @@
 #   -j JOBS     parallel fuzzing processes per target (default 1)
 #   --ci        bounded run for CI: works on a copy of the corpus and
 #               leaves the tree untouched
-#   TARGET      lib, statsfile, element (default: all three)
+#   TARGET      lib, statsfile, element, lib-portable, element-portable
+#               (default: all five); -portable: the same fuzzer with
+#               R128NORM_NO_AVX2=1, so that the kernels of a CPU without
+#               AVX2 (the portable vectors, the u8 tables) meet its inputs
 #
 # Without --ci, new inputs are merged (minimized) into tests/fuzz/corpus/
 # TARGET/, and every input that crashes or leaks is copied to
@@ -28,7 +31,10 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(lib statsfile element)
+[ ${#targets[@]} -gt 0 ] || targets=(lib statsfile element lib-portable \
+  element-portable)
+# the fuzzers the targets run (a -portable target: its base's)
+fuzzers=$(printf '%s\n' "${targets[@]%-portable}" | sort -u)
 
 if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang meson setup build-fuzz -Db_sanitize=address,undefined \
@@ -38,7 +44,7 @@ if [ ! -f build-fuzz/build.ninja ]; then
 fi
 # only what fuzzing needs (clang 14 cannot build every test: _Float16)
 ninja -C build-fuzz gst/libgstr128norm.so $(printf 'tests/fuzz/fuzz-%s ' \
-  "${targets[@]}") >/dev/null || { echo "fuzz: build-fuzz does not build"; exit 1; }
+  $fuzzers) >/dev/null || { echo "fuzz: build-fuzz does not build"; exit 1; }
 
 export GST_PLUGIN_SYSTEM_PATH_1_0=
 export GST_PLUGIN_PATH_1_0=$root/build-fuzz/gst
@@ -51,14 +57,17 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 failed=0
 work=$(mktemp -d)
 for t in "${targets[@]}"; do
-  bin=build-fuzz/tests/fuzz/fuzz-$t
+  base=${t%-portable}
+  unset R128NORM_NO_AVX2
+  [ "$base" != "$t" ] && export R128NORM_NO_AVX2=1
+  bin=build-fuzz/tests/fuzz/fuzz-$base
   [ -x "$bin" ] || { echo "fuzz $t: no $bin (clang, libclang-rt-14-dev?)"; failed=$((failed + 1)); continue; }
   corpus=$work/corpus-$t
   mkdir -p "$corpus" "$work/artifacts-$t"
-  cp tests/fuzz/corpus/$t/* "$corpus"/ 2>/dev/null
-  [ -d tests/fuzz/regressions/$t ] && cp tests/fuzz/regressions/$t/* "$corpus"/
+  cp tests/fuzz/corpus/$base/* "$corpus"/ 2>/dev/null
+  [ -d tests/fuzz/regressions/$base ] && cp tests/fuzz/regressions/$base/* "$corpus"/
   max_len=512
-  [ "$t" = statsfile ] && max_len=2048
+  [ "$base" = statsfile ] && max_len=2048
   log=$work/fuzz-$t.log
   start=$(date +%s)
   if [ "$jobs" -gt 1 ]; then
@@ -86,7 +95,7 @@ for t in "${targets[@]}"; do
   if [ $ci -eq 0 ]; then
     mkdir -p tests/fuzz/crashes
     cp "$work/artifacts-$t"/* tests/fuzz/crashes/ 2>/dev/null
-    "$bin" -merge=1 -max_len=$max_len tests/fuzz/corpus/$t "$corpus" \
+    "$bin" -merge=1 -max_len=$max_len tests/fuzz/corpus/$base "$corpus" \
       >/dev/null 2>&1
   else
     # CI keeps what broke in the log
