@@ -121,10 +121,10 @@ int r128norm_kernels_c (r128norm_format in, r128norm_format out,
 int r128norm_kernels_orc (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
-/* The u8 -> u8 and u8 -> F32 kernels by table (r128norm_affine.lut, C's
- * bytes, and lut_f32, C's floats) for CPUs without SIMD kernels: fills
- * the apply slots and wants_lut and returns 1, or returns 0 for other
- * pairs. */
+/* The u8 -> u8, u8 -> F32 and u8 -> F16 kernels by table
+ * (r128norm_affine.lut, C's bytes or halves, and lut_f32, C's floats) for
+ * CPUs without SIMD kernels: fills the apply slots and wants_lut and
+ * returns 1, or returns 0 for other pairs. */
 int r128norm_kernels_table (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 

@@ -38,7 +38,7 @@
  *
  * Usage: test_simd_kernels [seed].  Exits 77 (skip) without AVX2; with
  * R128NORM_NO_AVX2 set, checks what a CPU without AVX2 runs instead: the
- * u8 table kernels (r128norm_kernels_table, to u8 and to F32), the
+ * u8 table kernels (r128norm_kernels_table, to u8, F32 and F16), the
  * portable vector kernels
  * of F32 and F64 rows (r128norm_kernels_vec: the apply within 1e-5 where
  * the map allows single precision, else bit for bit; the statistics
@@ -2103,6 +2103,9 @@ main (int argc, char **argv)
     test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_F32, "u8->f32 table");
     test_pair (R128NORM_FORMAT_U8_CENTERED, R128NORM_FORMAT_F32,
         "u8c->f32 table");
+    test_pair (R128NORM_FORMAT_U8, R128NORM_FORMAT_F16, "u8->f16 table");
+    test_pair (R128NORM_FORMAT_U8_CENTERED, R128NORM_FORMAT_F16,
+        "u8c->f16 table");
     test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F32, "f32->f32 vector");
     test_pair (R128NORM_FORMAT_F64, R128NORM_FORMAT_F64, "f64->f64 vector");
     test_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_S16, "s16->s16 vector");
