@@ -1290,27 +1290,8 @@ packed_s16_vec (const void *src, void *dst, size_t n,
 }
 
 /* Contiguous S16 and U16 rows (mono audio, GRAY16 planes, planar
- * channels): rows of one lane, every position the channel's parameters
- * (as the x86 kernels do).  Clipped statistics go to C. */
-static void
-int16_contig_params (r128norm_packed_sparams *sp, const r128norm_affine *p,
-    int to_f32)
-{
-  unsigned j;
-
-  sp->period = 1;
-  sp->nph = 1;
-  sp->to_f32 = to_f32;
-  sp->avx512 = 0;
-  for (j = 0; j < 16; j++) {
-    sp->c[j] = p ? p->cf : 0.0f;
-    sp->a[j] = p ? p->af : 0.0f;
-    sp->b[j] = p ? p->bf : 0.0f;
-    sp->lo[j] = p ? p->lof : 0.0f;
-    sp->hi[j] = p ? p->hif : 0.0f;
-  }
-}
-
+ * channels): rows of one lane (r128norm_packed_sparams_contig, as the x86
+ * kernels do).  Clipped statistics go to C. */
 static ALWAYS_INLINE void
 stats_contig_int16 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc, const int u16)
@@ -1327,7 +1308,7 @@ stats_contig_int16 (const void *in, size_t n, const r128norm_clip *clip,
     c.stats_contig (in, n, clip, acc);
     return;
   }
-  int16_contig_params (&sp, NULL, 0);
+  r128norm_packed_sparams_contig (&sp, NULL, 0, 0);
   int16_one_phase (in, NULL, n, &sp, u16, 1, 0, sums, sq);
   acc->n += n;
   for (j = 0; j < 16; j++) {
@@ -1355,7 +1336,7 @@ stats_contig_u16 (const void *in, size_t n, const r128norm_clip *clip,
   NAME (const void *in, void *out, size_t n, const r128norm_affine *p)    \
   {                                                                       \
     r128norm_packed_sparams sp;                                           \
-    int16_contig_params (&sp, p, TO_F32);                                 \
+    r128norm_packed_sparams_contig (&sp, p, TO_F32, 0);                   \
     int16_one_phase (in, out, n, &sp, U16, 0, 1, NULL, NULL);             \
     return 0;                                                             \
   }

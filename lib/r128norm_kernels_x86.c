@@ -2583,26 +2583,7 @@ packed_s16 (const void *src, void *dst, size_t n,
 }
 
 /* Contiguous S16 rows (mono, planar channels) are packed rows of period
- * 1: every position has the channel's parameters. */
-static void
-fill_s16_params (r128norm_packed_sparams *sp, const r128norm_affine *p,
-    int to_f32, int avx512)
-{
-  unsigned j;
-
-  sp->period = 1;
-  sp->nph = 1;
-  sp->to_f32 = to_f32;
-  sp->avx512 = avx512;
-  for (j = 0; j < 16; j++) {
-    sp->c[j] = p ? p->cf : 0.0f;
-    sp->a[j] = p ? p->af : 0.0f;
-    sp->b[j] = p ? p->bf : 0.0f;
-    sp->lo[j] = p ? p->lof : 0.0f;
-    sp->hi[j] = p ? p->hif : 0.0f;
-  }
-}
-
+ * 1 (r128norm_packed_sparams_contig). */
 static inline void
 stats_contig_s16_with (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc, int avx512)
@@ -2617,7 +2598,7 @@ stats_contig_s16_with (const void *in, size_t n, const r128norm_clip *clip,
         clip, acc);
     return;
   }
-  fill_s16_params (&sp, NULL, 0, avx512);
+  r128norm_packed_sparams_contig (&sp, NULL, 0, avx512);
   packed_s16 (in, NULL, n, &sp, 1, 0, sums, sq);
   acc->n += n;
   for (j = 0; j < 16; j++) {
@@ -2632,7 +2613,7 @@ apply_contig_s16_with (const void *in, void *out, size_t n,
 {
   r128norm_packed_sparams sp;
 
-  fill_s16_params (&sp, p, to_f32, avx512);
+  r128norm_packed_sparams_contig (&sp, p, to_f32, avx512);
   packed_s16 (in, out, n, &sp, 0, 1, NULL, NULL);
   return 0;
 }

@@ -131,6 +131,25 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
 }
 
 void
+r128norm_packed_sparams_contig (r128norm_packed_sparams *sp,
+    const r128norm_affine *p, int to_f32, int avx512)
+{
+  unsigned j;
+
+  sp->period = 1;
+  sp->nph = 1;
+  sp->to_f32 = to_f32;
+  sp->avx512 = avx512;
+  for (j = 0; j < 16; j++) {
+    sp->c[j] = p ? p->cf : 0.0f;
+    sp->a[j] = p ? p->af : 0.0f;
+    sp->b[j] = p ? p->bf : 0.0f;
+    sp->lo[j] = p ? p->lof : 0.0f;
+    sp->hi[j] = p ? p->hif : 0.0f;
+  }
+}
+
+void
 r128norm_packed_fixed (r128norm_packed_params *pp)
 {
   int shift;

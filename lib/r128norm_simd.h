@@ -243,6 +243,12 @@ typedef struct r128norm_packed_sparams {
   float hi[R128NORM_PACKED_S_POS];
 } r128norm_packed_sparams;
 
+/* The parameters of a contiguous S16 or U16 row (mono audio, a GRAY16
+ * plane) as a packed row of one lane: every position p's map (NULL: the
+ * statistics alone), for the S16 kernels' contiguous entries. */
+void r128norm_packed_sparams_contig (r128norm_packed_sparams *sp,
+    const r128norm_affine *p, int to_f32, int avx512);
+
 /* One packed S16 row of n samples from src to dst (may be the same, S16
  * out): per position, sums[] += sum of x, sq[] += sum of x^2 (when sum is
  * set, exact); normalizes when apply is set. */
