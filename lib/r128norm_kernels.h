@@ -116,6 +116,11 @@ typedef struct r128norm_kernel_set {
 int r128norm_kernels_c (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
+/* The C kernel's statistics of a contiguous row of @format: what the ORC
+ * and portable kernels leave to C (clipped statistics, short rows). */
+void r128norm_stats_contig_c (r128norm_format format, const void *in,
+    size_t n, const r128norm_clip *clip, r128norm_acc *acc);
+
 /* The ORC kernels for a format pair: fills the slots ORC implements and
  * returns 1, or returns 0 (also when built without ORC). */
 int r128norm_kernels_orc (r128norm_format in, r128norm_format out,

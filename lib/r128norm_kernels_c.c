@@ -386,6 +386,13 @@ r128norm_kernels_c (r128norm_format in, r128norm_format out,
   return 1;
 }
 
+void
+r128norm_stats_contig_c (r128norm_format format, const void *in, size_t n,
+    const r128norm_clip *clip, r128norm_acc *acc)
+{
+  c_kernels[format].stats_contig (in, n, clip, acc);
+}
+
 /* ---- u8 by table, where no SIMD kernel is --------------------------- */
 
 /* u8 -> u8 through the channel's table (r128norm_affine.lut: this file's

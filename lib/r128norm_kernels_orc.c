@@ -65,16 +65,6 @@ fp_restore (fp_state state)
 }
 #endif
 
-static void
-stats_c (r128norm_format format, const void *in, size_t n,
-    const r128norm_clip *clip, r128norm_acc *acc)
-{
-  r128norm_kernel_set c;
-
-  r128norm_kernels_c (format, format, &c);
-  c.stats_contig (in, n, clip, acc);
-}
-
 static uint64_t
 apply_c (r128norm_format in_format, r128norm_format out_format,
     const void *in, void *out, size_t n, const r128norm_affine *p)
@@ -94,7 +84,7 @@ stats_u8 (const void *in, size_t n, const r128norm_clip *clip,
   const uint8_t *s = in;
 
   if (clip->active || n < MIN_SAMPLES) {
-    stats_c (R128NORM_FORMAT_U8, in, n, clip, acc);
+    r128norm_stats_contig_c (R128NORM_FORMAT_U8, in, n, clip, acc);
     return;
   }
   fp_state fp = fp_save ();
@@ -119,7 +109,7 @@ stats_s16 (const void *in, size_t n, const r128norm_clip *clip,
   const int16_t *s = in;
 
   if (clip->active || n < MIN_SAMPLES || !IS_ALIGNED (in, 2)) {
-    stats_c (R128NORM_FORMAT_S16, in, n, clip, acc);
+    r128norm_stats_contig_c (R128NORM_FORMAT_S16, in, n, clip, acc);
     return;
   }
   fp_state fp = fp_save ();
@@ -145,7 +135,7 @@ stats_u16 (const void *in, size_t n, const r128norm_clip *clip,
   const uint16_t *s = in;
 
   if (clip->active || n < MIN_SAMPLES || !IS_ALIGNED (in, 2)) {
-    stats_c (R128NORM_FORMAT_U16, in, n, clip, acc);
+    r128norm_stats_contig_c (R128NORM_FORMAT_U16, in, n, clip, acc);
     return;
   }
   fp_state fp = fp_save ();

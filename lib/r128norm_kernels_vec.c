@@ -407,13 +407,9 @@ static ALWAYS_INLINE void
 stats_contig_float (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc, const int f64)
 {
-  const r128norm_format format = f64 ? R128NORM_FORMAT_F64
-      : R128NORM_FORMAT_F32;
-  r128norm_kernel_set c;
-
   if (clip->active) {
-    r128norm_kernels_c (format, format, &c);
-    c.stats_contig (in, n, clip, acc);
+    r128norm_stats_contig_c (f64 ? R128NORM_FORMAT_F64
+        : R128NORM_FORMAT_F32, in, n, clip, acc);
   } else if (!f64 && fabs (clip->shift) < 1e300) {
     stats_groups (in, n, clip, acc, f64, 0);
   } else {
@@ -1114,13 +1110,12 @@ r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
  * vector, as four 32-bit lanes, is split into its even samples (the low
  * halves, on a little-endian CPU) and its odd ones (the high halves),
  * sign- or zero-extended: the sums add them in 32 bits (flushed every
- * S16_VEC_FLUSH units, within 2^31), their squares go exactly to 64-bit
- * lanes (int16_squares); the apply converts them to floats and takes the
- * C kernel's single precision steps, separately rounded, so its output is
+ * R128NORM_S16_FLUSH units), their squares go exactly to 64-bit lanes
+ * (int16_squares); the apply converts them to floats and takes the C
+ * kernel's single precision steps, separately rounded, so its output is
  * C's bit for bit.  No shuffles: the parameters are split the same way
  * once a call. */
 
-#define S16_VEC_FLUSH ((size_t) 32768)
 /* most vectors of eight samples in a unit: 16 nph / 8 */
 #define S16_VEC_MAX 16
 
@@ -1224,7 +1219,7 @@ packed_int16_body (const void *src, void *dst, size_t n,
         }
       }
     }
-    if (sum && (++units == S16_VEC_FLUSH || i + 16 * nv > n)) {
+    if (sum && (++units == R128NORM_S16_FLUSH || i + 16 * nv > n)) {
       for (v = 0; v < nv; v++) {
         for (h = 0; h < 2; h++) {
           int32_t lanes[4];
@@ -1267,14 +1262,6 @@ int16_one_phase (const void *src, void *dst, size_t n,
 }
 
 static void
-packed_s16_vec_1 (const void *src, void *dst, size_t n,
-    const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
-    uint64_t *sq)
-{
-  int16_one_phase (src, dst, n, sp, 0, sum, apply, sums, sq);
-}
-
-static void
 packed_s16_vec (const void *src, void *dst, size_t n,
     const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
     uint64_t *sq)
@@ -1282,7 +1269,7 @@ packed_s16_vec (const void *src, void *dst, size_t n,
   if (!sum && !apply)
     return;
   if (sp->nph == 1)
-    packed_s16_vec_1 (src, dst, n, sp, sum, apply, sums, sq);
+    int16_one_phase (src, dst, n, sp, 0, sum, apply, sums, sq);
   else if (sp->to_f32)
     packed_int16_body (src, dst, n, sp, 0, 0, sum, apply, 1, sums, sq);
   else
@@ -1296,16 +1283,14 @@ static ALWAYS_INLINE void
 stats_contig_int16 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc, const int u16)
 {
-  const r128norm_format f = u16 ? R128NORM_FORMAT_U16 : R128NORM_FORMAT_S16;
   r128norm_packed_sparams sp;
   int64_t sums[16] = { 0 };
   uint64_t sq[16] = { 0 };
-  r128norm_kernel_set c;
   unsigned j;
 
   if (clip->active) {
-    r128norm_kernels_c (f, f, &c);
-    c.stats_contig (in, n, clip, acc);
+    r128norm_stats_contig_c (u16 ? R128NORM_FORMAT_U16
+        : R128NORM_FORMAT_S16, in, n, clip, acc);
     return;
   }
   r128norm_packed_sparams_contig (&sp, NULL, 0, 0);
@@ -1360,11 +1345,9 @@ stats_contig_u8 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
 {
   uint64_t sum = 0, sq = 0;
-  r128norm_kernel_set c;
 
   if (clip->active) {
-    r128norm_kernels_c (R128NORM_FORMAT_U8, R128NORM_FORMAT_U8, &c);
-    c.stats_contig (in, n, clip, acc);
+    r128norm_stats_contig_c (R128NORM_FORMAT_U8, in, n, clip, acc);
     return;
   }
   r128norm_u8_sums_vec (in, n, 1, &sum, &sq);

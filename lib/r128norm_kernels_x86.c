@@ -2274,10 +2274,6 @@ packed_f32 (const void *src, void *dst, size_t n,
 
 /* ---- s16 packed rows: interleaved channels with per-position params --- */
 
-/* S16 rows: 32-bit partial sums gain at most 2^15 per unit; this many
- * units keep them within 2^31. */
-#define S16_FLUSH ((size_t) 32768)
-
 /* 8 samples as floats through the map of positions [o, o + 8): the C
  * kernels' single precision steps, separately rounded (this function is
  * compiled without FMA, so nothing is contracted). */
@@ -2304,8 +2300,9 @@ s16_round8 (__m256 v, const r128norm_packed_sparams *sp, unsigned o)
 /* Units of U vectors of 16 samples (U = NPH, or 2 for one phase); vector
  * k of a unit has the parameters of positions [16 (k % NPH), ... + 16).
  * Sums: each vector's two halves widened to 8 int32 lanes, added to int32
- * partial sums (flushed every S16_FLUSH units) and squared into int64
- * lanes with mul_epi32 (even lanes, then odd ones shifted down): exact. */
+ * partial sums (flushed every R128NORM_S16_FLUSH units) and squared into
+ * int64 lanes with mul_epi32 (even lanes, then odd ones shifted down):
+ * exact. */
 AVX2 INLINE void
 packed_s16_body (const int16_t *src, void *dst, size_t n,
     const r128norm_packed_sparams *sp, const int NPH, const int SUM,
@@ -2350,7 +2347,7 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
                 _MM_SHUFFLE (3, 1, 2, 0)));
       }
     }
-    if (SUM && (++units == S16_FLUSH || i + 32 * U > n)) {
+    if (SUM && (++units == R128NORM_S16_FLUSH || i + 32 * U > n)) {
 #pragma GCC unroll 8
       for (k = 0; k < U; k++)
         for (h = 0; h < 2; h++) {
@@ -2483,10 +2480,11 @@ packed_s16_body_avx512 (const int16_t *src, void *dst, size_t n,
   for (k = 0; k < U; k++)
     s[k] = qe[k] = qo[k] = _mm512_setzero_si512 ();
   while (i + 16 * U <= n) {
-    /* at most S16_FLUSH units between two flushes of the int32 sums */
+    /* at most R128NORM_S16_FLUSH units between two flushes of the int32
+     * sums */
     size_t end = i + (n - i) / (16 * U) * (16 * U);
-    if (SUM && end - i > S16_FLUSH * 16 * U)
-      end = i + S16_FLUSH * 16 * U;
+    if (SUM && end - i > R128NORM_S16_FLUSH * 16 * U)
+      end = i + R128NORM_S16_FLUSH * 16 * U;
     for (; i < end; i += 16 * U) {
 #pragma GCC unroll 8
       for (k = 0; k < U; k++) {

@@ -249,6 +249,11 @@ typedef struct r128norm_packed_sparams {
 void r128norm_packed_sparams_contig (r128norm_packed_sparams *sp,
     const r128norm_affine *p, int to_f32, int avx512);
 
+/* Units of 16-bit rows between two flushes of a kernel's 32-bit partial
+ * sums: each unit adds one sample per lane, at most 2^15 in magnitude
+ * (S16) or 65535 (U16), so 32768 of them stay within 2^31. */
+#define R128NORM_S16_FLUSH ((size_t) 32768)
+
 /* One packed S16 row of n samples from src to dst (may be the same, S16
  * out): per position, sums[] += sum of x, sq[] += sum of x^2 (when sum is
  * set, exact); normalizes when apply is set. */
