@@ -171,6 +171,56 @@ store_interleaved_f32 (float *p, v4sf even, v4sf odd)
   _mm_storeu_ps (p + 4, _mm_unpackhi_ps ((__m128) even, (__m128) odd));
 }
 
+/* Adds the squares of the four S32 samples of x, exact, to 64-bit lanes
+ * split at bit 32: q[0] and q[1] the high and low halves of those of
+ * samples 0 and 2, q[2] and q[3] of 1 and 3.  |x| (2^31 for -2^31) is an
+ * unsigned 32-bit number, its square pmuludq's 64-bit product. */
+static inline void
+s32_squares (v4si x, v2du *q)
+{
+  const v2du low = { 0xffffffffu, 0xffffffffu };
+  const v4su sign = (v4su) (x < 0);    /* all ones where negative */
+  const __m128i ax = (__m128i) (((v4su) x ^ sign) - sign);
+  const __m128i ax_odd = _mm_srli_epi64 (ax, 32);
+  const v2du e2 = (v2du) _mm_mul_epu32 (ax, ax);
+  const v2du o2 = (v2du) _mm_mul_epu32 (ax_odd, ax_odd);
+
+  q[0] += e2 >> 32;
+  q[1] += e2 & low;
+  q[2] += o2 >> 32;
+  q[3] += o2 & low;
+}
+
+/* the four samples of x as doubles: 0 and 1, then 2 and 3 */
+static inline void
+s32_to_double (v4si x, v2df *lo, v2df *hi)
+{
+  *lo = (v2df) _mm_cvtepi32_pd ((__m128i) x);
+  *hi = (v2df) _mm_cvtepi32_pd (_mm_unpackhi_epi64 ((__m128i) x,
+          (__m128i) x));
+}
+
+/* C's (int64) w - 2^31 for four w in [0.5, 2^32 - 0.5] (w = v - lo + 0.5
+ * with lo = -2^31; the int64 conversion truncates, and w > 0, so it is
+ * floor (w)).  SSE2 converts no double to a 64-bit integer in vectors:
+ * w + 2^52 rounds w to the nearest integer r, which is then the low bits
+ * of its representation; r - 1 where r came out above w. */
+static inline v4si
+s32_round4 (v2df w_lo, v2df w_hi)
+{
+  const __m128d big = _mm_set1_pd (0x1p52);
+  const __m128d m_lo = _mm_add_pd ((__m128d) w_lo, big);
+  const __m128d m_hi = _mm_add_pd ((__m128d) w_hi, big);
+  const v2di r_lo = (v2di) m_lo + (v2di) _mm_cmpgt_pd (_mm_sub_pd (m_lo,
+          big), (__m128d) w_lo);
+  const v2di r_hi = (v2di) m_hi + (v2di) _mm_cmpgt_pd (_mm_sub_pd (m_hi,
+          big), (__m128d) w_hi);
+  /* the low 32 bits of each, minus 2^31 */
+  const v4su y = (v4su) _mm_shuffle_ps ((__m128) r_lo, (__m128) r_hi,
+      _MM_SHUFFLE (2, 0, 2, 0));
+  return (v4si) (y ^ 0x80000000u);
+}
+
 #else
 
 static inline void
@@ -251,6 +301,41 @@ store_interleaved_f32 (float *p, v4sf even, v4sf odd)
     out[2 * k + 1] = o[k];
   }
   memcpy (p, out, sizeof out);
+}
+
+static inline void
+s32_squares (v4si x, v2du *q)
+{
+  const v2du low = { 0xffffffffu, 0xffffffffu };
+  const v4su sign = (v4su) (x < 0);    /* all ones where negative */
+  const v2du ax = (v2du) (((v4su) x ^ sign) - sign);
+  const v2du e = ax & low, o = ax >> 32;
+  const v2du e2 = e * e, o2 = o * o;
+
+  q[0] += e2 >> 32;
+  q[1] += e2 & low;
+  q[2] += o2 >> 32;
+  q[3] += o2 & low;
+}
+
+typedef int32_t v2si __attribute__ ((vector_size (8)));
+
+static inline void
+s32_to_double (v4si x, v2df *lo, v2df *hi)
+{
+  v2si h[2];
+  memcpy (h, &x, sizeof h);
+  *lo = __builtin_convertvector (h[0], v2df);
+  *hi = __builtin_convertvector (h[1], v2df);
+}
+
+static inline v4si
+s32_round4 (v2df w_lo, v2df w_hi)
+{
+  const v2di r_lo = __builtin_convertvector (w_lo, v2di) - 2147483648LL;
+  const v2di r_hi = __builtin_convertvector (w_hi, v2di) - 2147483648LL;
+  return (v4si) { (int32_t) r_lo[0], (int32_t) r_lo[1], (int32_t) r_hi[0],
+    (int32_t) r_hi[1] };
 }
 
 #endif
@@ -1356,6 +1441,230 @@ stats_contig_u8 (const void *in, size_t n, const r128norm_clip *clip,
   acc->sumsq += sq;
 }
 
+/* ---- S32 rows ---------------------------------------------------------
+ *
+ * Interleaved S32 (audio, in place or to F32 of the same interleaving)
+ * with the AVX2 kernel's per-position parameters (r128norm_packed_fparams'
+ * c, a and b: position i % (8 nph)), four samples a vector; and
+ * contiguous S32 rows (mono) as rows of one lane.  The sums are exact, as
+ * the AVX2 kernel's: each vector's samples, biased by 2^31 to unsigned
+ * 32 bits, are split into its even and odd ones as 64-bit lanes and
+ * summed there (the bias comes off at the end); their squares, as |x|^2
+ * (s32_squares), are split into their high and low 32 bits, each summed
+ * in 64 bits, which holds for 2^31 samples a position.  The apply takes
+ * C's double steps two samples at a time, so its output is C's bit for
+ * bit, for maps that r128norm_s32_map_ok takes (S32 out: lo = -2^31). */
+
+/* most vectors of four samples in a unit of the packed rows */
+#define S32_VEC_MAX (R128NORM_PACKED_F_POS / 4)
+
+/* Units of NV vectors (NV 0: nv) from position 0, parameters c, a and b
+ * per position (4 nv of each), the output clamped to [lo, hi]: sums[],
+ * sq_hi[] and sq_lo[] per position as r128norm_packed_s32_fn's.  Returns
+ * where the units end. */
+static ALWAYS_INLINE size_t
+s32_body (const int32_t *src, void *dst, size_t n, const double *c,
+    const double *a, const double *b, double lo, double hi,
+    const unsigned NV, unsigned nv, const int sum, const int apply,
+    const int to_f32, int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo)
+{
+  /* [v][0]: samples 0 and 1 of vector v, [v][1]: 2 and 3 */
+  v2df vc[S32_VEC_MAX][2], va[S32_VEC_MAX][2], vb[S32_VEC_MAX][2];
+  /* sums of the even and the odd samples plus 2^31; squares as
+   * s32_squares adds them */
+  v2du s[S32_VEC_MAX][2], q[S32_VEC_MAX][4];
+  const v2df vlo = splat (lo), vhi = splat (hi), half = splat (0.5);
+  size_t i = 0, units = 0;
+  unsigned v, h, k;
+
+  nv = NV ? NV : nv;
+  for (v = 0; v < nv; v++) {
+    for (h = 0; h < 2; h++) {
+      memcpy (&vc[v][h], c + 4 * v + 2 * h, sizeof vc[v][h]);
+      memcpy (&va[v][h], a + 4 * v + 2 * h, sizeof va[v][h]);
+      memcpy (&vb[v][h], b + 4 * v + 2 * h, sizeof vb[v][h]);
+    }
+    s[v][0] = s[v][1] = (v2du) { 0 };
+    q[v][0] = q[v][1] = q[v][2] = q[v][3] = (v2du) { 0 };
+  }
+  for (; i + 4 * nv <= n; i += 4 * nv, units++) {
+#pragma GCC unroll 2
+    for (v = 0; v < nv; v++) {
+      v4si x;
+      memcpy (&x, src + i + 4 * v, sizeof x);
+      if (sum) {
+        const v2du biased = (v2du) ((v4su) x ^ 0x80000000u);
+        s[v][0] += biased & 0xffffffffu;
+        s[v][1] += biased >> 32;
+        s32_squares (x, q[v]);
+      }
+      if (apply) {
+        v2df d[2];
+        s32_to_double (x, &d[0], &d[1]);
+        for (h = 0; h < 2; h++)
+          d[h] = clamp2 ((d[h] - vc[v][h]) * va[v][h] + vb[v][h], vlo, vhi);
+        if (to_f32) {
+          store4_f32 ((float *) dst + i + 4 * v, d[0], d[1]);
+        } else {
+          const v4si y = s32_round4 ((d[0] - vlo) + half, (d[1] - vlo)
+              + half);
+          memcpy ((int32_t *) dst + i + 4 * v, &y, sizeof y);
+        }
+      }
+    }
+  }
+  if (sum)
+    for (v = 0; v < nv; v++)
+      for (h = 0; h < 2; h++) {
+        uint64_t lanes[2], hi_q[2], lo_q[2];
+        memcpy (lanes, &s[v][h], sizeof lanes);
+        memcpy (hi_q, &q[v][2 * h], sizeof hi_q);
+        memcpy (lo_q, &q[v][2 * h + 1], sizeof lo_q);
+        for (k = 0; k < 2; k++) {
+          const unsigned pos = 4 * v + 2 * k + h;
+          /* mod 2^64, which the true sum (below 2^62) fits */
+          sums[pos] += (int64_t) (lanes[k] - (uint64_t) units
+              * 2147483648u);
+          sq_hi[pos] += hi_q[k];
+          sq_lo[pos] += lo_q[k];
+        }
+      }
+  return i;
+}
+
+/* A packed row: NV vectors a unit known for one phase (stereo, four and
+ * eight channels), else read; the tail in C's steps. */
+static ALWAYS_INLINE void
+s32_packed_row (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, const unsigned NV, const int to_f32,
+    const int sum, const int apply, int64_t *sums, uint64_t *sq_hi,
+    uint64_t *sq_lo)
+{
+  const double lo = to_f32 ? -FLT_MAX : -2147483648.0;
+  const double hi = to_f32 ? FLT_MAX : 2147483647.0;
+  const size_t i = s32_body (src, dst, n, fp->c, fp->a, fp->b, lo, hi, NV,
+      2 * fp->nph, sum, apply, to_f32, sums, sq_hi, sq_lo);
+
+  if (i < n)
+    r128norm_packed_s32_scalar ((const int32_t *) src + i, (int32_t *) dst
+        + i, n - i, fp, to_f32, sum, apply, sums, sq_hi, sq_lo);
+}
+
+static ALWAYS_INLINE void
+s32_packed_nv (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, const unsigned NV, int to_f32,
+    int sum, int apply, int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo)
+{
+  if (sum && !apply)
+    s32_packed_row (src, dst, n, fp, NV, 0, 1, 0, sums, sq_hi, sq_lo);
+  else if (to_f32 && sum)
+    s32_packed_row (src, dst, n, fp, NV, 1, 1, 1, sums, sq_hi, sq_lo);
+  else if (to_f32)
+    s32_packed_row (src, dst, n, fp, NV, 1, 0, 1, sums, sq_hi, sq_lo);
+  else if (sum)
+    s32_packed_row (src, dst, n, fp, NV, 0, 1, 1, sums, sq_hi, sq_lo);
+  else if (apply)
+    s32_packed_row (src, dst, n, fp, NV, 0, 0, 1, sums, sq_hi, sq_lo);
+}
+
+static void
+packed_s32_vec (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int to_f32, int sum, int apply,
+    int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo)
+{
+  if (fp->nph == 1)
+    s32_packed_nv (src, dst, n, fp, 2, to_f32, sum, apply, sums, sq_hi,
+        sq_lo);
+  else
+    s32_packed_nv (src, dst, n, fp, 0, to_f32, sum, apply, sums, sq_hi,
+        sq_lo);
+}
+
+/* Contiguous S32 rows, eight samples a unit (every position the same
+ * parameters); in blocks of 2^31 samples for the sums of the squares'
+ * low halves.  Clipped statistics, maps the steps do not take, and the
+ * tails go to C. */
+#define S32_BLOCK ((size_t) 1 << 31)
+
+static void
+stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  static const double zero[8];
+  const int32_t *s = in;
+  size_t i = 0;
+
+  if (clip->active) {
+    r128norm_stats_contig_c (R128NORM_FORMAT_S32, in, n, clip, acc);
+    return;
+  }
+  while (n - i >= 8) {
+    const size_t len = n - i < S32_BLOCK ? n - i : S32_BLOCK;
+    int64_t sums[8] = { 0 };
+    uint64_t sq_hi[8] = { 0 }, sq_lo[8] = { 0 }, total_lo = 0;
+    const size_t done = s32_body (s + i, NULL, len, zero, zero, zero, 0.0,
+        0.0, 2, 2, 1, 0, 0, sums, sq_hi, sq_lo);
+    unsigned k;
+    for (k = 0; k < 8; k++) {
+      acc->sum += sums[k];
+      acc->sumsq += (unsigned __int128) sq_hi[k] << 32;
+      total_lo += sq_lo[k];     /* 8 of at most 2^60 each */
+    }
+    acc->sumsq += total_lo;
+    acc->n += done;
+    i += done;
+  }
+  if (i < n)
+    r128norm_stats_contig_c (R128NORM_FORMAT_S32, s + i, n - i, clip, acc);
+}
+
+static ALWAYS_INLINE uint64_t
+apply_contig_s32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p, const int to_f32)
+{
+  r128norm_kernel_set c;
+  size_t i = 0;
+
+  if (r128norm_s32_map_ok (p, !to_f32)) {
+    double vc[8], va[8], vb[8];
+    unsigned k;
+    for (k = 0; k < 8; k++) {
+      vc[k] = p->c;
+      va[k] = p->a;
+      vb[k] = p->b;
+    }
+    i = s32_body (in, out, n, vc, va, vb, p->lo, p->hi, 2, 2, 0, 1, to_f32,
+        NULL, NULL, NULL);
+  }
+  if (i < n) {
+    r128norm_kernels_c (R128NORM_FORMAT_S32, to_f32 ? R128NORM_FORMAT_F32
+        : R128NORM_FORMAT_S32, &c);
+    c.apply_contig ((const int32_t *) in + i, (int32_t *) out + i, n - i, p);
+  }
+  return 0;
+}
+
+static uint64_t
+apply_contig_s32_s32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_contig_s32 (in, out, n, p, 0);
+}
+
+static uint64_t
+apply_contig_s32_f32 (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_contig_s32 (in, out, n, p, 1);
+}
+
+r128norm_packed_s32_fn
+r128norm_packed_s32_vec (void)
+{
+  /* the even and odd samples are the low and high halves of 64 bits */
+  return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? packed_s32_vec : NULL;
+}
+
 r128norm_packed_float_fn
 r128norm_packed_float_vec (r128norm_format format)
 {
@@ -1385,6 +1694,12 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     /* the planes' sums; the apply stays the tables' */
     set->stats_contig = stats_contig_u8;
     return 1;
+  } else if (little_endian && in == R128NORM_FORMAT_S32) {
+    set->stats_contig = stats_contig_s32;
+    if (out == in)
+      set->apply_contig = apply_contig_s32_s32;
+    else if (out == R128NORM_FORMAT_F32)
+      set->apply_contig = apply_contig_s32_f32;
   } else if (little_endian && (in == R128NORM_FORMAT_S16
           || in == R128NORM_FORMAT_U16)) {
     const int u16 = in == R128NORM_FORMAT_U16;
@@ -1409,6 +1724,12 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
 
 r128norm_packed_s16_fn
 r128norm_packed_s16_vec (void)
+{
+  return NULL;
+}
+
+r128norm_packed_s32_fn
+r128norm_packed_s32_vec (void)
 {
   return NULL;
 }
@@ -1450,4 +1771,48 @@ r128norm_packed_s16_scalar (const int16_t *src, void *dst, size_t n,
     uint64_t *sq)
 {
   int16_scalar (src, dst, n, sp, 0, sum, apply, sums, sq);
+}
+
+/* Samples [0, n) of a packed S32 row from position 0, one at a time with
+ * the C kernels' steps (nothing here is contracted into FMA): the tail of
+ * a row, for the x86 and the portable kernels.  Samples of no channel are
+ * left as they are (in place). */
+void
+r128norm_packed_s32_scalar (const int32_t *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int to_f32, int sum, int apply,
+    int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo)
+{
+  const unsigned m = 8 * fp->nph;
+  unsigned pos = 0, lane = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    const r128norm_packed_lane *ln = &fp->lane[lane];
+    int32_t x;
+
+    memcpy (&x, src + i, sizeof x);
+    if (fp->touched[pos]) {
+      if (sum) {
+        const uint64_t q = (uint64_t) ((int64_t) x * x);
+        sums[pos] += x;
+        sq_hi[pos] += q >> 32;
+        sq_lo[pos] += q & 0xffffffffu;
+      }
+      if (apply) {
+        double v = ((double) x - ln->c) * ln->a + ln->b;
+        v = v < ln->lo ? ln->lo : v;
+        v = v > ln->hi ? ln->hi : v;
+        if (to_f32) {
+          float y = (float) v;
+          memcpy ((float *) dst + i, &y, sizeof y);
+        } else {
+          int32_t y = (int32_t) ((int64_t) (v - ln->lo + 0.5)
+              + (int64_t) ln->lo);
+          memcpy ((int32_t *) dst + i, &y, sizeof y);
+        }
+      }
+    }
+    pos = pos + 1 == m ? 0 : pos + 1;
+    lane = lane + 1 == fp->period ? 0 : lane + 1;
+  }
 }

@@ -4294,49 +4294,6 @@ apply_contig_s32_f32 (const void *in, void *out, size_t n,
 
 /* ---- s32 packed rows: interleaved audio channels, per-position params -- */
 
-/* Samples [0, n) of a packed S32 row piece from position 0, one at a time
- * with the C kernels' steps: the tail of a row.  (Not inlined, and in a
- * function without FMA, as packed_f64_scalar.) */
-__attribute__ ((noinline)) static void
-packed_s32_scalar (const int32_t *src, void *dst, size_t n,
-    const r128norm_packed_fparams *fp, int to_f32, int sum, int apply,
-    int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo)
-{
-  const unsigned m = 8 * fp->nph;
-  unsigned pos = 0, lane = 0;
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    const r128norm_packed_lane *ln = &fp->lane[lane];
-    int32_t x;
-
-    memcpy (&x, src + i, sizeof x);
-    if (fp->touched[pos]) {
-      if (sum) {
-        const uint64_t q = (uint64_t) ((int64_t) x * x);
-        sums[pos] += x;
-        sq_hi[pos] += q >> 32;
-        sq_lo[pos] += q & 0xffffffffu;
-      }
-      if (apply) {
-        double v = ((double) x - ln->c) * ln->a + ln->b;
-        v = v < ln->lo ? ln->lo : v;
-        v = v > ln->hi ? ln->hi : v;
-        if (to_f32) {
-          float y = (float) v;
-          memcpy ((float *) dst + i, &y, sizeof y);
-        } else {
-          int32_t y = (int32_t) ((int64_t) (v - ln->lo + 0.5)
-              + (int64_t) ln->lo);
-          memcpy ((int32_t *) dst + i, &y, sizeof y);
-        }
-      }
-    }
-    pos = pos + 1 == m ? 0 : pos + 1;
-    lane = lane + 1 == fp->period ? 0 : lane + 1;
-  }
-}
-
 /* Whole units of NPH vectors of 8 samples (vector g has positions
  * [8 g, 8 g + 8)): exact sums per position as stats_contig_s32 (x in
  * 64-bit lanes, x^2 as 64-bit products split into high and low 32 bits);
@@ -4448,8 +4405,9 @@ packed_s32_body (const int32_t *src, void *dst, size_t n,
     size_t i = packed_s32_body (src, dst, n, fp, PHASES, TO_F32, SUM,     \
         APPLY, sums, sq_hi, sq_lo);                                       \
     if (i < n)                                                            \
-      packed_s32_scalar ((const int32_t *) src + i, (int32_t *) dst + i,  \
-          n - i, fp, TO_F32, SUM, APPLY, sums, sq_hi, sq_lo);            \
+      r128norm_packed_s32_scalar ((const int32_t *) src + i,           \
+          (int32_t *) dst + i, n - i, fp, TO_F32, SUM, APPLY, sums, sq_hi, \
+          sq_lo);                                                         \
   }
 
 /* sum; apply and both in place; apply and both to F32 */
@@ -4732,8 +4690,9 @@ packed_s32_body_avx512 (const int32_t *src, void *dst, size_t n,
     size_t i = packed_s32_body_avx512 (src, dst, n, fp, NPH, TO_F32, SUM, \
         APPLY, sums, sq_hi, sq_lo);                                       \
     if (i < n)                                                            \
-      packed_s32_scalar ((const int32_t *) src + i, (int32_t *) dst + i,  \
-          n - i, fp, TO_F32, SUM, APPLY, sums, sq_hi, sq_lo);            \
+      r128norm_packed_s32_scalar ((const int32_t *) src + i,           \
+          (int32_t *) dst + i, n - i, fp, TO_F32, SUM, APPLY, sums, sq_hi, \
+          sq_lo);                                                         \
   }
 
 #define DEFINE_PACKED_S32_AVX512(NPH)                                     \

@@ -89,6 +89,9 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
   } else if (enable && in == R128NORM_FORMAT_S32
       && (out == R128NORM_FORMAT_S32 || out == R128NORM_FORMAT_F32)) {
     pk->fn_s32 = r128norm_packed_s32_x86 ();
+    /* without AVX2: the portable vectors */
+    if (!pk->fn_s32)
+      pk->fn_s32 = r128norm_packed_s32_vec ();
     pk->s32_to_f32 = out == R128NORM_FORMAT_F32;
   }
   if (pk->fn_float || pk->fn_s32) {

@@ -413,6 +413,12 @@ int r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
 /* The S32 packed kernel, or NULL without AVX2. */
 r128norm_packed_s32_fn r128norm_packed_s32_x86 (void);
 
+/* The portable S32 packed kernel (r128norm_kernels_vec.c, GCC vector
+ * extensions), for CPUs without AVX2: the same positions and output, C's
+ * steps bit for bit.  NULL without vector extensions or on a big-endian
+ * CPU. */
+r128norm_packed_s32_fn r128norm_packed_s32_vec (void);
+
 /* The S16 packed kernel, or NULL without AVX2. */
 r128norm_packed_s16_fn r128norm_packed_s16_x86 (void);
 
@@ -427,5 +433,11 @@ r128norm_packed_s16_fn r128norm_packed_s16_vec (void);
 void r128norm_packed_s16_scalar (const int16_t *src, void *dst, size_t n,
     const r128norm_packed_sparams *sp, int sum, int apply, int64_t *sums,
     uint64_t *sq);
+
+/* Samples [0, n) of a packed S32 row from position 0 in C's steps, one at
+ * a time: the kernels' tails. */
+void r128norm_packed_s32_scalar (const int32_t *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int to_f32, int sum, int apply,
+    int64_t *sums, uint64_t *sq_hi, uint64_t *sq_lo);
 
 #endif /* R128NORM_SIMD_H */

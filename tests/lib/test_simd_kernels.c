@@ -932,10 +932,11 @@ test_packed_int (int iter, int s32)
   r128norm_destroy (&ss);
 }
 
-/* Long S16 and U16 rows at full scale through the contiguous statistics:
- * the kernels' 32-bit partial sums must be flushed before they overflow
- * (S16: past 65536 units of -32768; U16: past 32768 units of 65535), and
- * the sums are C's, bit for bit. */
+/* Long S16, U16 and S32 rows at full scale through the contiguous
+ * statistics: the kernels' 32-bit partial sums must be flushed before
+ * they overflow (S16: past 65536 units of -32768; U16: past 32768 units
+ * of 65535), S32's 64-bit ones must hold, and the sums are C's, bit for
+ * bit. */
 static void
 test_int16_long_row (void)
 {
@@ -968,6 +969,34 @@ test_int16_long_row (void)
     s.stats_contig (in_buf, n, &clip, &as);
     snprintf (what, sizeof what, "long %s row: sums", k ? "u16" : "s16");
     check (same_acc (&as, &ac, 0), what);
+  }
+  /* S32: 250,000 samples a position of the contiguous kernels' units of
+   * eight, random at full scale, and 65535 every third (a square whose
+   * low 32 bits are near 2^32): the 64-bit sums of those low halves pass
+   * 2^49 */
+  {
+    const size_t n32 = 8 * 250000 + 5;
+    r128norm_kernel_set c, s;
+    r128norm_clip clip;
+    r128norm_acc ac, as;
+    size_t i;
+
+    r128norm_kernels_c (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32, &c);
+    s = c;
+    if (portable)
+      r128norm_kernels_vec (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32, &s);
+    else
+      r128norm_kernels_x86 (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32, &s);
+    for (i = 0; i < n32; i++) {
+      const int32_t x = i % 3 == 0 ? 65535 : (int32_t) (uint32_t) rng ();
+      memcpy (in_buf + 4 * i, &x, sizeof x);
+    }
+    memset (&clip, 0, sizeof clip);
+    memset (&ac, 0, sizeof ac);
+    memset (&as, 0, sizeof as);
+    c.stats_contig (in_buf, n32, &clip, &ac);
+    s.stats_contig (in_buf, n32, &clip, &as);
+    check (same_acc (&as, &ac, 0), "long s32 row: sums");
   }
 }
 
@@ -2112,6 +2141,8 @@ main (int argc, char **argv)
     test_pair (R128NORM_FORMAT_S16, R128NORM_FORMAT_F32, "s16->f32 vector");
     test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_U16, "u16->u16 vector");
     test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F32, "u16->f32 vector");
+    test_pair (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32, "s32->s32 vector");
+    test_pair (R128NORM_FORMAT_S32, R128NORM_FORMAT_F32, "s32->f32 vector");
     test_packed_f64_overflow ();
     {
       r128norm_kernel_set v;
@@ -2125,6 +2156,8 @@ main (int argc, char **argv)
     test_packed_floats ();     /* the portable packed rows */
     for (i = 0; i < 1500; i++)
       test_packed_int (i, 0);   /* the portable packed S16 rows */
+    for (i = 0; i < 1000; i++)
+      test_packed_int (i, 1);   /* the portable packed S32 rows */
     test_int16_long_row ();
     for (i = 0; i < 1000; i++)
       test_planar_u8 (i);
