@@ -171,19 +171,18 @@ store_interleaved_f32 (float *p, v4sf even, v4sf odd)
   _mm_storeu_ps (p + 4, _mm_unpackhi_ps ((__m128) even, (__m128) odd));
 }
 
-/* Adds the squares of the four S32 samples of x, exact, to 64-bit lanes
- * split at bit 32: q[0] and q[1] the high and low halves of those of
- * samples 0 and 2, q[2] and q[3] of 1 and 3.  |x| (2^31 for -2^31) is an
- * unsigned 32-bit number, its square pmuludq's 64-bit product. */
+/* Adds the squares of four S32 samples biased to unsigned 32 bits (u = x
+ * + 2^31, the even ones in the low halves of u's 64-bit lanes, the odd
+ * ones in odd's), exact, to 64-bit lanes split at bit 32: q[0] and q[1]
+ * the high and low halves of u^2 for samples 0 and 2, q[2] and q[3] for
+ * 1 and 3 (s32_body makes x^2's of them).  pmuludq multiplies the low
+ * halves alone. */
 static inline void
-s32_squares (v4si x, v2du *q)
+s32_squares (v2du u, v2du odd, v2du *q)
 {
   const v2du low = { 0xffffffffu, 0xffffffffu };
-  const v4su sign = (v4su) (x < 0);    /* all ones where negative */
-  const __m128i ax = (__m128i) (((v4su) x ^ sign) - sign);
-  const __m128i ax_odd = _mm_srli_epi64 (ax, 32);
-  const v2du e2 = (v2du) _mm_mul_epu32 (ax, ax);
-  const v2du o2 = (v2du) _mm_mul_epu32 (ax_odd, ax_odd);
+  const v2du e2 = (v2du) _mm_mul_epu32 ((__m128i) u, (__m128i) u);
+  const v2du o2 = (v2du) _mm_mul_epu32 ((__m128i) odd, (__m128i) odd);
 
   q[0] += e2 >> 32;
   q[1] += e2 & low;
@@ -304,13 +303,11 @@ store_interleaved_f32 (float *p, v4sf even, v4sf odd)
 }
 
 static inline void
-s32_squares (v4si x, v2du *q)
+s32_squares (v2du u, v2du odd, v2du *q)
 {
   const v2du low = { 0xffffffffu, 0xffffffffu };
-  const v4su sign = (v4su) (x < 0);    /* all ones where negative */
-  const v2du ax = (v2du) (((v4su) x ^ sign) - sign);
-  const v2du e = ax & low, o = ax >> 32;
-  const v2du e2 = e * e, o2 = o * o;
+  const v2du even = u & low;
+  const v2du e2 = even * even, o2 = odd * odd;
 
   q[0] += e2 >> 32;
   q[1] += e2 & low;
@@ -1448,10 +1445,13 @@ stats_contig_u8 (const void *in, size_t n, const r128norm_clip *clip,
  * c, a and b: position i % (8 nph)), four samples a vector; and
  * contiguous S32 rows (mono) as rows of one lane.  The sums are exact, as
  * the AVX2 kernel's: each vector's samples, biased by 2^31 to unsigned
- * 32 bits, are split into its even and odd ones as 64-bit lanes and
- * summed there (the bias comes off at the end); their squares, as |x|^2
- * (s32_squares), are split into their high and low 32 bits, each summed
- * in 64 bits, which holds for 2^31 samples a position.  The apply takes
+ * 32 bits (u = x + 2^31, SSE2 has no 64-bit arithmetic shift), are split
+ * into its even and odd ones as 64-bit lanes and summed there, and so
+ * are the high and low 32 bits of their squares (s32_squares, one
+ * pmuludq for two), which holds for 2^31 samples a position.  The bias
+ * comes off at the end: x^2 = u^2 - 2^32 u + 2^62, whose low 32 bits are
+ * u^2's, and whose high ones (which x^2 >= 0 makes a whole non-negative
+ * number) u^2's minus u plus 2^30.  The apply takes
  * C's double steps two samples at a time, so its output is C's bit for
  * bit, for maps that r128norm_s32_map_ok takes (S32 out: lo = -2^31). */
 
@@ -1470,8 +1470,7 @@ s32_body (const int32_t *src, void *dst, size_t n, const double *c,
 {
   /* [v][0]: samples 0 and 1 of vector v, [v][1]: 2 and 3 */
   v2df vc[S32_VEC_MAX][2], va[S32_VEC_MAX][2], vb[S32_VEC_MAX][2];
-  /* sums of the even and the odd samples plus 2^31; squares as
-   * s32_squares adds them */
+  /* sums of the even and the odd u; u^2 as s32_squares adds them */
   v2du s[S32_VEC_MAX][2], q[S32_VEC_MAX][4];
   const v2df vlo = splat (lo), vhi = splat (hi), half = splat (0.5);
   size_t i = 0, units = 0;
@@ -1493,10 +1492,10 @@ s32_body (const int32_t *src, void *dst, size_t n, const double *c,
       v4si x;
       memcpy (&x, src + i + 4 * v, sizeof x);
       if (sum) {
-        const v2du biased = (v2du) ((v4su) x ^ 0x80000000u);
-        s[v][0] += biased & 0xffffffffu;
-        s[v][1] += biased >> 32;
-        s32_squares (x, q[v]);
+        const v2du u = (v2du) ((v4su) x ^ 0x80000000u), odd = u >> 32;
+        s[v][0] += u & 0xffffffffu;
+        s[v][1] += odd;
+        s32_squares (u, odd, q[v]);
       }
       if (apply) {
         v2df d[2];
@@ -1522,10 +1521,10 @@ s32_body (const int32_t *src, void *dst, size_t n, const double *c,
         memcpy (lo_q, &q[v][2 * h + 1], sizeof lo_q);
         for (k = 0; k < 2; k++) {
           const unsigned pos = 4 * v + 2 * k + h;
-          /* mod 2^64, which the true sum (below 2^62) fits */
+          /* mod 2^64, which the true sums (below 2^62) fit */
           sums[pos] += (int64_t) (lanes[k] - (uint64_t) units
               * 2147483648u);
-          sq_hi[pos] += hi_q[k];
+          sq_hi[pos] += hi_q[k] - lanes[k] + (uint64_t) units * 1073741824u;
           sq_lo[pos] += lo_q[k];
         }
       }
