@@ -190,6 +190,21 @@ s32_squares (v2du u, v2du odd, v2du *q)
   q[3] += o2 & low;
 }
 
+/* Adds to sum the sums of the four pairs of S16 samples of x (32-bit
+ * lanes; at most 2^16 each) and to sq[0] and sq[1] the sums of their
+ * squares (at most 2^31, which unsigned 32 bits hold) as 64-bit lanes:
+ * pmaddwd, the sum of two products, once with ones and once with x. */
+static inline void
+s16_pair_sums (v4si x, v4si *sum, v2du *sq)
+{
+  const v2du low = { 0xffffffffu, 0xffffffffu };
+  const v2du q = (v2du) _mm_madd_epi16 ((__m128i) x, (__m128i) x);
+
+  *sum += (v4si) _mm_madd_epi16 ((__m128i) x, _mm_set1_epi16 (1));
+  sq[0] += q & low;
+  sq[1] += q >> 32;
+}
+
 /* the four samples of x as doubles: 0 and 1, then 2 and 3 */
 static inline void
 s32_to_double (v4si x, v2df *lo, v2df *hi)
@@ -313,6 +328,18 @@ s32_squares (v2du u, v2du odd, v2du *q)
   q[1] += e2 & low;
   q[2] += o2 >> 32;
   q[3] += o2 & low;
+}
+
+static inline void
+s16_pair_sums (v4si x, v4si *sum, v2du *sq)
+{
+  const v2du low = { 0xffffffffu, 0xffffffffu };
+  const v4si even = (x << 16) >> 16, odd = x >> 16;
+  const v2du q = (v2du) ((v4su) (even * even) + (v4su) (odd * odd));
+
+  *sum += even + odd;
+  sq[0] += q & low;
+  sq[1] += q >> 32;
 }
 
 typedef int32_t v2si __attribute__ ((vector_size (8)));
@@ -1359,29 +1386,59 @@ packed_s16_vec (const void *src, void *dst, size_t n,
 }
 
 /* Contiguous S16 and U16 rows (mono audio, GRAY16 planes, planar
- * channels): rows of one lane (r128norm_packed_sparams_contig, as the x86
- * kernels do).  Clipped statistics go to C. */
+ * channels): the statistics need no positions, so sums of pairs
+ * (s16_pair_sums), two vectors a step, their 32-bit sums flushed every
+ * R128NORM_S16_FLUSH steps; U16 samples biased to S16 (s = x - 32768,
+ * whose sums give x's: sum x = sum s + 32768 n, sum x^2 = sum s^2 +
+ * 65536 sum s + 2^30 n).  The apply: rows of one lane
+ * (r128norm_packed_sparams_contig, as the x86 kernels do).  Clipped
+ * statistics, and the last samples of a row, go to C. */
 static ALWAYS_INLINE void
 stats_contig_int16 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc, const int u16)
 {
-  r128norm_packed_sparams sp;
-  int64_t sums[16] = { 0 };
-  uint64_t sq[16] = { 0 };
-  unsigned j;
+  const r128norm_format format = u16 ? R128NORM_FORMAT_U16
+      : R128NORM_FORMAT_S16;
+  const int16_t *p = in;
+  const v4si bias = { u16 ? (int32_t) 0x80008000u : 0,
+    u16 ? (int32_t) 0x80008000u : 0, u16 ? (int32_t) 0x80008000u : 0,
+    u16 ? (int32_t) 0x80008000u : 0 };
+  int64_t sum = 0;
+  unsigned __int128 sq = 0;
+  size_t i = 0;
 
   if (clip->active) {
-    r128norm_stats_contig_c (u16 ? R128NORM_FORMAT_U16
-        : R128NORM_FORMAT_S16, in, n, clip, acc);
+    r128norm_stats_contig_c (format, in, n, clip, acc);
     return;
   }
-  r128norm_packed_sparams_contig (&sp, NULL, 0, 0);
-  int16_one_phase (in, NULL, n, &sp, u16, 1, 0, sums, sq);
-  acc->n += n;
-  for (j = 0; j < 16; j++) {
-    acc->sum += sums[j];
-    acc->sumsq += sq[j];
+  while (n - i >= 16) {
+    const size_t steps = (n - i) / 16 < R128NORM_S16_FLUSH ? (n - i) / 16
+        : R128NORM_S16_FLUSH;
+    v4si s[2] = { { 0 }, { 0 } };
+    v2du q[2] = { { 0 }, { 0 } };
+    size_t k;
+    unsigned j;
+
+    for (k = 0; k < steps; k++, i += 16) {
+      v4si x[2];
+      memcpy (x, p + i, sizeof x);
+      s16_pair_sums (x[0] ^ bias, &s[0], q);
+      s16_pair_sums (x[1] ^ bias, &s[1], q);
+    }
+    for (j = 0; j < 4; j++)
+      sum += (int64_t) s[0][j] + s[1][j];
+    sq += (unsigned __int128) q[0][0] + q[0][1] + q[1][0] + q[1][1];
   }
+  if (u16) {
+    sq += (unsigned __int128) ((__int128) sum * 65536
+        + ((__int128) i << 30));
+    sum += (int64_t) i * 32768;
+  }
+  acc->n += i;
+  acc->sum += sum;
+  acc->sumsq += sq;
+  if (i < n)
+    r128norm_stats_contig_c (format, p + i, n - i, clip, acc);
 }
 
 static void
@@ -1702,12 +1759,9 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
   } else if (little_endian && (in == R128NORM_FORMAT_S16
           || in == R128NORM_FORMAT_U16)) {
     const int u16 = in == R128NORM_FORMAT_U16;
-    r128norm_kernel_set c;
-    /* ORC's statistics of a contiguous row, where it runs, beat these on
-     * SSE2 (GRAY16: 0.06 ms of sums, these 0.094); C's do not */
-    r128norm_kernels_c (in, out, &c);
-    if (set->stats_contig == c.stats_contig)
-      set->stats_contig = u16 ? stats_contig_u16 : stats_contig_s16;
+    /* the pairs' sums beat ORC's (GRAY16: 0.03 ms of statistics against
+     * 0.06 on SSE2) */
+    set->stats_contig = u16 ? stats_contig_u16 : stats_contig_s16;
     if (out == in)
       set->apply_contig = u16 ? apply_contig_u16_u16 : apply_contig_s16_s16;
     else if (out == R128NORM_FORMAT_F32)
