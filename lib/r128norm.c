@@ -299,8 +299,8 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
     r128norm_kernels_orc (in, out, &set);
   /* AVX2 beats ORC's SSE JIT wherever it has a kernel; without it (SSE
    * alone, ARM) u8 -> u8 by table beats ORC's single precision steps, and
-   * the portable vectors beat ORC and C on float rows
-   * (docs/performance.md) */
+   * the portable vectors beat ORC and C on float and 16-bit rows and the
+   * sums of u8 rows (docs/performance.md) */
   if ((st->kernel_choice == R128NORM_KERNELS_AUTO
           || st->kernel_choice == R128NORM_KERNELS_SIMD)
       && !r128norm_kernels_x86 (in, out, &set)) {

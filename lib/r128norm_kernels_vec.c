@@ -14,9 +14,11 @@
  * a NaN or an infinity goes to the C kernel, as do clipped statistics and
  * the tail of a row.  And the packed rows of interleaved F32 and F64
  * (audio, hwc tensors), with the AVX2 kernels' per-position parameters:
- * C's double steps, bit for bit (r128norm_packed_float_vec).  And the
- * exact sums of u8 rows per lane (r128norm_u8_sums_vec: packed RGBA, RGB
- * and NV12 UV rows, and u8 planes). */
+ * C's double steps, bit for bit (r128norm_packed_float_vec).  And, exact,
+ * the sums of u8 rows per lane (r128norm_u8_sums_vec: packed RGBA, RGB
+ * and NV12 UV rows, and u8 planes); S16, U16 and S32 rows, interleaved
+ * (audio) and contiguous, their statistics and their apply in C's steps
+ * bit for bit. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -1214,8 +1216,9 @@ r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
  *
  * Interleaved S16 (audio, in place or to F32 of the same interleaving)
  * with the AVX2 kernel's per-position parameters (r128norm_packed_sparams:
- * position i % (16 nph)), in vectors of eight samples; and contiguous S16
- * and U16 rows (mono audio, GRAY16 planes) as rows of one lane.  Each
+ * position i % (16 nph)), in vectors of eight samples; and the apply of
+ * contiguous S16 and U16 rows (mono audio, GRAY16 planes) as rows of one
+ * lane (their statistics: stats_contig_int16).  Each
  * vector, as four 32-bit lanes, is split into its even samples (the low
  * halves, on a little-endian CPU) and its odd ones (the high halves),
  * sign- or zero-extended: the sums add them in 32 bits (flushed every
