@@ -173,23 +173,11 @@ store_interleaved_f32 (float *p, v4sf even, v4sf odd)
   _mm_storeu_ps (p + 4, _mm_unpackhi_ps ((__m128) even, (__m128) odd));
 }
 
-/* Adds the squares of four S32 samples biased to unsigned 32 bits (u = x
- * + 2^31, the even ones in the low halves of u's 64-bit lanes, the odd
- * ones in odd's), exact, to 64-bit lanes split at bit 32: q[0] and q[1]
- * the high and low halves of u^2 for samples 0 and 2, q[2] and q[3] for
- * 1 and 3 (s32_body makes x^2's of them).  pmuludq multiplies the low
- * halves alone. */
-static inline void
-s32_squares (v2du u, v2du odd, v2du *q)
+/* the products of the low 32 bits of a's and b's 64-bit lanes */
+static inline v2du
+mul_low32 (v2du a, v2du b)
 {
-  const v2du low = { 0xffffffffu, 0xffffffffu };
-  const v2du e2 = (v2du) _mm_mul_epu32 ((__m128i) u, (__m128i) u);
-  const v2du o2 = (v2du) _mm_mul_epu32 ((__m128i) odd, (__m128i) odd);
-
-  q[0] += e2 >> 32;
-  q[1] += e2 & low;
-  q[2] += o2 >> 32;
-  q[3] += o2 & low;
+  return (v2du) _mm_mul_epu32 ((__m128i) a, (__m128i) b);
 }
 
 /* Adds to sum the sums of the four pairs of S16 samples of x (32-bit
@@ -319,17 +307,11 @@ store_interleaved_f32 (float *p, v4sf even, v4sf odd)
   memcpy (p, out, sizeof out);
 }
 
-static inline void
-s32_squares (v2du u, v2du odd, v2du *q)
+static inline v2du
+mul_low32 (v2du a, v2du b)
 {
   const v2du low = { 0xffffffffu, 0xffffffffu };
-  const v2du even = u & low;
-  const v2du e2 = even * even, o2 = odd * odd;
-
-  q[0] += e2 >> 32;
-  q[1] += e2 & low;
-  q[2] += o2 >> 32;
-  q[3] += o2 & low;
+  return (a & low) * (b & low);
 }
 
 static inline void
@@ -1511,9 +1493,26 @@ stats_contig_u8 (const void *in, size_t n, const r128norm_clip *clip,
  * pmuludq for two), which holds for 2^31 samples a position.  The bias
  * comes off at the end: x^2 = u^2 - 2^32 u + 2^62, whose low 32 bits are
  * u^2's, and whose high ones (which x^2 >= 0 makes a whole non-negative
- * number) u^2's minus u plus 2^30.  The apply takes
- * C's double steps two samples at a time, so its output is C's bit for
- * bit, for maps that r128norm_s32_map_ok takes (S32 out: lo = -2^31). */
+ * number) u^2's minus u plus 2^30.  The apply takes C's double steps
+ * two samples at a time, so its output is C's bit for bit, for maps that
+ * r128norm_s32_map_ok takes (S32 out: lo = -2^31). */
+
+/* Adds the squares of four S32 samples biased to unsigned 32 bits (u = x
+ * + 2^31, the even ones in the low halves of u's 64-bit lanes, the odd
+ * ones in odd's), exact, to 64-bit lanes split at bit 32: q[0] and q[1]
+ * the high and low halves of u^2 for samples 0 and 2, q[2] and q[3] for
+ * 1 and 3 (s32_body makes x^2's of them). */
+static inline void
+s32_squares (v2du u, v2du odd, v2du *q)
+{
+  const v2du low = { 0xffffffffu, 0xffffffffu };
+  const v2du e2 = mul_low32 (u, u), o2 = mul_low32 (odd, odd);
+
+  q[0] += e2 >> 32;
+  q[1] += e2 & low;
+  q[2] += o2 >> 32;
+  q[3] += o2 & low;
+}
 
 /* most vectors of four samples in a unit of the packed rows */
 #define S32_VEC_MAX (R128NORM_PACKED_F_POS / 4)
