@@ -173,6 +173,48 @@ store_interleaved_f32 (float *p, v4sf even, v4sf odd)
   _mm_storeu_ps (p + 4, _mm_unpackhi_ps ((__m128) even, (__m128) odd));
 }
 
+/* four floats as two vectors of doubles */
+static inline void
+widen4 (v4sf f, v2df *lo, v2df *hi)
+{
+  *lo = (v2df) _mm_cvtps_pd ((__m128) f);
+  *hi = (v2df) _mm_cvtps_pd (_mm_movehl_ps ((__m128) f, (__m128) f));
+}
+
+/* the low 16 bits of the four 64-bit lanes of lo and hi, in order */
+static inline uint64_t
+narrow4_u16 (v2di lo, v2di hi)
+{
+  /* the low 32 bits of each, sign-extended from 16 for the saturating
+   * pack to keep them */
+  __m128i w = _mm_castps_si128 (_mm_shuffle_ps ((__m128) lo, (__m128) hi,
+          _MM_SHUFFLE (2, 0, 2, 0)));
+  w = _mm_srai_epi32 (_mm_slli_epi32 (w, 16), 16);
+  return (uint64_t) _mm_cvtsi128_si64 (_mm_packs_epi32 (w, w));
+}
+
+/* all ones where a < b */
+static inline v2di
+less2 (v2df a, v2df b)
+{
+  return (v2di) _mm_cmplt_pd ((__m128d) a, (__m128d) b);
+}
+
+/* the larger of a and b, neither a NaN */
+static inline v2df
+max2 (v2df a, v2df b)
+{
+  return (v2df) _mm_max_pd ((__m128d) a, (__m128d) b);
+}
+
+/* four 16-bit samples zero-extended to 32 bits */
+static inline v4su
+load4_u16 (const uint16_t *p)
+{
+  return (v4su) _mm_unpacklo_epi16 (_mm_loadl_epi64 ((const __m128i *) p),
+      _mm_setzero_si128 ());
+}
+
 /* the products of the low 32 bits of a's and b's 64-bit lanes */
 static inline v2du
 mul_low32 (v2du a, v2du b)
@@ -315,6 +357,48 @@ mul_low32 (v2du a, v2du b)
 }
 
 static inline void
+widen4 (v4sf f, v2df *lo, v2df *hi)
+{
+  v2sf h[2];
+  memcpy (h, &f, sizeof h);
+  *lo = __builtin_convertvector (h[0], v2df);
+  *hi = __builtin_convertvector (h[1], v2df);
+}
+
+static inline uint64_t
+narrow4_u16 (v2di lo, v2di hi)
+{
+  const uint16_t h[4] = { (uint16_t) lo[0], (uint16_t) lo[1],
+    (uint16_t) hi[0], (uint16_t) hi[1]
+  };
+  uint64_t v;
+  memcpy (&v, h, sizeof v);
+  return v;
+}
+
+static inline v2di
+less2 (v2df a, v2df b)
+{
+  return (v2di) (a < b);
+}
+
+static inline v2df
+max2 (v2df a, v2df b)
+{
+  const v2di below = (v2di) (a < b);
+  return (v2df) (((v2di) b & below) | ((v2di) a & ~below));
+}
+
+static inline v4su
+load4_u16 (const uint16_t *p)
+{
+  typedef uint16_t v4hu __attribute__ ((vector_size (8)));
+  v4hu raw;
+  memcpy (&raw, p, sizeof raw);
+  return __builtin_convertvector (raw, v4su);
+}
+
+static inline void
 s16_pair_sums (v4si x, v4si *sum, v2du *sq)
 {
   const v2du low = { 0xffffffffu, 0xffffffffu };
@@ -405,29 +489,139 @@ any_non_finite_f64 (const double *p, size_t n)
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
-/* Four samples from p (F64 when f64, else F32) as two vectors of doubles */
-static ALWAYS_INLINE void
-load4 (const void *p, size_t i, const int f64, v2df *lo, v2df *hi)
+/* mask ? a : b, lane by lane */
+static inline v2df
+select2 (v2di mask, v2df a, v2df b)
 {
-  if (f64)
+  return (v2df) (((v2di) a & mask) | ((v2di) b & ~mask));
+}
+
+/* Four finite halves (what any_non_finite_f16 passed) as doubles, exact,
+ * as r128norm_half_to_float: normal ones by their bits (exponent rebiased
+ * by 112), subnormal ones as their mantissa times 2^-24 (a float
+ * multiply of normal numbers, so a flush of subnormals, were it set,
+ * changes nothing). */
+static inline void
+load4_f16 (const uint16_t *p, v2df *lo, v2df *hi)
+{
+  const v4su h = load4_u16 (p);
+  v4su bits;
+  v4sf sub;
+  v4si is_sub;
+
+  sub = __builtin_convertvector ((v4si) (h & 0x3ff), v4sf) * 0x1p-24f;
+  is_sub = (v4si) ((h & 0x7c00) == 0);
+  bits = (((h & 0x7fff) << 13) + (112u << 23)) & (v4su) ~is_sub;
+  bits |= ((v4su) sub & (v4su) is_sub) | ((h & 0x8000) << 16);
+  widen4 ((v4sf) bits, lo, hi);
+}
+
+/* C's rounding of two doubles to half (r128norm_double_to_half, ties to
+ * even), for any but NaN (bounded: within +-65504), the bits in the low
+ * 16 bits of each lane: a + 1.5 * 2^52 q, q the last place of a half at
+ * |v| (at least the subnormals' 2^-24), rounds |v| to a half r; a normal
+ * r's bits are its double's shifted down by 42 less the exponents'
+ * difference, a subnormal's those of r + 2^-14 (exact) less the same
+ * for 2^-14. */
+static ALWAYS_INLINE v2di
+double_to_half2 (v2df v, const int bounded)
+{
+  const v2di sign_bit = { INT64_MIN, INT64_MIN };
+  const v2di exponent = { 0x7ff0000000000000LL, 0x7ff0000000000000LL };
+  const v2di bits = (v2di) v, sign = (v2di) ((v2du) (bits & sign_bit) >> 48);
+  const v2df a = (v2df) (bits & ~sign_bit), min_q = splat (0x1p-24);
+  const v2df normal_min = splat (0x1p-14);
+  v2df q = (v2df) (bits & exponent) * 0x1p-10, big, r;
+  v2di sub, h;
+
+  q = max2 (q, min_q);
+  big = q * 0x1.8p52;
+  r = (a + big) - big;
+  sub = less2 (r, normal_min);
+  r = select2 (sub, r + normal_min, r);
+  h = (v2di) ((v2du) r >> 42) - ((1008 << 10) + (sub & (1 << 10)));
+  /* 65520, halfway between the largest half and 2^16, and beyond */
+  if (!bounded)
+    h = (h & less2 (a, splat (65520.0))) | (0x7c00 & ~less2 (a,
+            splat (65520.0)));
+  return h | sign;
+}
+
+static ALWAYS_INLINE void
+store4_f16 (uint16_t *p, v2df lo, v2df hi, const int bounded)
+{
+  const uint64_t h = narrow4_u16 (double_to_half2 (lo, bounded),
+      double_to_half2 (hi, bounded));
+  memcpy (p, &h, sizeof h);
+}
+
+static inline int
+any_non_finite_f16 (const uint16_t *p, size_t n)
+{
+  const v4su e = { 0x7c007c00u, 0x7c007c00u, 0x7c007c00u, 0x7c007c00u };
+  v4su bad = { 0, 0, 0, 0 };
+  size_t i;
+
+  /* the exponent of either half of a 32-bit lane all ones */
+  for (i = 0; i < n; i += 8) {
+    v4su x;
+    memcpy (&x, p + i, sizeof x);
+    x &= e;
+    bad |= (v4su) ((x & 0x7c00u) == 0x7c00u) | (v4su) ((x & 0x7c000000u)
+        == 0x7c000000u);
+  }
+  return any_set ((v4si) bad);
+}
+
+/* The float formats of the helpers below: F32, F64 (the packed rows' f64
+ * flag: 0 and 1) and F16. */
+#define VEC_F32 0
+#define VEC_F64 1
+#define VEC_F16 2
+
+static ALWAYS_INLINE r128norm_format
+vec_format (const int kind)
+{
+  return kind == VEC_F64 ? R128NORM_FORMAT_F64 : kind == VEC_F16
+      ? R128NORM_FORMAT_F16 : R128NORM_FORMAT_F32;
+}
+
+static ALWAYS_INLINE size_t
+vec_size (const int kind)
+{
+  return kind == VEC_F64 ? 8 : kind == VEC_F16 ? 2 : 4;
+}
+
+/* Four samples from p (kind: VEC_F32, VEC_F64 or VEC_F16) as two vectors
+ * of doubles */
+static ALWAYS_INLINE void
+load4 (const void *p, size_t i, const int kind, v2df *lo, v2df *hi)
+{
+  if (kind == VEC_F64)
     load4_f64 ((const double *) p + i, lo, hi);
+  else if (kind == VEC_F16)
+    load4_f16 ((const uint16_t *) p + i, lo, hi);
   else
     load4_f32 ((const float *) p + i, lo, hi);
 }
 
 static ALWAYS_INLINE void
-store4 (void *p, size_t i, const int f64, v2df lo, v2df hi)
+store4 (void *p, size_t i, const int kind, v2df lo, v2df hi)
 {
-  if (f64)
+  if (kind == VEC_F64)
     store4_f64 ((double *) p + i, lo, hi);
+  else if (kind == VEC_F16)
+    store4_f16 ((uint16_t *) p + i, lo, hi, 0);
   else
     store4_f32 ((float *) p + i, lo, hi);
 }
 
+/* n: a multiple of 8 */
 static ALWAYS_INLINE int
-any_non_finite (const void *p, size_t i, size_t n, const int f64)
+any_non_finite (const void *p, size_t i, size_t n, const int kind)
 {
-  return f64 ? any_non_finite_f64 ((const double *) p + i, n)
+  return kind == VEC_F64 ? any_non_finite_f64 ((const double *) p + i, n)
+      : kind == VEC_F16 ? any_non_finite_f16 ((const uint16_t *) p + i, n)
       : any_non_finite_f32 ((const float *) p + i, n);
 }
 
@@ -444,9 +638,9 @@ any_non_finite (const void *p, size_t i, size_t n, const int f64)
  * nothing: the loop is bound by the conversions and additions.) */
 static ALWAYS_INLINE void
 stats_groups (const void *in, size_t n, const r128norm_clip *clip,
-    r128norm_acc *acc, const int f64, const int clamp)
+    r128norm_acc *acc, const int kind, const int clamp)
 {
-  const size_t size = f64 ? 8 : 4;
+  const size_t size = vec_size (kind);
   const v2df shift = splat (clip->shift);
   const v2df dlo = splat (-DBL_MAX), dhi = splat (DBL_MAX);
   r128norm_kernel_set c;
@@ -455,18 +649,17 @@ stats_groups (const void *in, size_t n, const r128norm_clip *clip,
   size_t counted = 0, i;
   int j;
 
-  r128norm_kernels_c (f64 ? R128NORM_FORMAT_F64 : R128NORM_FORMAT_F32,
-      f64 ? R128NORM_FORMAT_F64 : R128NORM_FORMAT_F32, &c);
+  r128norm_kernels_c (vec_format (kind), vec_format (kind), &c);
   for (j = 0; j < 4; j++)
     sum[j] = sq[j] = splat (0.0);
   for (i = 0; i + GROUP <= n; i += GROUP) {
-    if (__builtin_expect (any_non_finite (in, i, GROUP, f64), 0)) {
+    if (__builtin_expect (any_non_finite (in, i, GROUP, kind), 0)) {
       c.stats_contig ((const uint8_t *) in + i * size, GROUP, clip, acc);
       continue;
     }
     for (j = 0; j < 4; j += 2) {
       v2df d0, d1;
-      load4 (in, i + 2 * (size_t) j, f64, &d0, &d1);
+      load4 (in, i + 2 * (size_t) j, kind, &d0, &d1);
       d0 -= shift;
       d1 -= shift;
       if (clamp) {
@@ -494,19 +687,18 @@ stats_groups (const void *in, size_t n, const r128norm_clip *clip,
 }
 
 /* Clipped statistics go to C (as on AVX2: clipping is for outliers, the
- * rows that need it are few).  F32 samples minus a shift within 1e300
- * cannot overflow (|x - shift| < FLT_MAX + 1e300). */
+ * rows that need it are few).  F32 and F16 samples minus a shift within
+ * 1e300 cannot overflow (|x - shift| < FLT_MAX + 1e300). */
 static ALWAYS_INLINE void
 stats_contig_float (const void *in, size_t n, const r128norm_clip *clip,
-    r128norm_acc *acc, const int f64)
+    r128norm_acc *acc, const int kind)
 {
   if (clip->active) {
-    r128norm_stats_contig_c (f64 ? R128NORM_FORMAT_F64
-        : R128NORM_FORMAT_F32, in, n, clip, acc);
-  } else if (!f64 && fabs (clip->shift) < 1e300) {
-    stats_groups (in, n, clip, acc, f64, 0);
+    r128norm_stats_contig_c (vec_format (kind), in, n, clip, acc);
+  } else if (kind != VEC_F64 && fabs (clip->shift) < 1e300) {
+    stats_groups (in, n, clip, acc, kind, 0);
   } else {
-    stats_groups (in, n, clip, acc, f64, 1);
+    stats_groups (in, n, clip, acc, kind, 1);
   }
 }
 
@@ -514,14 +706,21 @@ static void
 stats_contig_f32 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
 {
-  stats_contig_float (in, n, clip, acc, 0);
+  stats_contig_float (in, n, clip, acc, VEC_F32);
 }
 
 static void
 stats_contig_f64 (const void *in, size_t n, const r128norm_clip *clip,
     r128norm_acc *acc)
 {
-  stats_contig_float (in, n, clip, acc, 1);
+  stats_contig_float (in, n, clip, acc, VEC_F64);
+}
+
+static void
+stats_contig_f16 (const void *in, size_t n, const r128norm_clip *clip,
+    r128norm_acc *acc)
+{
+  stats_contig_float (in, n, clip, acc, VEC_F16);
 }
 
 /* The statistics of a strided row (a channel of interleaved audio or of
@@ -647,12 +846,13 @@ stats_f64 (const void *in, ptrdiff_t step, size_t n,
 
 /* C's apply steps: t = x - c, clamped to the doubles (clamp: where that
  * can overflow); t * a + b; clamped to [lo, hi]; rounded once to the
- * output format.  Eight samples a group. */
+ * output format.  Eight samples a group, from kind to out_kind. */
 static ALWAYS_INLINE uint64_t
 apply_double (const void *in, void *out, size_t n, const r128norm_affine *p,
-    const int f64, const int clamp)
+    const int kind, const int out_kind, const int clamp,
+    const int half_bounded)
 {
-  const size_t size = f64 ? 8 : 4;
+  const size_t size = vec_size (kind), out_size = vec_size (out_kind);
   const v2df c = splat (p->c), a = splat (p->a), b = splat (p->b);
   const v2df lo = splat (p->lo), hi = splat (p->hi);
   const v2df dlo = splat (-DBL_MAX), dhi = splat (DBL_MAX);
@@ -661,17 +861,16 @@ apply_double (const void *in, void *out, size_t n, const r128norm_affine *p,
   size_t i = 0;
   int j;
 
-  r128norm_kernels_c (f64 ? R128NORM_FORMAT_F64 : R128NORM_FORMAT_F32,
-      f64 ? R128NORM_FORMAT_F64 : R128NORM_FORMAT_F32, &k);
+  r128norm_kernels_c (vec_format (kind), vec_format (out_kind), &k);
   for (; i + GROUP <= n; i += GROUP) {
-    if (__builtin_expect (any_non_finite (in, i, GROUP, f64), 0)) {
+    if (__builtin_expect (any_non_finite (in, i, GROUP, kind), 0)) {
       non_finite += k.apply_contig ((const uint8_t *) in + i * size,
-          (uint8_t *) out + i * size, GROUP, p);
+          (uint8_t *) out + i * out_size, GROUP, p);
       continue;
     }
     for (j = 0; j < GROUP; j += 4) {
       v2df v0, v1;
-      load4 (in, i + (size_t) j, f64, &v0, &v1);
+      load4 (in, i + (size_t) j, kind, &v0, &v1);
       v0 -= c;
       v1 -= c;
       if (clamp) {
@@ -680,12 +879,15 @@ apply_double (const void *in, void *out, size_t n, const r128norm_affine *p,
       }
       v0 = clamp2 (v0 * a + b, lo, hi);
       v1 = clamp2 (v1 * a + b, lo, hi);
-      store4 (out, i + (size_t) j, f64, v0, v1);
+      if (out_kind == VEC_F16)
+        store4_f16 ((uint16_t *) out + i + j, v0, v1, half_bounded);
+      else
+        store4 (out, i + (size_t) j, out_kind, v0, v1);
     }
   }
   if (i < n)
     non_finite += k.apply_contig ((const uint8_t *) in + i * size,
-        (uint8_t *) out + i * size, n - i, p);
+        (uint8_t *) out + i * out_size, n - i, p);
   return non_finite;
 }
 
@@ -741,16 +943,36 @@ apply_contig_f32 (const void *in, void *out, size_t n,
     return apply_single_f32 (in, out, n, p, cf, bb);
   /* |x - c| < FLT_MAX + 1e300: no overflow */
   if (fabs (p->c) < 1e300)
-    return apply_double (in, out, n, p, 0, 0);
-  return apply_double (in, out, n, p, 0, 1);
+    return apply_double (in, out, n, p, VEC_F32, VEC_F32, 0, 0);
+  return apply_double (in, out, n, p, VEC_F32, VEC_F32, 1, 0);
 }
 
 static uint64_t
 apply_contig_f64 (const void *in, void *out, size_t n,
     const r128norm_affine *p)
 {
-  return apply_double (in, out, n, p, 1, 1);
+  return apply_double (in, out, n, p, VEC_F64, VEC_F64, 1, 0);
 }
+
+/* F16 in or out (float16 tensors): C's double steps, the halves rounded
+ * once from them, so C's output bit for bit; the output's bounds those
+ * of half, as the library sets them, need no test for infinities */
+#define DEFINE_APPLY_HALF(NAME, KIND, OUT_KIND)                           \
+  static uint64_t                                                         \
+  NAME (const void *in, void *out, size_t n, const r128norm_affine *p)    \
+  {                                                                       \
+    if (OUT_KIND == VEC_F16 && p->lo >= -65504.0 && p->hi <= 65504.0)     \
+      return fabs (p->c) < 1e300                                          \
+          ? apply_double (in, out, n, p, KIND, OUT_KIND, 0, 1)            \
+          : apply_double (in, out, n, p, KIND, OUT_KIND, 1, 1);           \
+    if (fabs (p->c) < 1e300)                                              \
+      return apply_double (in, out, n, p, KIND, OUT_KIND, 0, 0);          \
+    return apply_double (in, out, n, p, KIND, OUT_KIND, 1, 0);            \
+  }
+
+DEFINE_APPLY_HALF (apply_contig_f16_f16, VEC_F16, VEC_F16)
+DEFINE_APPLY_HALF (apply_contig_f16_f32, VEC_F16, VEC_F32)
+DEFINE_APPLY_HALF (apply_contig_f32_f16, VEC_F32, VEC_F16)
 
 /* ---- packed rows: interleaved channels ------------------------------- */
 
@@ -773,13 +995,6 @@ load2 (const double *p)
   v2df v;
   memcpy (&v, p, sizeof v);
   return v;
-}
-
-/* mask ? a : b, lane by lane */
-static inline v2df
-select2 (v2di mask, v2df a, v2df b)
-{
-  return (v2df) (((v2di) a & mask) | ((v2di) b & ~mask));
 }
 
 /* Four floats to dst, those of no channel (keep) as src had them */
@@ -1742,6 +1957,14 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     set->stats_contig = stats_contig_f32;
     if (out == in)
       set->apply_contig = apply_contig_f32;
+    else if (out == R128NORM_FORMAT_F16)
+      set->apply_contig = apply_contig_f32_f16;
+  } else if (in == R128NORM_FORMAT_F16) {
+    set->stats_contig = stats_contig_f16;
+    if (out == in)
+      set->apply_contig = apply_contig_f16_f16;
+    else if (out == R128NORM_FORMAT_F32)
+      set->apply_contig = apply_contig_f16_f32;
   } else if (in == R128NORM_FORMAT_F64) {
     set->stats = stats_f64;
     set->stats_contig = stats_contig_f64;

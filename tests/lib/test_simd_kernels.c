@@ -932,6 +932,80 @@ test_packed_int (int iter, int s32)
   r128norm_destroy (&ss);
 }
 
+/* The portable F16 conversions against C's, bit for bit: every half
+ * through F16 -> F32 (and F16 -> F16), and to F16 from F32 every half's
+ * value, the midpoints between neighbouring halves (ties, to even), a
+ * float either side of each midpoint, and random floats across the
+ * subnormal and normal ranges and beyond 65504 (clamped, or, with wider
+ * bounds, infinite), through an identity map. */
+static void
+test_half_conversions (void)
+{
+  r128norm_kernel_set c, s;
+  r128norm_affine p;
+  float *f = (float *) (void *) in_buf;
+  uint16_t *h = (uint16_t *) (void *) in_buf;
+  size_t n = 0, i;
+  uint64_t nc, ns;
+  char what[80];
+  unsigned k;
+
+  memset (&p, 0, sizeof p);
+  p.a = 1.0;
+  p.lo = -65504.0;
+  p.hi = 65504.0;
+  p.non_finite = 0.25;
+  /* every half, F16 -> F32 and F16 -> F16 */
+  for (k = 0; k < 2; k++) {
+    const r128norm_format out = k ? R128NORM_FORMAT_F16 : R128NORM_FORMAT_F32;
+    const size_t osz = r128norm_format_size (out);
+    r128norm_kernels_c (R128NORM_FORMAT_F16, out, &c);
+    s = c;
+    r128norm_kernels_vec (R128NORM_FORMAT_F16, out, &s);
+    for (i = 0; i < 65536; i++)
+      h[i] = (uint16_t) i;
+    memset (c_out, 0x5a, 65536 * osz);
+    memset (s_out, 0x5a, 65536 * osz);
+    nc = c.apply_contig (h, c_out, 65536, &p);
+    ns = s.apply_contig (h, s_out, 65536, &p);
+    snprintf (what, sizeof what, "every half to %s", k ? "f16" : "f32");
+    check (s.apply_contig != c.apply_contig && nc == ns
+        && !memcmp (c_out, s_out, 65536 * osz), what);
+  }
+  /* F32 -> F16 */
+  r128norm_kernels_c (R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, &c);
+  s = c;
+  r128norm_kernels_vec (R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, &s);
+  for (i = 0; i < 0x7c00; i++) {
+    const float x = r128norm_half_to_float ((uint16_t) i);
+    const float next = r128norm_half_to_float ((uint16_t) (i + 1));
+    const float mid = (float) (((double) x + next) / 2);
+    const float sgn = i % 2 ? -1.0f : 1.0f;
+    f[n++] = sgn * x;
+    if (i + 1 < 0x7c00) {
+      f[n++] = sgn * mid;
+      f[n++] = sgn * nextafterf (mid, 0.0f);
+      f[n++] = sgn * nextafterf (mid, 1e9f);
+    }
+  }
+  for (i = 0; i < 100000; i++)
+    f[n++] = (float) (i % 2 ? uniform (-1e-4, 1e-4) : uniform (-7e4, 7e4));
+  for (k = 0; k < 2; k++) {
+    /* the library's bounds, +-65504, and wider ones, where values from
+     * 65520 on round to infinity */
+    p.lo = k ? -1e6 : -65504.0;
+    p.hi = k ? 1e6 : 65504.0;
+    memset (c_out, 0x5a, n * 2);
+    memset (s_out, 0x5a, n * 2);
+    nc = c.apply_contig (f, c_out, n, &p);
+    ns = s.apply_contig (f, s_out, n, &p);
+    snprintf (what, sizeof what, "f32 -> f16 within +-%g: halves, ties, "
+        "neighbours and random values", p.hi);
+    check (s.apply_contig != c.apply_contig && nc == ns
+        && !memcmp (c_out, s_out, n * 2), what);
+  }
+}
+
 /* Long S16, U16 and S32 rows at full scale through the contiguous
  * statistics: the kernels' 32-bit partial sums must be flushed before
  * they overflow (S16: past 65536 units of -32768; U16: past 32768 units
@@ -2143,6 +2217,10 @@ main (int argc, char **argv)
     test_pair (R128NORM_FORMAT_U16, R128NORM_FORMAT_F32, "u16->f32 vector");
     test_pair (R128NORM_FORMAT_S32, R128NORM_FORMAT_S32, "s32->s32 vector");
     test_pair (R128NORM_FORMAT_S32, R128NORM_FORMAT_F32, "s32->f32 vector");
+    test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F16, "f16->f16 vector");
+    test_pair (R128NORM_FORMAT_F16, R128NORM_FORMAT_F32, "f16->f32 vector");
+    test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, "f32->f16 vector");
+    test_half_conversions ();
     test_packed_f64_overflow ();
     {
       r128norm_kernel_set v;
