@@ -14,7 +14,10 @@
  * a NaN or an infinity goes to the C kernel, as do clipped statistics and
  * the tail of a row.  And the packed rows of interleaved F32 and F64
  * (audio, hwc tensors), with the AVX2 kernels' per-position parameters:
- * C's double steps, bit for bit (r128norm_packed_float_vec).  And, exact,
+ * C's double steps, bit for bit (r128norm_packed_float_vec).  F16 rows
+ * take the float kernels' steps on doubles converted exactly from the
+ * halves, the output rounded once to half by C's steps (load4_f16,
+ * double_to_half2), so C's bit for bit.  And, exact,
  * the sums of u8 rows per lane (r128norm_u8_sums_vec: packed RGBA, RGB
  * and NV12 UV rows, and u8 planes); S16, U16 and S32 rows, interleaved
  * (audio) and contiguous, their statistics and their apply in C's steps
