@@ -576,6 +576,36 @@ any_non_finite_f16 (const uint16_t *p, size_t n)
   return any_set ((v4si) bad);
 }
 
+/* all ones in the 32-bit lane of each of four halves that is a NaN or
+ * an infinity */
+static inline v4si
+non_finite4_f16 (const uint16_t *p)
+{
+  return (v4si) ((load4_u16 (p) & 0x7c00) == 0x7c00);
+}
+
+/* Four halves of y (C's rounding, any bounds) to dst, those of no
+ * channel (keep: kept, the positions' all-ones int32 masks) as src had
+ * them */
+static ALWAYS_INLINE void
+store4_kept_f16 (uint16_t *dst, const uint16_t *src, v2df lo, v2df hi,
+    const int32_t *keep, const int kept)
+{
+  uint64_t out = narrow4_u16 (double_to_half2 (lo, 0), double_to_half2 (hi,
+          0));
+
+  if (kept) {
+    const uint64_t untouched = (uint64_t) (uint16_t) keep[0]
+        | (uint64_t) (uint16_t) keep[1] << 16
+        | (uint64_t) (uint16_t) keep[2] << 32
+        | (uint64_t) (uint16_t) keep[3] << 48;
+    uint64_t in;
+    memcpy (&in, src, sizeof in);
+    out = (out & ~untouched) | (in & untouched);
+  }
+  memcpy (dst, &out, sizeof out);
+}
+
 /* The float formats of the helpers below: F32, F64 (the packed rows' f64
  * flag: 0 and 1) and F16. */
 #define VEC_F32 0
@@ -1025,9 +1055,10 @@ store4_kept_f32 (float *dst, const float *src, v4sf y, const int32_t *keep,
 static ALWAYS_INLINE void
 packed_piece (const void *src, void *dst, const size_t m, const size_t len,
     const r128norm_packed_fparams *fp, const int sum, const int apply,
-    const int f64, const int clip, const int clamp_t, const int keep,
+    const int kind, const int clip, const int clamp_t, const int keep,
     v2df *ps, v2df *pq, uint64_t *non_finite)
 {
+  const int f64 = kind == VEC_F64;
   const v2df zero = splat (0.0);
   const v2df dlo = splat (-DBL_MAX), dhi = splat (DBL_MAX);
   size_t j;
@@ -1041,14 +1072,22 @@ packed_piece (const void *src, void *dst, const size_t m, const size_t len,
     v2di finite[2], ok[2];
     int masked;
 
-    load4 (src, j, f64, &x[0], &x[1]);
+    load4 (src, j, kind, &x[0], &x[1]);
     /* NaN, infinities or padding among the four: rare, a branch that
      * the common case does not take.  F32's test on the floats' exponent
-     * bits (two operations for four), the lanes' masks only then */
+     * bits (two operations for four), the lanes' masks only then; F16's
+     * on the halves' (whose conversion takes finite ones alone) */
     if (f64) {
       finite[0] = finite2 (x[0]);
       finite[1] = finite2 (x[1]);
       masked = len < m || any_set ((v4si) ~(finite[0] & finite[1]));
+    } else if (kind == VEC_F16) {
+      const v4si bad = non_finite4_f16 ((const uint16_t *) src + j);
+      masked = len < m || any_set (bad);
+      if (masked) {
+        finite[0] = (v2di) { ~bad[0], ~bad[1] };
+        finite[1] = (v2di) { ~bad[2], ~bad[3] };
+      }
     } else {
       masked = len < m || any_non_finite_f32 ((const float *) src + j, 4);
       if (masked) {
@@ -1068,10 +1107,16 @@ packed_piece (const void *src, void *dst, const size_t m, const size_t len,
       /* counted before the store, which in place overwrites them */
       memcpy (v, &x[0], sizeof x[0]);
       memcpy (v + 2, &x[1], sizeof x[1]);
-      for (k = 0; k < 4; k++)
+      for (k = 0; k < 4; k++) {
+        /* a half's exponent bits from src, which may be misaligned */
+        uint16_t half = 0;
+        if (kind == VEC_F16)
+          memcpy (&half, (const uint16_t *) src + j + k, sizeof half);
         if (j + (size_t) k < len && fp->touched[j + (size_t) k]
-            && !(v[k] - v[k] == 0.0))
+            && (kind == VEC_F16 ? (half & 0x7c00) == 0x7c00
+                : !(v[k] - v[k] == 0.0)))
           non_finite[j + (size_t) k]++;
+      }
     }
 #pragma GCC unroll 2
     for (h = 0; h < 2; h++) {
@@ -1108,6 +1153,9 @@ packed_piece (const void *src, void *dst, const size_t m, const size_t len,
           y[h] = select2 (untouched, x[h], y[h]);
         }
       store4_f64 ((double *) dst + j, y[0], y[1]);
+    } else if (apply && kind == VEC_F16) {
+      store4_kept_f16 ((uint16_t *) dst + j, (const uint16_t *) src + j,
+          y[0], y[1], fp->keep + j, keep);
     } else if (apply) {
       store4_kept_f32 ((float *) dst + j, (const float *) src + j,
           pack4_f32 (y[0], y[1]), fp->keep + j, keep);
@@ -1166,16 +1214,16 @@ single_store (const float *src, float *dst, const size_t m,
 static ALWAYS_INLINE void
 packed_row (const void *src, void *dst, size_t n,
     const r128norm_packed_fparams *fp, const int sum, const int apply,
-    double *sums, double *sq, uint64_t *non_finite, const int f64,
+    double *sums, double *sq, uint64_t *non_finite, const int kind,
     const size_t M, const int keep, const int single)
 {
-  const size_t size = f64 ? 8 : 4, m = M ? M : 8 * (size_t) fp->nph;
+  const size_t size = vec_size (kind), m = M ? M : 8 * (size_t) fp->nph;
   const int clip = sum && fp->clip;
   v2df ps[R128NORM_PACKED_F_POS / 2], pq[R128NORM_PACKED_F_POS / 2];
-  int clamp_t = f64;
+  int clamp_t = kind == VEC_F64;
   size_t i, k;
 
-  /* F32 samples minus a c within 1e300 cannot overflow */
+  /* F32 and F16 samples minus a c within 1e300 cannot overflow */
   for (k = 0; k < fp->period && !clamp_t; k++)
     clamp_t = !(fabs (fp->lane[k].c) < 1e300);
   for (k = 0; k < m / 2; k++)
@@ -1196,14 +1244,14 @@ packed_row (const void *src, void *dst, size_t n,
       }
     }
     packed_piece ((const uint8_t *) src + i * size, (uint8_t *) dst
-        + i * size, m, m, fp, sum, apply, f64, clip, clamp_t, keep, ps, pq,
+        + i * size, m, m, fp, sum, apply, kind, clip, clamp_t, keep, ps, pq,
         non_finite);
   }
   if (i < n) {
     double in[R128NORM_PACKED_F_POS], out[R128NORM_PACKED_F_POS];
     memset (in, 0, m * size);
     memcpy (in, (const uint8_t *) src + i * size, (n - i) * size);
-    packed_piece (in, out, m, n - i, fp, sum, apply, f64, clip, clamp_t,
+    packed_piece (in, out, m, n - i, fp, sum, apply, kind, clip, clamp_t,
         keep, ps, pq, non_finite);
     if (apply)
       memcpy ((uint8_t *) dst + i * size, out, (n - i) * size);
@@ -1242,22 +1290,22 @@ packed_single (const void *src, void *dst, size_t n,
 static ALWAYS_INLINE void
 packed_float (const void *src, void *dst, size_t n,
     const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
-    double *sq, uint64_t *non_finite, const int f64, const size_t M)
+    double *sq, uint64_t *non_finite, const int kind, const size_t M)
 {
   const int keep = fp->has_untouched;
 
   if (sum && !apply)
-    packed_row (src, dst, n, fp, 1, 0, sums, sq, non_finite, f64, M, 0, 0);
-  else if (apply && !f64 && fp->single)
+    packed_row (src, dst, n, fp, 1, 0, sums, sq, non_finite, kind, M, 0, 0);
+  else if (apply && kind == VEC_F32 && fp->single)
     packed_single (src, dst, n, fp, sum, sums, sq, non_finite, M, keep);
   else if (sum && keep)
-    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 1, 0);
+    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, kind, M, 1, 0);
   else if (sum)
-    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, f64, M, 0, 0);
+    packed_row (src, dst, n, fp, 1, 1, sums, sq, non_finite, kind, M, 0, 0);
   else if (apply && keep)
-    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 1, 0);
+    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, kind, M, 1, 0);
   else if (apply)
-    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, f64, M, 0, 0);
+    packed_row (src, dst, n, fp, 0, 1, sums, sq, non_finite, kind, M, 0, 0);
 }
 
 /* three phases (F32 alone: 78 KB of code); a function of its own, away
@@ -1281,6 +1329,19 @@ packed_f32 (const void *src, void *dst, size_t n,
     packed_f32_24 (src, dst, n, fp, sum, apply, sums, sq, non_finite);
   else
     packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, 0, 0);
+}
+
+static void
+packed_f16 (const void *src, void *dst, size_t n,
+    const r128norm_packed_fparams *fp, int sum, int apply, double *sums,
+    double *sq, uint64_t *non_finite)
+{
+  if (fp->nph == 1)
+    packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, VEC_F16,
+        8);
+  else
+    packed_float (src, dst, n, fp, sum, apply, sums, sq, non_finite, VEC_F16,
+        0);
 }
 
 static void
@@ -1945,7 +2006,8 @@ r128norm_packed_float_fn
 r128norm_packed_float_vec (r128norm_format format)
 {
   return format == R128NORM_FORMAT_F32 ? packed_f32
-      : format == R128NORM_FORMAT_F64 ? packed_f64 : NULL;
+      : format == R128NORM_FORMAT_F64 ? packed_f64
+      : format == R128NORM_FORMAT_F16 ? packed_f16 : NULL;
 }
 
 int

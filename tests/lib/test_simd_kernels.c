@@ -2232,6 +2232,8 @@ main (int argc, char **argv)
       test_packed (i);
     test_packed_long_row ();
     test_packed_floats ();     /* the portable packed rows */
+    for (i = 0; i < 1000; i++)
+      test_packed_half (i);     /* the portable packed F16 rows */
     for (i = 0; i < 1500; i++)
       test_packed_int (i, 0);   /* the portable packed S16 rows */
     for (i = 0; i < 1000; i++)
