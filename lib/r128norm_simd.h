@@ -394,11 +394,12 @@ r128norm_packed_float_fn r128norm_packed_f16_x86 (void);
  * of the F32 rows (vectors of 8), C's double steps bit for bit. */
 r128norm_packed_float_fn r128norm_packed_f64_x86 (void);
 
-/* The portable packed kernel of F32 or F64 rows (r128norm_kernels_vec.c,
- * GCC vector extensions: SSE2, NEON), for CPUs without AVX2: C's double
- * steps bit for bit, or for F32 maps that allow it (fparams.single) the
- * single precision steps without FMA, within 1e-5; the positions of the
- * AVX2 kernels (vectors of 8: the features above both 0).  NULL for other
+/* The portable packed kernel of F32, F64 or F16 rows
+ * (r128norm_kernels_vec.c, GCC vector extensions: SSE2, NEON), for CPUs
+ * without AVX2: C's double steps bit for bit (F16: each half rounded
+ * once), or for F32 maps that allow it (fparams.single) the single
+ * precision steps without FMA, within 1e-5; the positions of the AVX2
+ * kernels (vectors of 8: the features above both 0).  NULL for other
  * formats or without vector extensions. */
 r128norm_packed_float_fn r128norm_packed_float_vec (r128norm_format format);
 
