@@ -1918,10 +1918,9 @@ packed_s32_vec (const void *src, void *dst, size_t n,
 }
 
 /* Contiguous S32 rows, eight samples a unit (every position the same
- * parameters); in blocks of 2^31 samples for the sums of the squares'
- * low halves.  Clipped statistics, maps the steps do not take, and the
- * tails go to C. */
-#define S32_BLOCK ((size_t) 1 << 31)
+ * parameters); in blocks of R128NORM_S32_BLOCK samples for the sums of
+ * the squares' low halves.  Clipped statistics, maps the steps do not
+ * take, and the tails go to C. */
 
 static void
 stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
@@ -1936,7 +1935,8 @@ stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
     return;
   }
   while (n - i >= 8) {
-    const size_t len = n - i < S32_BLOCK ? n - i : S32_BLOCK;
+    const size_t len = n - i < R128NORM_S32_BLOCK ? n - i
+        : R128NORM_S32_BLOCK;
     int64_t sums[8] = { 0 };
     uint64_t sq_hi[8] = { 0 }, sq_lo[8] = { 0 }, total_lo = 0;
     const size_t done = s32_body (s + i, NULL, len, zero, zero, zero, 0.0,

@@ -4167,10 +4167,9 @@ apply_contig_f64_f64 (const void *in, void *out, size_t n,
 /* S32 statistics, exact: sums of x in 64-bit lanes; squares (up to 2^62)
  * as 64-bit products (vpmuldq) split into their high and low 32 bits,
  * each summed in 64-bit lanes; the 128-bit sum of squares is high * 2^32
- * + low.  Blocks of 2^31 samples keep each lane of the low halves below
- * 2^61 (2^28 steps of 2 times less than 2^32), so their sum over four
- * lanes fits 64 bits.  Clipping goes to the C kernel. */
-#define S32_BLOCK ((size_t) 1 << 31)
+ * + low.  Blocks of R128NORM_S32_BLOCK samples keep each lane of the low
+ * halves below 2^61 (2^28 steps of 2 times less than 2^32), so their sum
+ * over four lanes fits 64 bits.  Clipping goes to the C kernel. */
 
 AVX2 static void
 stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
@@ -4186,8 +4185,8 @@ stats_contig_s32 (const void *in, size_t n, const r128norm_clip *clip,
     return;
   }
   while (i + 8 <= n) {
-    const size_t end = i + ((n - i) / 8 * 8 < S32_BLOCK ? (n - i) / 8 * 8
-        : S32_BLOCK);
+    const size_t end = i + ((n - i) / 8 * 8 < R128NORM_S32_BLOCK
+        ? (n - i) / 8 * 8 : R128NORM_S32_BLOCK);
     __m256i sum = _mm256_setzero_si256 (), qh = sum, ql = sum;
     for (; i < end; i += 8) {
       __m256i x = _mm256_loadu_si256 ((const __m256i *) (s + i));

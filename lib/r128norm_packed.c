@@ -662,8 +662,8 @@ s32_pass (r128norm_packed *pk, unsigned channels,
       if (clip[c].active)
         return 0;
     /* the low halves of the squares, below 2^32 each, summed per position
-     * in 64 bits: at most 2^31 samples a channel */
-    if ((uint64_t) pk->width * pk->height > ((uint64_t) 1 << 31))
+     * in 64 bits: at most R128NORM_S32_BLOCK samples a channel */
+    if ((uint64_t) pk->width * pk->height > (uint64_t) R128NORM_S32_BLOCK)
       return 0;
   }
   if (apply && out != in) {

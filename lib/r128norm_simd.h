@@ -254,6 +254,13 @@ void r128norm_packed_sparams_contig (r128norm_packed_sparams *sp,
  * (S16) or 65535 (U16), so 32768 of them stay within 2^31. */
 #define R128NORM_S16_FLUSH ((size_t) 32768)
 
+/* Most S32 samples whose squares' low 32 bits (each below 2^32) one
+ * 64-bit sum takes: 2^31 keeps it below 2^63, so the kernels' sums of
+ * such sums over a few lanes still fit 64 bits.  The S32 kernels take
+ * contiguous rows in blocks of this many, and the packed pass at most
+ * this many samples a channel. */
+#define R128NORM_S32_BLOCK ((size_t) 1 << 31)
+
 /* One packed S16 row of n samples from src to dst (may be the same, S16
  * out): per position, sums[] += sum of x, sq[] += sum of x^2 (when sum is
  * set, exact); normalizes when apply is set. */
