@@ -543,45 +543,46 @@ double_to_half2 (v2df v, const int bounded)
   sub = less2 (r, normal_min);
   r = select2 (sub, r + normal_min, r);
   h = (v2di) ((v2du) r >> 42) - ((1008 << 10) + (sub & (1 << 10)));
-  /* 65520, halfway between the largest half and 2^16, and beyond */
-  if (!bounded)
-    h = (h & less2 (a, splat (65520.0))) | (0x7c00 & ~less2 (a,
-            splat (65520.0)));
+  if (!bounded) {
+    /* 65520, halfway between the largest half and 2^16, and beyond */
+    const v2di finite = less2 (a, splat (65520.0));
+    h = (h & finite) | (0x7c00 & ~finite);
+  }
   return h | sign;
+}
+
+/* the four halves of lo and hi, in order, as 64 bits */
+static ALWAYS_INLINE uint64_t
+halves4 (v2df lo, v2df hi, const int bounded)
+{
+  return narrow4_u16 (double_to_half2 (lo, bounded), double_to_half2 (hi,
+          bounded));
 }
 
 static ALWAYS_INLINE void
 store4_f16 (uint16_t *p, v2df lo, v2df hi, const int bounded)
 {
-  const uint64_t h = narrow4_u16 (double_to_half2 (lo, bounded),
-      double_to_half2 (hi, bounded));
+  const uint64_t h = halves4 (lo, hi, bounded);
   memcpy (p, &h, sizeof h);
+}
+
+/* all ones in the 32-bit lane of each of four halves that is a NaN or
+ * an infinity (the exponent bits all set) */
+static inline v4si
+non_finite4_f16 (const uint16_t *p)
+{
+  return (v4si) ((load4_u16 (p) & 0x7c00) == 0x7c00);
 }
 
 static inline int
 any_non_finite_f16 (const uint16_t *p, size_t n)
 {
-  const v4su e = { 0x7c007c00u, 0x7c007c00u, 0x7c007c00u, 0x7c007c00u };
-  v4su bad = { 0, 0, 0, 0 };
+  v4si bad = { 0, 0, 0, 0 };
   size_t i;
 
-  /* the exponent of either half of a 32-bit lane all ones */
-  for (i = 0; i < n; i += 8) {
-    v4su x;
-    memcpy (&x, p + i, sizeof x);
-    x &= e;
-    bad |= (v4su) ((x & 0x7c00u) == 0x7c00u) | (v4su) ((x & 0x7c000000u)
-        == 0x7c000000u);
-  }
-  return any_set ((v4si) bad);
-}
-
-/* all ones in the 32-bit lane of each of four halves that is a NaN or
- * an infinity */
-static inline v4si
-non_finite4_f16 (const uint16_t *p)
-{
-  return (v4si) ((load4_u16 (p) & 0x7c00) == 0x7c00);
+  for (i = 0; i < n; i += 4)
+    bad |= non_finite4_f16 (p + i);
+  return any_set (bad);
 }
 
 /* Four halves of y (C's rounding, any bounds) to dst, those of no
@@ -591,8 +592,7 @@ static ALWAYS_INLINE void
 store4_kept_f16 (uint16_t *dst, const uint16_t *src, v2df lo, v2df hi,
     const int32_t *keep, const int kept)
 {
-  uint64_t out = narrow4_u16 (double_to_half2 (lo, 0), double_to_half2 (hi,
-          0));
+  uint64_t out = halves4 (lo, hi, 0);
 
   if (kept) {
     const uint64_t untouched = (uint64_t) (uint16_t) keep[0]
@@ -649,7 +649,7 @@ store4 (void *p, size_t i, const int kind, v2df lo, v2df hi)
     store4_f32 ((float *) p + i, lo, hi);
 }
 
-/* n: a multiple of 8 */
+/* n: a multiple of 8 (F16: of 4) */
 static ALWAYS_INLINE int
 any_non_finite (const void *p, size_t i, size_t n, const int kind)
 {
