@@ -137,9 +137,10 @@ int r128norm_kernels_table (r128norm_format in, r128norm_format out,
  * extensions: SSE2, NEON) for CPUs without the x86 SIMD kernels: fills
  * the statistics slots and the contiguous same-format apply (and F16's
  * contiguous statistics, and the contiguous apply of F16 to F16 or F32
- * and of F32 to F16), and returns 1, or returns 0 for other formats.  Little-endian CPUs also get u8's
- * contiguous statistics, and S16's, U16's and S32's contiguous
- * statistics and apply (to the same format or F32). */
+ * and of F32 to F16), and returns 1, or returns 0 for other formats.
+ * Little-endian CPUs also get u8's contiguous statistics, and S16's,
+ * U16's and S32's contiguous statistics and apply (to the same format or
+ * F32). */
 int r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 

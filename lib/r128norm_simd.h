@@ -341,7 +341,8 @@ int r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
  * U8_CENTERED in, in place only when the output is the same format, out
  * of place only to F32; or F32 to F32; or S16 to S16 or F32; or F16 to
  * F16 in place; F64 to F64; S32 to S32 or F32; without AVX2, the
- * portable u8, F32, F64 and S16 kernels) and forgets the cached layout. */
+ * portable u8, F32, F64, F16, S16 and S32 kernels) and forgets the cached
+ * layout. */
 void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable);
 
