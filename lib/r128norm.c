@@ -65,7 +65,7 @@ struct r128norm_state {
   r128norm_kernels kernel_choice;
   r128norm_kernel_set kernels;
   r128norm_apply_contig_fn lut_source; /* C's u8 apply, when kernels want tables */
-  void (*lut_single_check) (r128norm_affine *p); /* ... and lut_single */
+  void (*lut_derive) (r128norm_affine *p); /* ... and what they derive from it */
   r128norm_packed packed;      /* interleaved u8 or F32 channels as one row */
 
   r128norm_config config;     /* gamma and beta point at the arrays below */
@@ -324,7 +324,7 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
     st->band_packed[b] = st->packed;
   st->kernels = set;
   st->lut_source = NULL;
-  st->lut_single_check = set.wants_lut ? set.lut_single_check : NULL;
+  st->lut_derive = set.wants_lut ? set.lut_derive : NULL;
   if (set.wants_lut || st->packed.wants_lut) {
     r128norm_kernel_set c;
     r128norm_kernels_c (in, out, &c);
@@ -936,8 +936,8 @@ affine_of (r128norm_state *st, unsigned c, double strength,
     st->lut_source (ramp, st->out_format == R128NORM_FORMAT_F32
         ? (void *) p->lut_f32 : (void *) p->lut, 256, p);
     p->has_lut = 1;
-    if (st->lut_single_check)
-      st->lut_single_check (p);
+    if (st->lut_derive)
+      st->lut_derive (p);
   }
 }
 

@@ -28,6 +28,15 @@
 #define R128NORM_COLD
 #endif
 
+/* A u8 -> u8 table (r128norm_affine.lut) as a map of integers,
+ * y = clamp ((x * fa + fb) >> shift, 0, 255) with an arithmetic shift,
+ * equal to the table at every x (r128norm_u8_fit): what vector kernels
+ * without byte lookups compute instead.  shift 0: no such map. */
+typedef struct r128norm_u8_fixed {
+  int32_t fa, fb;
+  int shift;
+} r128norm_u8_fixed;
+
 /* out_raw = (x - c) * a + b, then clamped to [lo, hi] and, for integer
  * output, rounded to nearest.  Integer inputs of up to 16 bits use the float
  * copies (x - c is exact there); everything else uses double precision.
@@ -48,8 +57,17 @@ typedef struct r128norm_affine {
    * (docs/performance.md, "CPUs without AVX2"). */
   int has_lut;
   float *lut_f32;
-  uint8_t lut[256 * 2];
-  /* F16 out, when the kernels ask for it (lut_single_check): the table
+  union {
+    uint8_t lut[256 * 2];
+    /* u8 out, when the kernels ask for it (lut_derive): the table's 256
+     * bytes, then its map of integers (set with the table, read only
+     * with has_lut) */
+    struct {
+      uint8_t lut_u8[256];
+      r128norm_u8_fixed lut_fixed;
+    };
+  };
+  /* F16 out, when the kernels ask for it (lut_derive): the table
    * is also what the single precision map fmaf (x - cf, af, bf) clamped
    * to [lof, hif] and rounded once to half gives, for every input value
    * but lut_fix[0 .. lut_fixes), so a kernel may compute it and take those
@@ -107,9 +125,9 @@ typedef struct r128norm_kernel_set {
   r128norm_apply_contig_fn apply_contig;
   int wants_lut;        /* apply and apply_contig read r128norm_affine.lut
                          * (lut_f32 for F32 output) */
-  /* ... and r128norm_affine.lut_single, which this sets from the table
-   * (NULL: they do not) */
-  void (*lut_single_check) (struct r128norm_affine *p);
+  /* ... and what this derives from the table once it is made (NULL:
+   * nothing): lut_single (u8 -> F16) or lut_fixed (u8 -> u8) */
+  void (*lut_derive) (struct r128norm_affine *p);
 } r128norm_kernel_set;
 
 /* The C kernels for a format pair; returns 0 if the pair is unsupported. */
@@ -133,12 +151,38 @@ int r128norm_kernels_orc (r128norm_format in, r128norm_format out,
 int r128norm_kernels_table (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
+/* The map of integers equal to a u8 -> u8 table (r128norm_u8_fixed) at
+ * @shift (8 to 22), fa within a few units of a 2^shift (or 0) and within
+ * 16 bits, x fa + fb within 32 bits, fb >> shift within 16 bits and
+ * fb mod 2^shift a multiple of 2^(shift - 15) (the SSE2 kernel's
+ * operands): the first fa
+ * that some fb fits, which is then the middle of its range.  Returns 0
+ * where none fits (a gain near or above 128 or far from a, a table that is
+ * not a rounded line, or, rarely, one whose line the shift's steps miss). */
+int r128norm_u8_fit (const uint8_t *table, double a, int shift,
+    r128norm_u8_fixed *fixed);
+
+/* The largest shift (22 at most) at which r128norm_u8_fit may fit a gain
+ * a; 0 where none (|a| near 128 or above, or not a number).  A row whose
+ * bytes of no channel are kept (x 2^s >> s) needs 2^s within 16 bits:
+ * 14 at most. */
+int r128norm_u8_fit_shift (double a);
+
+/* Fills p->lut_fixed from p->lut, at r128norm_u8_fit_shift (p->af). */
+void r128norm_u8_derive_fixed (r128norm_affine *p);
+
+/* u8 -> u8 through p->lut (C's kernel where has_lut is not set): what the
+ * vector kernels leave to the table. */
+uint64_t r128norm_apply_contig_u8_table (const void *in, void *out,
+    size_t n, const r128norm_affine *p);
+
 /* The portable vector kernels of F32 and F64 rows (GCC vector
  * extensions: SSE2, NEON) for CPUs without the x86 SIMD kernels: fills
  * the statistics slots and the contiguous same-format apply (and F16's
  * contiguous statistics, and the contiguous apply of F16 to F16 or F32
  * and of F32 to F16), and returns 1, or returns 0 for other formats.
- * Little-endian CPUs also get u8's contiguous statistics, and S16's,
+ * Little-endian CPUs also get u8's contiguous statistics and u8 -> u8's
+ * contiguous apply by the tables' maps of integers (lut_derive), and S16's,
  * U16's and S32's contiguous statistics and apply (to the same format or
  * F32). */
 int r128norm_kernels_vec (r128norm_format in, r128norm_format out,

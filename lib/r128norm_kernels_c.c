@@ -7,6 +7,7 @@
  * contiguous variants are the same code with the step a compile-time
  * constant, which lets the compiler vectorize them. */
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "r128norm_kernels.h"
@@ -382,7 +383,7 @@ r128norm_kernels_c (r128norm_format in, r128norm_format out,
   set->apply = c_kernels[in].apply[which];
   set->apply_contig = c_kernels[in].apply_contig[which];
   set->wants_lut = 0;
-  set->lut_single_check = NULL;
+  set->lut_derive = NULL;
   return 1;
 }
 
@@ -440,6 +441,90 @@ apply_contig_u8_table (const void *in, void *out, size_t n,
   for (; i < n; i++)
     d[i] = p->lut[s[i]];
   return 0;
+}
+
+uint64_t
+r128norm_apply_contig_u8_table (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  return apply_contig_u8_table (in, out, n, p);
+}
+
+/* The table as a map of integers (r128norm_u8_fixed).  Each x bounds
+ * x * fa + fb: from T 2^s up to (T + 1) 2^s - 1 where the table's byte
+ * T is in (0, 255), only from above where it is 0 and only from below
+ * where it is 255.  For a given fa the fb that satisfy all 256 bounds
+ * form one range, found in a pass; the fa tried are a 2^s rounded, then
+ * one unit either side, and so on.  C's bytes are the rounded values of a
+ * line computed in float, so a line of fine enough steps through all of
+ * them is found at once but for a value next to a rounding tie, where a
+ * neighbouring fa fits.  At shift 14, about one in 1000 of the tests'
+ * random maps has none; at the largest shift each gain allows, about one
+ * in 100000. */
+#define U8_FIT_TRIES 4
+
+int
+r128norm_u8_fit_shift (double a)
+{
+  int shift;
+
+  for (shift = 22; shift >= 8; shift--)
+    if (fabs (a) * (double) (1 << shift) + U8_FIT_TRIES + 1 <= 32767.0)
+      return shift;
+  return 0;                     /* also a NaN */
+}
+
+int
+r128norm_u8_fit (const uint8_t *table, double a, int shift,
+    r128norm_u8_fixed *fixed)
+{
+  const int64_t one = (int64_t) 1 << shift;
+  /* the kernels' bounds: x fa + fb within 32 bits and fb >> s within 16
+   * bits; the part of fb below 2^s a multiple of 2^(s - 15) (SSE2 adds it
+   * as a 16-bit multiple of that) */
+  const int64_t bound = 32768 * one < (INT64_C (1) << 31) - (1 << 23)
+      ? 32768 * one : (INT64_C (1) << 31) - (1 << 23);
+  const int64_t grain = shift > 15 ? (int64_t) 1 << (shift - 15) : 1;
+  const double nominal = nearbyint (a * (double) one);
+  int d;
+
+  if (shift < 8 || shift > 22 || !(fabs (nominal) <= 32767.0))
+    return 0;
+  for (d = 0; d <= 2 * U8_FIT_TRIES + 1; d++) {
+    /* 0, +1, -1, +2, -2, ..., then 0 itself (a table of one value, which
+     * a steep map may saturate to beyond its bounds) */
+    const int64_t fa = d > 2 * U8_FIT_TRIES ? 0 : (int64_t) nominal
+        + (d % 2 ? (d + 1) / 2 : -d / 2);
+    int64_t lo = -bound, hi = bound - 1;
+    unsigned x;
+    if (fa < -32767 || fa > 32767)
+      continue;
+    for (x = 0; x < 256 && lo <= hi; x++) {
+      const int64_t t = table[x], at = (int64_t) x * fa;
+      if (t > 0 && t * one - at > lo)
+        lo = t * one - at;
+      if (t < 255 && (t + 1) * one - 1 - at < hi)
+        hi = (t + 1) * one - 1 - at;
+    }
+    /* the multiples of grain in [lo, hi] (grain divides bound) */
+    lo = -bound + (lo + bound + grain - 1) / grain * grain;
+    hi = -bound + (hi + bound) / grain * grain;
+    if (lo <= hi) {
+      fixed->fa = (int32_t) fa;
+      fixed->fb = (int32_t) (lo + (hi - lo) / grain / 2 * grain);
+      fixed->shift = shift;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void
+r128norm_u8_derive_fixed (r128norm_affine *p)
+{
+  if (!r128norm_u8_fit (p->lut, p->af, r128norm_u8_fit_shift (p->af),
+          &p->lut_fixed))
+    p->lut_fixed.shift = 0;
 }
 
 /* u8 -> F32 alike, through r128norm_affine.lut_f32: C's floats.  Video to
@@ -520,6 +605,6 @@ r128norm_kernels_table (r128norm_format in, r128norm_format out,
     return 0;
   }
   set->wants_lut = 1;
-  set->lut_single_check = NULL;
+  set->lut_derive = NULL;
   return 1;
 }

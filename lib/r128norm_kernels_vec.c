@@ -19,7 +19,8 @@
  * halves, the output rounded once to half by C's steps (load4_f16,
  * double_to_half2), so C's bit for bit.  And, exact,
  * the sums of u8 rows per lane (r128norm_u8_sums_vec: packed RGBA, RGB
- * and NV12 UV rows, and u8 planes); S16, U16 and S32 rows, interleaved
+ * and NV12 UV rows, and u8 planes), and u8 -> u8 by the tables' maps of
+ * integers (r128norm_u8_fixed_row_vec), their bytes; S16, U16 and S32 rows, interleaved
  * (audio) and contiguous, their statistics and their apply in C's steps
  * bit for bit. */
 #include <float.h>
@@ -78,6 +79,8 @@ typedef int32_t v4si __attribute__ ((vector_size (16)));
 typedef int64_t v2di __attribute__ ((vector_size (16)));
 typedef uint32_t v4su __attribute__ ((vector_size (16)));
 typedef uint64_t v2du __attribute__ ((vector_size (16)));
+typedef uint8_t v16qu __attribute__ ((vector_size (16)));
+typedef uint16_t v8hu __attribute__ ((vector_size (16)));
 
 static inline v2df
 splat (double x)
@@ -270,6 +273,61 @@ s32_round4 (v2df w_lo, v2df w_hi)
   return (v4si) (y ^ 0x80000000u);
 }
 
+/* The maps of integers of a unit's bytes (r128norm_u8_fixed) as pmaddwd's
+ * operands, SSE2 having no 32-bit multiply: for the four bytes of group
+ * g, pairs (fa, (fb mod 2^s) / g) that multiply the pairs (x, g), g the
+ * grain of fb mod 2^s, 2^(s - 15) or 1 (r128norm_u8_fit); for the eight
+ * bytes of half h, fb >> s, which is added after the shift in 16 bits
+ * with saturation.  x fa + (fb mod 2^s) is within 2^23 + 2^s, so its
+ * shift packs to 16 bits exactly (s >= 8); and the sum saturates only
+ * where it is outside 16 bits, beyond the clamp to [0, 255] either
+ * way. */
+typedef struct
+{
+  __m128i pair[12], high[6];
+  __m128i grain, count;
+} u8_fixed_vecs;
+
+static void
+u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
+    unsigned unit)
+{
+  const int s = maps[0].shift, grain = s > 15 ? 1 << (s - 15) : 1;
+  int16_t pair[2 * 48] = { 0 }, high[48] = { 0 };
+  unsigned j;
+
+  for (j = 0; j < unit; j++) {
+    pair[2 * j] = (int16_t) maps[j].fa;
+    pair[2 * j + 1] = (int16_t) ((maps[j].fb & ((1 << s) - 1)) / grain);
+    high[j] = (int16_t) (maps[j].fb >> s);
+  }
+  memcpy (v->pair, pair, 4 * unit);
+  memcpy (v->high, high, 2 * unit);
+  v->grain = _mm_set1_epi16 ((int16_t) grain);
+  v->count = _mm_cvtsi32_si128 (s);
+}
+
+/* Vector k of a unit mapped */
+static inline v16qu
+u8_fixed_map (v16qu x, const u8_fixed_vecs *v, const unsigned k)
+{
+  const __m128i zero = _mm_setzero_si128 (), g = v->grain;
+  const __m128i lo = _mm_unpacklo_epi8 ((__m128i) x, zero);
+  const __m128i hi = _mm_unpackhi_epi8 ((__m128i) x, zero);
+  const __m128i *pair = v->pair + 4 * k;
+  __m128i d0 = _mm_madd_epi16 (_mm_unpacklo_epi16 (lo, g), pair[0]);
+  __m128i d1 = _mm_madd_epi16 (_mm_unpackhi_epi16 (lo, g), pair[1]);
+  __m128i d2 = _mm_madd_epi16 (_mm_unpacklo_epi16 (hi, g), pair[2]);
+  __m128i d3 = _mm_madd_epi16 (_mm_unpackhi_epi16 (hi, g), pair[3]);
+  d0 = _mm_sra_epi32 (d0, v->count);
+  d1 = _mm_sra_epi32 (d1, v->count);
+  d2 = _mm_sra_epi32 (d2, v->count);
+  d3 = _mm_sra_epi32 (d3, v->count);
+  return (v16qu) _mm_packus_epi16 (_mm_adds_epi16 (_mm_packs_epi32 (d0,
+              d1), v->high[2 * k]), _mm_adds_epi16 (_mm_packs_epi32 (d2,
+              d3), v->high[2 * k + 1]));
+}
+
 #else
 
 static inline void
@@ -431,6 +489,72 @@ s32_round4 (v2df w_lo, v2df w_hi)
   const v2di r_hi = __builtin_convertvector (w_hi, v2di) - 2147483648LL;
   return (v4si) { (int32_t) r_lo[0], (int32_t) r_lo[1], (int32_t) r_hi[0],
     (int32_t) r_hi[1] };
+}
+
+/* The maps of integers of a unit's bytes (r128norm_u8_fixed): fa and fb
+ * for the four bytes of group g, 32 bits each (x fa + fb is within
+ * 2^31). */
+typedef struct
+{
+  v4si fa[12], fb[12];
+  v4si shift;
+} u8_fixed_vecs;
+
+static void
+u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
+    unsigned unit)
+{
+  unsigned j;
+
+  for (j = 0; j < unit; j++) {
+    v->fa[j / 4][j % 4] = maps[j].fa;
+    v->fb[j / 4][j % 4] = maps[j].fb;
+  }
+  v->shift = (v4si) { 0 } + maps[0].shift;
+}
+
+/* GCC's and clang's names for a shuffle of two byte vectors */
+#if defined(__clang__)
+#define BYTE_SHUFFLE(a, b, ...) __builtin_shufflevector (a, b, __VA_ARGS__)
+#else
+#define BYTE_SHUFFLE(a, b, ...) \
+  __builtin_shuffle (a, b, (v16qu) { __VA_ARGS__ })
+#endif
+
+/* Vector k of a unit mapped: the four bytes of each group widened to 32
+ * bits by a shuffle with zeros (one NEON tbl: GCC 12 widens bytes by
+ * __builtin_convertvector one at a time), clamped, and their low bytes
+ * (a little-endian CPU's) shuffled back */
+static inline v16qu
+u8_fixed_map (v16qu x, const u8_fixed_vecs *v, const unsigned k)
+{
+  const v16qu zero = { 0 };
+  v4si y[4];
+  unsigned g;
+
+  y[0] = (v4si) BYTE_SHUFFLE (x, zero, 0, 16, 16, 16, 1, 16, 16, 16, 2, 16,
+      16, 16, 3, 16, 16, 16);
+  y[1] = (v4si) BYTE_SHUFFLE (x, zero, 4, 16, 16, 16, 5, 16, 16, 16, 6, 16,
+      16, 16, 7, 16, 16, 16);
+  y[2] = (v4si) BYTE_SHUFFLE (x, zero, 8, 16, 16, 16, 9, 16, 16, 16, 10, 16,
+      16, 16, 11, 16, 16, 16);
+  y[3] = (v4si) BYTE_SHUFFLE (x, zero, 12, 16, 16, 16, 13, 16, 16, 16, 14,
+      16, 16, 16, 15, 16, 16, 16);
+#pragma GCC unroll 4
+  for (g = 0; g < 4; g++) {
+    v4si t = (y[g] * v->fa[4 * k + g] + v->fb[4 * k + g]) >> v->shift;
+    const v4si above = t > 255;
+    t &= ~(t < 0);
+    y[g] = (t & ~above) | (255 & above);
+  }
+  {
+    const v16qu ab = BYTE_SHUFFLE ((v16qu) y[0], (v16qu) y[1], 0, 4, 8, 12,
+        16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+    const v16qu cd = BYTE_SHUFFLE ((v16qu) y[2], (v16qu) y[3], 0, 4, 8, 12,
+        16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+    return BYTE_SHUFFLE (ab, cd, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20,
+        21, 22, 23);
+  }
 }
 
 #endif
@@ -1368,7 +1492,6 @@ packed_f64 (const void *src, void *dst, size_t n,
  * vectors are then added to the positions' 64-bit sums.  What C does a
  * byte at a time, 16 bytes in 15 operations. */
 
-typedef uint16_t v8hu __attribute__ ((vector_size (16)));
 
 #define U8_SUM_BLOCK 256
 
@@ -1471,6 +1594,76 @@ r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
     sq[i % period] += x * x;
   }
   return 1;
+}
+
+/* ---- u8 maps ----------------------------------------------------------
+ *
+ * u8 -> u8 by each table's map of integers (r128norm_u8_fit), 16 bytes a
+ * vector: the table's bytes exactly, where a byte lookup a sample (the
+ * tables' apply) is 2 to 4 times the cost of a copy. */
+
+_Static_assert (sizeof (u8_fixed_vecs) <= R128NORM_U8_FIXED_VECS,
+    "r128norm_packed_params.fixed_vecs holds the maps");
+_Static_assert (_Alignof (u8_fixed_vecs) <= 16,
+    "r128norm_packed_params.fixed_vecs is aligned for the maps");
+
+int
+r128norm_u8_fixed_prepare (unsigned char *vecs,
+    const r128norm_u8_fixed *maps, unsigned unit)
+{
+  u8_fixed_vecs_init ((u8_fixed_vecs *) vecs, maps, unit);
+  return 1;
+}
+
+static ALWAYS_INLINE size_t
+u8_fixed_row (const uint8_t *src, uint8_t *dst, size_t bytes,
+    const u8_fixed_vecs *v, const unsigned V)
+{
+  size_t i;
+  unsigned k;
+
+  for (i = 0; i + 16 * V <= bytes; i += 16 * V)
+#pragma GCC unroll 3
+    for (k = 0; k < V; k++) {
+      v16qu x;
+      memcpy (&x, src + i + 16 * k, sizeof x);
+      x = u8_fixed_map (x, v, k);
+      memcpy (dst + i + 16 * k, &x, sizeof x);
+    }
+  return i;
+}
+
+size_t
+r128norm_u8_fixed_row_vec (const uint8_t *src, uint8_t *dst, size_t bytes,
+    const unsigned char *vecs, unsigned unit)
+{
+  const u8_fixed_vecs *v = (const u8_fixed_vecs *) vecs;
+
+  return unit == 48 ? u8_fixed_row (src, dst, bytes, v, 3)
+      : u8_fixed_row (src, dst, bytes, v, 1);
+}
+
+/* A u8 plane (I420's, GRAY8) by its channel's map, the tail (and a
+ * table with no map) by the table */
+static uint64_t
+apply_contig_u8_fixed (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  u8_fixed_vecs v;
+  r128norm_u8_fixed maps[16];
+  size_t i = 0;
+  unsigned j;
+
+  if (p->has_lut && p->lut_fixed.shift) {
+    for (j = 0; j < 16; j++)
+      maps[j] = p->lut_fixed;
+    u8_fixed_vecs_init (&v, maps, 16);
+    i = u8_fixed_row (in, out, n, &v, 1);
+  }
+  if (i < n)
+    r128norm_apply_contig_u8_table ((const uint8_t *) in + i,
+        (uint8_t *) out + i, n - i, p);
+  return 0;
 }
 
 /* ---- S16 and U16 rows -------------------------------------------------
@@ -2037,9 +2230,12 @@ r128norm_kernels_vec (r128norm_format in, r128norm_format out,
       set->apply_contig = apply_contig_f64;
   } else if (little_endian && (in == R128NORM_FORMAT_U8
           || in == R128NORM_FORMAT_U8_CENTERED)) {
-    /* the planes' sums; the apply stays the tables' */
+    /* the planes' sums, and to u8 the apply by the tables' maps */
     set->stats_contig = stats_contig_u8;
-    return 1;
+    if (out != in)
+      return 1;               /* the tables' kernels are the rest */
+    set->apply_contig = apply_contig_u8_fixed;
+    set->lut_derive = r128norm_u8_derive_fixed;
   } else if (little_endian && in == R128NORM_FORMAT_S32) {
     set->stats_contig = stats_contig_s32;
     if (out == in)
@@ -2094,6 +2290,28 @@ r128norm_packed_float_vec (r128norm_format format)
 {
   (void) format;
   return NULL;
+}
+
+int
+r128norm_u8_fixed_prepare (unsigned char *vecs,
+    const r128norm_u8_fixed *maps, unsigned unit)
+{
+  (void) vecs;
+  (void) maps;
+  (void) unit;
+  return 0;
+}
+
+size_t
+r128norm_u8_fixed_row_vec (const uint8_t *src, uint8_t *dst, size_t bytes,
+    const unsigned char *vecs, unsigned unit)
+{
+  (void) src;
+  (void) dst;
+  (void) bytes;
+  (void) vecs;
+  (void) unit;
+  return 0;
 }
 
 int

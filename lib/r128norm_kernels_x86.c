@@ -4851,7 +4851,7 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
         set->wants_lut = 1;
         /* the packed rows' kernel to hwc pixels computes where the
          * table allows it (r128norm_packed_u8_f16_compact_x86) */
-        set->lut_single_check = f16c && have_fma () ? check_u8_f16_single
+        set->lut_derive = f16c && have_fma () ? check_u8_f16_single
             : NULL;
         if (have_avx512vbmi ()) {
           uses_wide = 1;

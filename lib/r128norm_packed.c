@@ -18,10 +18,11 @@ r128norm_packed_f32_fn r128norm_packed_u8_f32_x86 (void);
 /* The packed u8 rows of a CPU without AVX2 (SSE alone, ARM): per lane,
  * exact sums, in portable vectors (r128norm_u8_sums_vec) where the
  * period allows, else in C (in 32 bits for a row's stretch of at most
- * 66051 samples, 255^2 each), and the apply in place by its channel's
- * table (the C kernel's output for every value, so C's bytes).  A lane
- * at a time, strided: the row (one line of a frame) stays in the cache
- * between the sums and the apply. */
+ * 66051 samples, 255^2 each), and the apply in place by the channels'
+ * tables (the C kernel's output for every value, so C's bytes): in
+ * vectors by their maps of integers where they have them (fixed_unit),
+ * else a lane at a time, strided.  The row (one line of a frame) stays
+ * in the cache between the sums and the apply. */
 static void
 packed_u8_portable (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, int sum, int apply, uint64_t *sums,
@@ -34,6 +35,14 @@ packed_u8_portable (uint8_t *row, size_t bytes,
     if (!apply)
       return;
     sum = 0;
+  }
+  if (apply && !sum && pp->fixed_unit) {
+    /* whole units by the tables' maps, the rest by the tables: a unit is
+     * whole pixels, so the rest starts at lane 0 */
+    const size_t done = r128norm_u8_fixed_row_vec (row, row, bytes,
+        pp->fixed_vecs, pp->fixed_unit);
+    row += done;
+    bytes -= done;
   }
   for (lane = 0; lane < pp->period; lane++) {
     const unsigned t = pp->lane_table[lane];
@@ -879,6 +888,46 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
   return done;
 }
 
+/* The portable kernel's maps of integers for the tables of table_params
+ * (r128norm_u8_fixed): at the largest shift that every channel's gain
+ * allows, each table's, the bytes of no channel kept (x 2^s >> s, so
+ * s <= 14 where there are such bytes); or none (fixed_unit 0), and the
+ * tables apply. */
+static void
+fixed_params (r128norm_packed *pk, unsigned channels,
+    const r128norm_affine *affine)
+{
+  r128norm_packed_params *pp = &pk->params;
+  r128norm_u8_fixed fit[R128NORM_PACKED_TABLES], maps[48];
+  const unsigned unit = pp->period == 3 ? 48 : 16;
+  int shift = 22;
+  unsigned c, j;
+
+  pp->fixed_unit = 0;
+  for (j = 0; j < pp->period; j++)
+    if (pp->lane_table[j] >= channels)
+      shift = 14;               /* bytes of no channel: 2^s in 16 bits */
+  for (c = 0; c < channels; c++) {
+    const int s = r128norm_u8_fit_shift (affine[c].af);
+    shift = s < shift ? s : shift;
+  }
+  for (c = 0; c < channels; c++)
+    if (!r128norm_u8_fit (pp->table[c], affine[c].af, shift, &fit[c]))
+      return;
+  for (j = 0; j < unit; j++) {
+    const unsigned t = pp->lane_table[j % pp->period];
+    if (t < channels) {
+      maps[j] = fit[t];
+    } else {
+      maps[j].fa = 1 << shift;
+      maps[j].fb = 0;
+      maps[j].shift = shift;
+    }
+  }
+  if (r128norm_u8_fixed_prepare (pp->fixed_vecs, maps, unit))
+    pp->fixed_unit = unit;
+}
+
 /* The table apply's parameters, where the period divides 16 or is 3 and
  * each of at most R128NORM_PACKED_TABLES channels has its C output table
  * (the library makes them when the kernels ask for them: AVX-512 VBMI);
@@ -892,6 +941,7 @@ table_params (r128norm_packed *pk, unsigned channels,
   unsigned c;
 
   pp->n_tables = 0;
+  pp->fixed_unit = 0;
   if ((16 % pp->period != 0 && pp->period != 3)
       || channels > R128NORM_PACKED_TABLES)
     return;
@@ -902,6 +952,8 @@ table_params (r128norm_packed *pk, unsigned channels,
   for (c = 0; c < channels; c++)
     memcpy (pp->table[c], affine[c].lut, 256);
   pp->n_tables = channels;
+  if (pk->portable)
+    fixed_params (pk, channels, affine);
 }
 
 R128NORM_HOT static int

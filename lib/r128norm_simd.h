@@ -82,6 +82,9 @@ r128norm_s32_map_ok (const r128norm_affine *p, int to_s32)
  * (RGBA's three, NV12's two): each takes four registers of 64 entries. */
 #define R128NORM_PACKED_TABLES 4
 
+/* Bytes of r128norm_packed_params.fixed_vecs: 25 vectors of 16 bytes. */
+#define R128NORM_U8_FIXED_VECS 400
+
 /* Per-lane parameters of a packed row, as NPH distinct vectors of 8
  * floats: the 8-byte group k of the row uses vector k % nph.  When shift
  * is not 0 the kernels use the fixed-point form of the same map,
@@ -105,6 +108,13 @@ typedef struct r128norm_packed_params {
   /* the portable kernel's: each lane's channel, whose table it is
    * (R128NORM_PACKED_TABLES: no channel's, or a channel past the tables) */
   uint8_t lane_table[R128NORM_PACKED_MAX_PERIOD];
+  /* ... and, where every channel's table has a map of integers at one
+   * shift (r128norm_u8_fixed), those maps for each byte of a unit of
+   * fixed_unit bytes (16, or 48 for a period of 3; bytes of no channel
+   * x 2^s >> s), in the form its vectors take them
+   * (r128norm_u8_fixed_prepare); fixed_unit 0: the tables apply */
+  unsigned fixed_unit;
+  _Alignas (16) unsigned char fixed_vecs[R128NORM_U8_FIXED_VECS];
 } r128norm_packed_params;
 
 /* Fills fa, fb and shift from c, a, b for u8 -> u8: (x - c) * a + b + 0.5
@@ -418,6 +428,19 @@ r128norm_packed_float_fn r128norm_packed_float_vec (r128norm_format format);
  * big-endian CPU or without vector extensions. */
 int r128norm_u8_sums_vec (const uint8_t *row, size_t bytes, unsigned period,
     uint64_t *sums, uint64_t *sq);
+
+/* The maps of integers of the bytes of a unit (16 or 48 bytes; one
+ * shift) into @vecs, the form r128norm_u8_fixed_row_vec() reads.
+ * Returns 1, or 0 having done nothing without vector extensions. */
+int r128norm_u8_fixed_prepare (unsigned char *vecs,
+    const r128norm_u8_fixed *maps, unsigned unit);
+
+/* Bytes [0, k unit) of a u8 row from src to dst (in place or not) by
+ * the maps @vecs prepared for @unit bytes, k as large as @bytes allows:
+ * the table's bytes, in portable vectors (r128norm_kernels_vec.c).
+ * Returns k unit, the bytes done. */
+size_t r128norm_u8_fixed_row_vec (const uint8_t *src, uint8_t *dst,
+    size_t bytes, const unsigned char *vecs, unsigned unit);
 
 /* The S32 packed kernel, or NULL without AVX2. */
 r128norm_packed_s32_fn r128norm_packed_s32_x86 (void);
