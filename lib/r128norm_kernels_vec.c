@@ -286,7 +286,20 @@ typedef struct
 {
   __m128i pair[12], high[6];
   __m128i grain, count;
+  uint32_t grain2;              /* g^2 */
 } u8_fixed_vecs;
+
+/* The sums of a block of units of a map's bytes, per position of vector k
+ * of the unit: s[2 k + h], of half h's bytes in 16 bits (at most 256
+ * units: 255 * 256 fits); q[4 k + j], of group j's x^2 + g^2 in 32 bits,
+ * what pmaddwd gives for the pairs (x, g) (at most 256 (255^2 + 128^2)).
+ * Folded (a period that divides 4, one vector a unit): s[0] of both
+ * halves, q[0] of the four groups, at most 128 units: two accumulators
+ * instead of six, which SSE2's 16 registers hold beside the maps. */
+typedef struct
+{
+  __m128i s[6], q[12];
+} u8_fixed_acc;
 
 static void
 u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
@@ -305,20 +318,73 @@ u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
   memcpy (v->high, high, 2 * unit);
   v->grain = _mm_set1_epi16 ((int16_t) grain);
   v->count = _mm_cvtsi32_si128 (s);
+  v->grain2 = (uint32_t) (grain * grain);
 }
 
-/* Vector k of a unit mapped */
-static inline v16qu
-u8_fixed_map (v16qu x, const u8_fixed_vecs *v, const unsigned k)
+static inline void
+u8_fixed_acc_flush (u8_fixed_acc *acc, const u8_fixed_vecs *v,
+    uint32_t units, const unsigned V, const int FOLD, uint64_t *pos_sum,
+    uint64_t *pos_sq)
+{
+  unsigned k, j;
+
+  if (FOLD) {
+    uint16_t s16[8];
+    uint32_t q32[4];
+    memcpy (s16, &acc->s[0], sizeof s16);
+    memcpy (q32, &acc->q[0], sizeof q32);
+    for (j = 0; j < 8; j++)
+      pos_sum[j] += s16[j];
+    for (j = 0; j < 4; j++)
+      pos_sq[j] += q32[j] - 4 * units * v->grain2;
+    return;
+  }
+  for (k = 0; k < V; k++) {
+    uint16_t s16[16];
+    uint32_t q32[16];
+    memcpy (s16, &acc->s[2 * k], sizeof s16);
+    memcpy (q32, &acc->q[4 * k], sizeof q32);
+    for (j = 0; j < 16; j++) {
+      pos_sum[16 * k + j] += s16[j];
+      pos_sq[16 * k + j] += q32[j] - units * v->grain2;
+    }
+  }
+}
+
+/* Vector k of a unit mapped, its sums added to acc where SUM is set */
+static inline __attribute__ ((always_inline)) v16qu
+u8_fixed_map (v16qu x, const u8_fixed_vecs *v, const unsigned k,
+    const int SUM, const int FOLD, u8_fixed_acc *acc)
 {
   const __m128i zero = _mm_setzero_si128 (), g = v->grain;
   const __m128i lo = _mm_unpacklo_epi8 ((__m128i) x, zero);
   const __m128i hi = _mm_unpackhi_epi8 ((__m128i) x, zero);
   const __m128i *pair = v->pair + 4 * k;
-  __m128i d0 = _mm_madd_epi16 (_mm_unpacklo_epi16 (lo, g), pair[0]);
-  __m128i d1 = _mm_madd_epi16 (_mm_unpackhi_epi16 (lo, g), pair[1]);
-  __m128i d2 = _mm_madd_epi16 (_mm_unpacklo_epi16 (hi, g), pair[2]);
-  __m128i d3 = _mm_madd_epi16 (_mm_unpackhi_epi16 (hi, g), pair[3]);
+  const __m128i p0 = _mm_unpacklo_epi16 (lo, g);
+  const __m128i p1 = _mm_unpackhi_epi16 (lo, g);
+  const __m128i p2 = _mm_unpacklo_epi16 (hi, g);
+  const __m128i p3 = _mm_unpackhi_epi16 (hi, g);
+  __m128i d0 = _mm_madd_epi16 (p0, pair[0]);
+  __m128i d1 = _mm_madd_epi16 (p1, pair[1]);
+  __m128i d2 = _mm_madd_epi16 (p2, pair[2]);
+  __m128i d3 = _mm_madd_epi16 (p3, pair[3]);
+  if (SUM && FOLD) {
+    acc->s[0] = _mm_add_epi16 (acc->s[0], _mm_add_epi16 (lo, hi));
+    acc->q[0] = _mm_add_epi32 (acc->q[0], _mm_add_epi32 (_mm_add_epi32
+            (_mm_madd_epi16 (p0, p0), _mm_madd_epi16 (p1, p1)),
+            _mm_add_epi32 (_mm_madd_epi16 (p2, p2), _mm_madd_epi16 (p3,
+                    p3))));
+  } else if (SUM) {
+    acc->s[2 * k] = _mm_add_epi16 (acc->s[2 * k], lo);
+    acc->s[2 * k + 1] = _mm_add_epi16 (acc->s[2 * k + 1], hi);
+    acc->q[4 * k] = _mm_add_epi32 (acc->q[4 * k], _mm_madd_epi16 (p0, p0));
+    acc->q[4 * k + 1] = _mm_add_epi32 (acc->q[4 * k + 1],
+        _mm_madd_epi16 (p1, p1));
+    acc->q[4 * k + 2] = _mm_add_epi32 (acc->q[4 * k + 2],
+        _mm_madd_epi16 (p2, p2));
+    acc->q[4 * k + 3] = _mm_add_epi32 (acc->q[4 * k + 3],
+        _mm_madd_epi16 (p3, p3));
+  }
   d0 = _mm_sra_epi32 (d0, v->count);
   d1 = _mm_sra_epi32 (d1, v->count);
   d2 = _mm_sra_epi32 (d2, v->count);
@@ -500,6 +566,30 @@ typedef struct
   v4si shift;
 } u8_fixed_vecs;
 
+/* The sums of a block of units (at most 256) of a map's bytes, per
+ * position of group j of the unit, in 32 bits: s[j] of x, q[j] of x^2;
+ * folded (a period that divides 4), s[0] and q[0] of all four groups */
+typedef struct
+{
+  v4si s[12], q[12];
+} u8_fixed_acc;
+
+static inline void
+u8_fixed_acc_flush (u8_fixed_acc *acc, const u8_fixed_vecs *v,
+    uint32_t units, const unsigned V, const int FOLD, uint64_t *pos_sum,
+    uint64_t *pos_sq)
+{
+  unsigned j, i;
+
+  (void) v;
+  (void) units;
+  for (j = 0; j < (FOLD ? 1 : 4 * V); j++)
+    for (i = 0; i < 4; i++) {
+      pos_sum[4 * j + i] += (uint32_t) acc->s[j][i];
+      pos_sq[4 * j + i] += (uint32_t) acc->q[j][i];
+    }
+}
+
 static void
 u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
     unsigned unit)
@@ -525,8 +615,9 @@ u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
  * bits by a shuffle with zeros (one NEON tbl: GCC 12 widens bytes by
  * __builtin_convertvector one at a time), clamped, and their low bytes
  * (a little-endian CPU's) shuffled back */
-static inline v16qu
-u8_fixed_map (v16qu x, const u8_fixed_vecs *v, const unsigned k)
+static inline __attribute__ ((always_inline)) v16qu
+u8_fixed_map (v16qu x, const u8_fixed_vecs *v, const unsigned k,
+    const int SUM, const int FOLD, u8_fixed_acc *acc)
 {
   const v16qu zero = { 0 };
   v4si y[4];
@@ -543,6 +634,10 @@ u8_fixed_map (v16qu x, const u8_fixed_vecs *v, const unsigned k)
 #pragma GCC unroll 4
   for (g = 0; g < 4; g++) {
     v4si t = (y[g] * v->fa[4 * k + g] + v->fb[4 * k + g]) >> v->shift;
+    if (SUM) {
+      acc->s[FOLD ? 0 : 4 * k + g] += y[g];
+      acc->q[FOLD ? 0 : 4 * k + g] += y[g] * y[g];
+    }
     const v4si above = t > 255;
     t &= ~(t < 0);
     y[g] = (t & ~above) | (255 & above);
@@ -1615,32 +1710,64 @@ r128norm_u8_fixed_prepare (unsigned char *vecs,
   return 1;
 }
 
+/* Whole units of a row mapped, from src to dst, and where SUM is set
+ * their sums per position of the unit added to pos_sum and pos_sq, a
+ * block of at most 256 units at a time; returns the bytes done */
 static ALWAYS_INLINE size_t
 u8_fixed_row (const uint8_t *src, uint8_t *dst, size_t bytes,
-    const u8_fixed_vecs *v, const unsigned V)
+    const u8_fixed_vecs *v, const unsigned V, const int SUM,
+    const int FOLD, uint64_t *pos_sum, uint64_t *pos_sq)
 {
-  size_t i;
-  unsigned k;
+  const size_t units = bytes / (16 * V), most = FOLD ? 128 : 256;
+  size_t u = 0;
 
-  for (i = 0; i + 16 * V <= bytes; i += 16 * V)
+  while (u < units) {
+    const size_t block = units - u < most ? units - u : most;
+    u8_fixed_acc acc;
+    size_t b;
+    unsigned k;
+    if (SUM)
+      memset (&acc, 0, sizeof acc);
+    for (b = 0; b < block; b++, u++)
 #pragma GCC unroll 3
-    for (k = 0; k < V; k++) {
-      v16qu x;
-      memcpy (&x, src + i + 16 * k, sizeof x);
-      x = u8_fixed_map (x, v, k);
-      memcpy (dst + i + 16 * k, &x, sizeof x);
-    }
-  return i;
+      for (k = 0; k < V; k++) {
+        const size_t i = 16 * (V * u + k);
+        v16qu x;
+        memcpy (&x, src + i, sizeof x);
+        x = u8_fixed_map (x, v, k, SUM, FOLD, &acc);
+        memcpy (dst + i, &x, sizeof x);
+      }
+    if (SUM)
+      u8_fixed_acc_flush (&acc, v, (uint32_t) block, V, FOLD, pos_sum,
+          pos_sq);
+  }
+  return units * 16 * V;
 }
 
 size_t
 r128norm_u8_fixed_row_vec (const uint8_t *src, uint8_t *dst, size_t bytes,
-    const unsigned char *vecs, unsigned unit)
+    const unsigned char *vecs, unsigned unit, unsigned period,
+    uint64_t *sums, uint64_t *sq)
 {
   const u8_fixed_vecs *v = (const u8_fixed_vecs *) vecs;
+  uint64_t pos_sum[48] = { 0 }, pos_sq[48] = { 0 };
+  size_t done;
+  unsigned k;
 
-  return unit == 48 ? u8_fixed_row (src, dst, bytes, v, 3)
-      : u8_fixed_row (src, dst, bytes, v, 1);
+  if (!sums)
+    return unit == 48 ? u8_fixed_row (src, dst, bytes, v, 3, 0, 0, NULL,
+        NULL) : u8_fixed_row (src, dst, bytes, v, 1, 0, 0, NULL, NULL);
+  if (unit == 48)
+    done = u8_fixed_row (src, dst, bytes, v, 3, 1, 0, pos_sum, pos_sq);
+  else if (4 % period == 0)
+    done = u8_fixed_row (src, dst, bytes, v, 1, 1, 1, pos_sum, pos_sq);
+  else
+    done = u8_fixed_row (src, dst, bytes, v, 1, 1, 0, pos_sum, pos_sq);
+  for (k = 0; k < unit; k++) {
+    sums[k % period] += pos_sum[k];
+    sq[k % period] += pos_sq[k];
+  }
+  return done;
 }
 
 /* A u8 plane (I420's, GRAY8) by its channel's map, the tail (and a
@@ -1658,7 +1785,7 @@ apply_contig_u8_fixed (const void *in, void *out, size_t n,
     for (j = 0; j < 16; j++)
       maps[j] = p->lut_fixed;
     u8_fixed_vecs_init (&v, maps, 16);
-    i = u8_fixed_row (in, out, n, &v, 1);
+    i = u8_fixed_row (in, out, n, &v, 1, 0, 0, NULL, NULL);
   }
   if (i < n)
     r128norm_apply_contig_u8_table ((const uint8_t *) in + i,
@@ -2304,13 +2431,17 @@ r128norm_u8_fixed_prepare (unsigned char *vecs,
 
 size_t
 r128norm_u8_fixed_row_vec (const uint8_t *src, uint8_t *dst, size_t bytes,
-    const unsigned char *vecs, unsigned unit)
+    const unsigned char *vecs, unsigned unit, unsigned period,
+    uint64_t *sums, uint64_t *sq)
 {
   (void) src;
   (void) dst;
   (void) bytes;
   (void) vecs;
   (void) unit;
+  (void) period;
+  (void) sums;
+  (void) sq;
   return 0;
 }
 

@@ -21,8 +21,9 @@ r128norm_packed_f32_fn r128norm_packed_u8_f32_x86 (void);
  * 66051 samples, 255^2 each), and the apply in place by the channels'
  * tables (the C kernel's output for every value, so C's bytes): in
  * vectors by their maps of integers where they have them (fixed_unit),
- * else a lane at a time, strided.  The row (one line of a frame) stays
- * in the cache between the sums and the apply. */
+ * the sums in the same pass, else a lane at a time, strided, after the
+ * sums.  The row (one line of a frame) stays in the cache between the
+ * sums and the apply. */
 static void
 packed_u8_portable (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, int sum, int apply, uint64_t *sums,
@@ -31,18 +32,18 @@ packed_u8_portable (uint8_t *row, size_t bytes,
   const size_t period = pp->period, stretch = 66051 * period;
   unsigned lane;
 
-  if (sum && r128norm_u8_sums_vec (row, bytes, pp->period, sums, sq)) {
+  if (apply && pp->fixed_unit) {
+    /* whole units by the tables' maps, with their sums, the rest by the
+     * tables: a unit is whole pixels, so the rest starts at lane 0 */
+    const size_t done = r128norm_u8_fixed_row_vec (row, row, bytes,
+        pp->fixed_vecs, pp->fixed_unit, pp->period, sum ? sums : NULL, sq);
+    row += done;
+    bytes -= done;
+  } else if (sum && r128norm_u8_sums_vec (row, bytes, pp->period, sums,
+          sq)) {
     if (!apply)
       return;
     sum = 0;
-  }
-  if (apply && !sum && pp->fixed_unit) {
-    /* whole units by the tables' maps, the rest by the tables: a unit is
-     * whole pixels, so the rest starts at lane 0 */
-    const size_t done = r128norm_u8_fixed_row_vec (row, row, bytes,
-        pp->fixed_vecs, pp->fixed_unit);
-    row += done;
-    bytes -= done;
   }
   for (lane = 0; lane < pp->period; lane++) {
     const unsigned t = pp->lane_table[lane];

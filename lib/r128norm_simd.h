@@ -437,10 +437,13 @@ int r128norm_u8_fixed_prepare (unsigned char *vecs,
 
 /* Bytes [0, k unit) of a u8 row from src to dst (in place or not) by
  * the maps @vecs prepared for @unit bytes, k as large as @bytes allows:
- * the table's bytes, in portable vectors (r128norm_kernels_vec.c).
- * Returns k unit, the bytes done. */
+ * the table's bytes, in portable vectors (r128norm_kernels_vec.c); with
+ * @sums (not NULL), sums[lane] and sq[lane] += the exact sums of the
+ * bytes and of their squares read, per lane (byte i is lane i % period,
+ * period dividing unit).  Returns k unit, the bytes done. */
 size_t r128norm_u8_fixed_row_vec (const uint8_t *src, uint8_t *dst,
-    size_t bytes, const unsigned char *vecs, unsigned unit);
+    size_t bytes, const unsigned char *vecs, unsigned unit, unsigned period,
+    uint64_t *sums, uint64_t *sq);
 
 /* The S32 packed kernel, or NULL without AVX2. */
 r128norm_packed_s32_fn r128norm_packed_s32_x86 (void);

@@ -2198,7 +2198,8 @@ test_half_fixes (void)
  * found (one in 200 at shift 14), none for a table that is no rounded
  * line.  The kernel: any map within the fit's bounds (r128norm_u8_fit; s
  * from 8 to 22, the bounds drawn often), different at every byte of a
- * unit, against the model, bytes past the units untouched. */
+ * unit, against the model, bytes past the units untouched, and its sums
+ * per lane (rows past a block of 256 units, rows of 255) against C's. */
 static void
 test_u8_fixed (void)
 {
@@ -2281,7 +2282,15 @@ test_u8_fixed (void)
     const int64_t bound = 32768 * one < (INT64_C (1) << 31) - (1 << 23)
         ? 32768 * one : (INT64_C (1) << 31) - (1 << 23);
     const int64_t grain = shift > 15 ? (int64_t) 1 << (shift - 15) : 1;
-    const size_t n = pick (0, 20) * unit + pick (0, unit - 1);
+    /* past a block of 256 units now and then */
+    const size_t n = (i % 10 == 9 ? pick (250, 600) : pick (0, 20)) * unit
+        + pick (0, unit - 1);
+    /* a period that divides the unit, and sums per lane (or none) */
+    static const unsigned periods[2][4] = { {1, 2, 4, 16}, {3, 1, 6, 48} };
+    const unsigned period = periods[unit == 48][i / 2 % 4];
+    const int sum = i / 8 % 2 == 0;
+    uint64_t sums[48] = { 0 }, sq[48] = { 0 }, want_s[48] = { 0 },
+        want_q[48] = { 0 };
     r128norm_u8_fixed maps[48];
     _Alignas (16) unsigned char vecs[R128NORM_U8_FIXED_VECS];
     size_t done, j;
@@ -2304,18 +2313,24 @@ test_u8_fixed (void)
     }
     if (!r128norm_u8_fixed_prepare (vecs, maps, unit))
       return;
-    for (j = 0; j < n + 16; j++)
-      in_buf[j] = (uint8_t) (j < unit * 2 ? j * 37 : rng ());
+    for (j = 0; j < n + 16; j++)      /* and rows of 255 (the sums' bound) */
+      in_buf[j] = (uint8_t) (i % 20 == 19 ? 255 : j < unit * 2 ? j * 37
+          : rng ());
     memcpy (s_out, in_buf, n + 16);
     done = r128norm_u8_fixed_row_vec ((const uint8_t *) in_buf,
-        (uint8_t *) s_out, n, vecs, unit);
-    for (j = 0; j < done; j++)
-      bad += ((uint8_t *) s_out)[j] != model_fixed (&maps[j % unit],
-          ((uint8_t *) in_buf)[j]);
-    snprintf (what, sizeof what, "u8 fixed row: unit %u shift %d n %zu",
-        unit, shift, n);
+        (uint8_t *) s_out, n, vecs, unit, period, sum ? sums : NULL, sq);
+    for (j = 0; j < done; j++) {
+      const unsigned x = ((uint8_t *) in_buf)[j];
+      bad += ((uint8_t *) s_out)[j] != model_fixed (&maps[j % unit], x);
+      want_s[j % period] += x;
+      want_q[j % period] += x * x;
+    }
+    snprintf (what, sizeof what, "u8 fixed row: unit %u shift %d n %zu "
+        "period %u sums %d", unit, shift, n, period, sum);
     check (done == n / unit * unit && !bad
-        && !memcmp (s_out + done, in_buf + done, n + 16 - done), what);
+        && !memcmp (s_out + done, in_buf + done, n + 16 - done)
+        && (sum ? !memcmp (sums, want_s, sizeof sums)
+            && !memcmp (sq, want_q, sizeof sq) : sq[0] == 0), what);
   }
 }
 
