@@ -152,24 +152,26 @@ int r128norm_kernels_table (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
 /* The map of integers equal to a u8 -> u8 table (r128norm_u8_fixed) at
- * @shift (8 to 22), fa within a few units of a 2^shift (or 0) and within
- * 16 bits, x fa + fb within 32 bits, fb >> shift within 16 bits and
- * fb mod 2^shift a multiple of 2^(shift - 15) (the SSE2 kernel's
- * operands): the first fa
- * that some fb fits, which is then the middle of its range.  Returns 0
- * where none fits (a gain near or above 128 or far from a, a table that is
+ * @shift (8 to 22), fa within a few units of a 2^shift (or 0), x fa + fb
+ * within 32 bits; unless @wide (a kernel that multiplies in 32 bits), also
+ * SSE2's 16-bit operands: fa and fb >> shift within 16 bits, and
+ * fb mod 2^shift a multiple of 2^(shift - 15).  The first fa that some
+ * fb fits, which is then the middle of its range.  Returns 0 where none
+ * fits (a gain too large for the shift or far from a, a table that is
  * not a rounded line, or, rarely, one whose line the shift's steps miss). */
-int r128norm_u8_fit (const uint8_t *table, double a, int shift,
+int r128norm_u8_fit (const uint8_t *table, double a, int shift, int wide,
     r128norm_u8_fixed *fixed);
 
 /* The largest shift (22 at most) at which r128norm_u8_fit may fit a gain
- * a; 0 where none (|a| near 128 or above, or not a number).  A row whose
- * bytes of no channel are kept (x 2^s >> s) needs 2^s within 16 bits:
- * 14 at most. */
-int r128norm_u8_fit_shift (double a);
+ * a; 0 where none (|a| near 128 or above, 2^15 wide, or not a number).
+ * A row whose bytes of no channel SSE2 keeps as x 2^s >> s needs 2^s
+ * within 16 bits: 14 at most. */
+int r128norm_u8_fit_shift (double a, int wide);
 
-/* Fills p->lut_fixed from p->lut, at r128norm_u8_fit_shift (p->af). */
+/* Fills p->lut_fixed from p->lut, at r128norm_u8_fit_shift (p->af),
+ * narrow (the portable kernels) or wide (x86's). */
 void r128norm_u8_derive_fixed (r128norm_affine *p);
+void r128norm_u8_derive_fixed_wide (r128norm_affine *p);
 
 /* u8 -> u8 through p->lut (C's kernel where has_lut is not set): what the
  * vector kernels leave to the table. */

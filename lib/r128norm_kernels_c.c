@@ -463,42 +463,56 @@ r128norm_apply_contig_u8_table (const void *in, void *out, size_t n,
  * in 100000. */
 #define U8_FIT_TRIES 4
 
+/* the largest |fa|: 16 bits (SSE2's pmaddwd), or where 255 fa is still
+ * 2^23 inside 32 bits */
+static int32_t
+u8_fit_fa_max (int wide)
+{
+  return wide ? (1 << 23) - 1 : 32767;
+}
+
 int
-r128norm_u8_fit_shift (double a)
+r128norm_u8_fit_shift (double a, int wide)
 {
   int shift;
 
   for (shift = 22; shift >= 8; shift--)
-    if (fabs (a) * (double) (1 << shift) + U8_FIT_TRIES + 1 <= 32767.0)
+    if (fabs (a) * (double) (1 << shift) + U8_FIT_TRIES + 1
+        <= u8_fit_fa_max (wide))
       return shift;
   return 0;                     /* also a NaN */
 }
 
 int
-r128norm_u8_fit (const uint8_t *table, double a, int shift,
+r128norm_u8_fit (const uint8_t *table, double a, int shift, int wide,
     r128norm_u8_fixed *fixed)
 {
-  const int64_t one = (int64_t) 1 << shift;
-  /* the kernels' bounds: x fa + fb within 32 bits and fb >> s within 16
-   * bits; the part of fb below 2^s a multiple of 2^(s - 15) (SSE2 adds it
-   * as a 16-bit multiple of that) */
-  const int64_t bound = 32768 * one < (INT64_C (1) << 31) - (1 << 23)
-      ? 32768 * one : (INT64_C (1) << 31) - (1 << 23);
-  const int64_t grain = shift > 15 ? (int64_t) 1 << (shift - 15) : 1;
+  const int64_t one = (int64_t) 1 << shift, fa_max = u8_fit_fa_max (wide);
+  const int64_t top = (INT64_C (1) << 31) - 1;
+  /* narrow, SSE2's operands: fb >> s within 16 bits, and the part of fb
+   * below 2^s a multiple of 2^(s - 15), which pmaddwd multiplies by a
+   * 16-bit factor; x fa + fb within 32 bits either way (below) */
+  const int64_t bound = wide || 32768 * one > top ? top : 32768 * one;
+  const int64_t grain = !wide && shift > 15 ? (int64_t) 1 << (shift - 15)
+      : 1;
   const double nominal = nearbyint (a * (double) one);
   int d;
 
-  if (shift < 8 || shift > 22 || !(fabs (nominal) <= 32767.0))
+  if (shift < 8 || shift > 22 || !(fabs (nominal) <= (double) fa_max))
     return 0;
   for (d = 0; d <= 2 * U8_FIT_TRIES + 1; d++) {
     /* 0, +1, -1, +2, -2, ..., then 0 itself (a table of one value, which
      * a steep map may saturate to beyond its bounds) */
     const int64_t fa = d > 2 * U8_FIT_TRIES ? 0 : (int64_t) nominal
         + (d % 2 ? (d + 1) / 2 : -d / 2);
-    int64_t lo = -bound, hi = bound - 1;
+    /* fb and 255 fa + fb within 32 bits, and within the bound */
+    int64_t lo = -top - (fa < 0 ? 255 * fa : 0);
+    int64_t hi = top - (fa > 0 ? 255 * fa : 0);
     unsigned x;
-    if (fa < -32767 || fa > 32767)
+    if (fa < -fa_max || fa > fa_max)
       continue;
+    lo = lo > -bound ? lo : -bound;
+    hi = hi < bound - 1 ? hi : bound - 1;
     for (x = 0; x < 256 && lo <= hi; x++) {
       const int64_t t = table[x], at = (int64_t) x * fa;
       if (t > 0 && t * one - at > lo)
@@ -506,9 +520,9 @@ r128norm_u8_fit (const uint8_t *table, double a, int shift,
       if (t < 255 && (t + 1) * one - 1 - at < hi)
         hi = (t + 1) * one - 1 - at;
     }
-    /* the multiples of grain in [lo, hi] (grain divides bound) */
-    lo = -bound + (lo + bound + grain - 1) / grain * grain;
-    hi = -bound + (hi + bound) / grain * grain;
+    /* the multiples of grain in [lo, hi] */
+    lo = lo >= 0 ? (lo + grain - 1) / grain * grain : -(-lo / grain * grain);
+    hi = hi >= 0 ? hi / grain * grain : -((-hi + grain - 1) / grain * grain);
     if (lo <= hi) {
       fixed->fa = (int32_t) fa;
       fixed->fb = (int32_t) (lo + (hi - lo) / grain / 2 * grain);
@@ -522,7 +536,15 @@ r128norm_u8_fit (const uint8_t *table, double a, int shift,
 void
 r128norm_u8_derive_fixed (r128norm_affine *p)
 {
-  if (!r128norm_u8_fit (p->lut, p->af, r128norm_u8_fit_shift (p->af),
+  if (!r128norm_u8_fit (p->lut, p->af, r128norm_u8_fit_shift (p->af, 0), 0,
+          &p->lut_fixed))
+    p->lut_fixed.shift = 0;
+}
+
+void
+r128norm_u8_derive_fixed_wide (r128norm_affine *p)
+{
+  if (!r128norm_u8_fit (p->lut, p->af, r128norm_u8_fit_shift (p->af, 1), 1,
           &p->lut_fixed))
     p->lut_fixed.shift = 0;
 }

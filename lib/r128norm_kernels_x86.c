@@ -2,8 +2,9 @@
  * __builtin_cpu_supports; without AVX2 (or on other CPUs) the ORC and C
  * kernels stay.  The kernels give the C kernel's result bit for bit (the
  * same single/double precision steps in the same order: multiply, then
- * add, no FMA; the same rounding), except u8 -> u8 (fixed point, 1 LSB
- * next to a tie) and the F32 apply where single precision with FMA is
+ * add, no FMA; the same rounding; u8 -> u8 in fixed point by each table's
+ * map of integers, r128norm_u8_fit, or 1 LSB next to a tie where a table
+ * has none), except the F32 apply where single precision with FMA is
  * within 1e-5 (apply_contig_f32_f32_fma, the packed F32 rows).  The
  * order of the float statistics' additions differs (per-lane partial sums
  * in double).
@@ -390,9 +391,19 @@ apply_contig_u8_u8 (const void *in, void *out, size_t n,
 {
   r128norm_packed_params pp;
   uint64_t dummy = 0;
+  unsigned j;
 
   broadcast_params (&pp, p);
-  r128norm_packed_fixed (&pp);
+  if (p->has_lut && p->lut_fixed.shift) {
+    /* the table's map of integers: its bytes, C's */
+    for (j = 0; j < 8; j++) {
+      pp.fa[0][j] = p->lut_fixed.fa;
+      pp.fb[0][j] = p->lut_fixed.fb;
+    }
+    pp.shift = p->lut_fixed.shift;
+  } else {
+    r128norm_packed_fixed (&pp);
+  }
   if (pp.shift)
     packed_u8_body (in, out, n, &pp, 1, 0, 1, 1, &dummy, &dummy);
   else
@@ -4839,9 +4850,17 @@ r128norm_kernels_x86 (r128norm_format in, r128norm_format out,
       set->stats = stats_u8;
       any = 1;
       if (out == in) {
-        set->wants_lut = have_avx512vbmi ();
-        set->apply_contig = set->wants_lut ? (uses_wide = 1,
-            apply_contig_u8_u8_vbmi) : apply_contig_u8_u8;
+        /* the tables: looked up with VBMI, else the fixed point kernels
+         * take each one's map of integers (r128norm_u8_fit), so that
+         * every CPU gives C's bytes */
+        set->wants_lut = 1;
+        if (have_avx512vbmi ()) {
+          uses_wide = 1;
+          set->apply_contig = apply_contig_u8_u8_vbmi;
+        } else {
+          set->apply_contig = apply_contig_u8_u8;
+          set->lut_derive = r128norm_u8_derive_fixed_wide;
+        }
       } else if (out == R128NORM_FORMAT_F32) {
         set->apply_contig = apply_contig_u8_f32;
         set->apply = apply_u8_f32;

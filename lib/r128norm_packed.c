@@ -909,11 +909,11 @@ fixed_params (r128norm_packed *pk, unsigned channels,
     if (pp->lane_table[j] >= channels)
       shift = 14;               /* bytes of no channel: 2^s in 16 bits */
   for (c = 0; c < channels; c++) {
-    const int s = r128norm_u8_fit_shift (affine[c].af);
+    const int s = r128norm_u8_fit_shift (affine[c].af, 0);
     shift = s < shift ? s : shift;
   }
   for (c = 0; c < channels; c++)
-    if (!r128norm_u8_fit (pp->table[c], affine[c].af, shift, &fit[c]))
+    if (!r128norm_u8_fit (pp->table[c], affine[c].af, shift, 0, &fit[c]))
       return;
   for (j = 0; j < unit; j++) {
     const unsigned t = pp->lane_table[j % pp->period];
@@ -927,6 +927,41 @@ fixed_params (r128norm_packed *pk, unsigned channels,
   }
   if (r128norm_u8_fixed_prepare (pp->fixed_vecs, maps, unit))
     pp->fixed_unit = unit;
+}
+
+/* The x86 fixed point kernel's parameters (fa, fb, shift) from the
+ * channels' tables, where the library made them (u8 -> u8): each table's
+ * map of integers at the largest shift every channel's gain allows,
+ * bytes of no channel kept (x 2^s >> s: the kernel multiplies in 32
+ * bits), so the kernel gives C's bytes; else r128norm_packed_fixed()'s,
+ * within 1 LSB. */
+static void
+fitted_fixed_params (r128norm_packed *pk, unsigned channels,
+    const r128norm_affine *affine)
+{
+  r128norm_packed_params *pp = &pk->params;
+  r128norm_u8_fixed fit[R128NORM_PACKED_MAX_LANES];
+  int shift = 22;
+  unsigned c, h, j;
+
+  if (channels > R128NORM_PACKED_MAX_LANES)
+    return;
+  for (c = 0; c < channels; c++) {
+    const int s = r128norm_u8_fit_shift (affine[c].af, 1);
+    if (!affine[c].has_lut)
+      return;
+    shift = s < shift ? s : shift;
+  }
+  for (c = 0; c < channels; c++)
+    if (!r128norm_u8_fit (affine[c].lut, affine[c].af, shift, 1, &fit[c]))
+      return;
+  for (h = 0; h < pp->nph; h++)
+    for (j = 0; j < 8; j++) {
+      const int ch = pk->lane_chan[(8 * h + j) % pp->period];
+      pp->fa[h][j] = ch < 0 ? 1 << shift : fit[ch].fa;
+      pp->fb[h][j] = ch < 0 ? 0 : fit[ch].fb;
+    }
+  pp->shift = shift;
 }
 
 /* The table apply's parameters, where the period divides 16 or is 3 and
@@ -1013,6 +1048,8 @@ packed_pass (r128norm_packed *pk, unsigned channels,
       }
     r128norm_packed_fixed (pp);
     table_params (pk, channels, affine);
+    if (!pk->portable)
+      fitted_fixed_params (pk, channels, affine);
   }
   /* the portable kernel applies by the tables alone */
   if (apply && pk->portable && pp->n_tables == 0)

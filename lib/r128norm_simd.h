@@ -123,7 +123,9 @@ typedef struct r128norm_packed_params {
  * rounded result, within about 2^-15 of the float map's value wherever
  * the output does not saturate (so 1 LSB at most, and different from the
  * C kernel only next to a rounding tie).  shift = 0 (float kernels) when
- * no shift of at least 8 fits or c is not an integer. */
+ * no shift of at least 8 fits or c is not an integer.  Where the library
+ * made the channels' tables, their maps of integers (r128norm_u8_fit)
+ * then take the place of these, and give C's bytes. */
 void r128norm_packed_fixed (r128norm_packed_params *pp);
 
 /* One packed row of `bytes` bytes: sums += per-lane sums, sq += per-lane
