@@ -1707,8 +1707,10 @@ r128norm_u8_fixed_prepare (unsigned char *vecs,
     const r128norm_u8_fixed *maps, unsigned unit)
 {
   /* the state's alignment is malloc's, which 32-bit ARM's glibc keeps
-   * at 8 bytes: there the tables apply */
-  if ((uintptr_t) vecs % _Alignof (u8_fixed_vecs) != 0)
+   * at 8 bytes; and the generic code widens bytes in a little-endian
+   * CPU's order: elsewhere the tables apply */
+  if ((uintptr_t) vecs % _Alignof (u8_fixed_vecs) != 0
+      || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
     return 0;
   u8_fixed_vecs_init ((u8_fixed_vecs *) vecs, maps, unit);
   return 1;

@@ -889,10 +889,39 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
   return done;
 }
 
-/* The portable kernel's maps of integers for the tables of table_params
- * (r128norm_u8_fixed): at the largest shift that every channel's gain
- * allows, each table's, the bytes of no channel kept (x 2^s >> s, so
- * s <= 14 where there are such bytes); or none (fixed_unit 0), and the
+/* Each channel's map of integers (r128norm_u8_fit) from its table, where
+ * the library made them (u8 -> u8), all at the largest shift every
+ * channel's gain allows: @wide for x86's kernels, which multiply in 32
+ * bits, else SSE2's 16-bit operands, with which bytes of no channel kept
+ * as x 2^s >> s need s <= 14.  Returns 0 where a channel has none. */
+static int
+fit_channels (const r128norm_packed *pk, unsigned channels,
+    const r128norm_affine *affine, int wide, r128norm_u8_fixed *fit,
+    int *shift)
+{
+  int common = 22;
+  unsigned c, j;
+
+  if (!wide)
+    for (j = 0; j < pk->params.period; j++)
+      if (pk->lane_chan[j] < 0)
+        common = 14;
+  for (c = 0; c < channels; c++) {
+    const int s = r128norm_u8_fit_shift (affine[c].af, wide);
+    if (!affine[c].has_lut)
+      return 0;
+    common = s < common ? s : common;
+  }
+  for (c = 0; c < channels; c++)
+    if (!r128norm_u8_fit (affine[c].lut, affine[c].af, common, wide,
+            &fit[c]))
+      return 0;
+  *shift = common;
+  return 1;
+}
+
+/* The portable kernel's maps for the tables of table_params, by byte of
+ * a unit, the bytes of no channel kept; or none (fixed_unit 0), and the
  * tables apply. */
 static void
 fixed_params (r128norm_packed *pk, unsigned channels,
@@ -901,39 +930,24 @@ fixed_params (r128norm_packed *pk, unsigned channels,
   r128norm_packed_params *pp = &pk->params;
   r128norm_u8_fixed fit[R128NORM_PACKED_TABLES], maps[48];
   const unsigned unit = pp->period == 3 ? 48 : 16;
-  int shift = 22;
-  unsigned c, j;
+  int shift;
+  unsigned j;
 
   pp->fixed_unit = 0;
-  for (j = 0; j < pp->period; j++)
-    if (pp->lane_table[j] >= channels)
-      shift = 14;               /* bytes of no channel: 2^s in 16 bits */
-  for (c = 0; c < channels; c++) {
-    const int s = r128norm_u8_fit_shift (affine[c].af, 0);
-    shift = s < shift ? s : shift;
-  }
-  for (c = 0; c < channels; c++)
-    if (!r128norm_u8_fit (pp->table[c], affine[c].af, shift, 0, &fit[c]))
-      return;
+  if (!fit_channels (pk, channels, affine, 0, fit, &shift))
+    return;
   for (j = 0; j < unit; j++) {
-    const unsigned t = pp->lane_table[j % pp->period];
-    if (t < channels) {
-      maps[j] = fit[t];
-    } else {
-      maps[j].fa = 1 << shift;
-      maps[j].fb = 0;
-      maps[j].shift = shift;
-    }
+    const int ch = pk->lane_chan[j % pp->period];
+    maps[j].fa = ch < 0 ? 1 << shift : fit[ch].fa;
+    maps[j].fb = ch < 0 ? 0 : fit[ch].fb;
+    maps[j].shift = shift;
   }
   if (r128norm_u8_fixed_prepare (pp->fixed_vecs, maps, unit))
     pp->fixed_unit = unit;
 }
 
-/* The x86 fixed point kernel's parameters (fa, fb, shift) from the
- * channels' tables, where the library made them (u8 -> u8): each table's
- * map of integers at the largest shift every channel's gain allows,
- * bytes of no channel kept (x 2^s >> s: the kernel multiplies in 32
- * bits), so the kernel gives C's bytes; else r128norm_packed_fixed()'s,
+/* The x86 fixed point kernel's parameters (fa, fb, shift) from the same
+ * maps, so that it gives C's bytes; else r128norm_packed_fixed()'s stay,
  * within 1 LSB. */
 static void
 fitted_fixed_params (r128norm_packed *pk, unsigned channels,
@@ -941,20 +955,12 @@ fitted_fixed_params (r128norm_packed *pk, unsigned channels,
 {
   r128norm_packed_params *pp = &pk->params;
   r128norm_u8_fixed fit[R128NORM_PACKED_MAX_LANES];
-  int shift = 22;
-  unsigned c, h, j;
+  int shift;
+  unsigned h, j;
 
-  if (channels > R128NORM_PACKED_MAX_LANES)
+  if (channels > R128NORM_PACKED_MAX_LANES
+      || !fit_channels (pk, channels, affine, 1, fit, &shift))
     return;
-  for (c = 0; c < channels; c++) {
-    const int s = r128norm_u8_fit_shift (affine[c].af, 1);
-    if (!affine[c].has_lut)
-      return;
-    shift = s < shift ? s : shift;
-  }
-  for (c = 0; c < channels; c++)
-    if (!r128norm_u8_fit (affine[c].lut, affine[c].af, shift, 1, &fit[c]))
-      return;
   for (h = 0; h < pp->nph; h++)
     for (j = 0; j < 8; j++) {
       const int ch = pk->lane_chan[(8 * h + j) % pp->period];
