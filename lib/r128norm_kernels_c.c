@@ -459,8 +459,8 @@ r128norm_apply_contig_u8_table (const void *in, void *out, size_t n,
  * line computed in float, so a line of fine enough steps through all of
  * them is found at once but for a value next to a rounding tie, where a
  * neighbouring fa fits.  At shift 14, about one in 1000 of the tests'
- * random maps has none; at the largest shift each gain allows, about one
- * in 100000. */
+ * 20,000 random maps has none; at the largest shift each gain allows,
+ * none of them. */
 #define U8_FIT_TRIES 4
 
 /* the largest |fa|: 16 bits (SSE2's pmaddwd), or where 255 fa is still
