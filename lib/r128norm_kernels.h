@@ -163,7 +163,7 @@ int r128norm_u8_fit (const uint8_t *table, double a, int shift, int wide,
     r128norm_u8_fixed *fixed);
 
 /* The largest shift (22 at most) at which r128norm_u8_fit may fit a gain
- * a; 0 where none (|a| near 128 or above, or near 2^15 where @wide; or a
+ * a; 0 where none (|a| near 128 or above, or near 2^15 where @wide, or
  * not a number).
  * A row whose bytes of no channel SSE2 keeps as x 2^s >> s needs 2^s
  * within 16 bits: 14 at most. */
