@@ -936,6 +936,10 @@ affine_of (r128norm_state *st, unsigned c, double strength,
     st->lut_source (ramp, st->out_format == R128NORM_FORMAT_F32
         ? (void *) p->lut_f32 : (void *) p->lut, 256, p);
     p->has_lut = 1;
+    /* u8 out: no map of integers but the one derived from this table
+     * (the packed path takes it where its shift is the row's) */
+    if (fo->size == 1)
+      p->lut_fixed.shift = 0;
     if (st->lut_derive)
       st->lut_derive (p);
   }

@@ -35,6 +35,7 @@
 typedef struct r128norm_u8_fixed {
   int32_t fa, fb;
   int shift;
+  int wide;                     /* fitted for 32-bit operands */
 } r128norm_u8_fixed;
 
 /* out_raw = (x - c) * a + b, then clamped to [lo, hi] and, for integer

@@ -513,6 +513,8 @@ r128norm_u8_fit (const uint8_t *table, double a, int shift, int wide,
       continue;
     lo = lo > -bound ? lo : -bound;
     hi = hi < bound - 1 ? hi : bound - 1;
+    /* branches, not a chain of selects: a bound moves at few of the
+     * values, and the branches' pattern (the table's runs) is learnt */
     for (x = 0; x < 256 && lo <= hi; x++) {
       const int64_t t = table[x], at = (int64_t) x * fa;
       if (t > 0 && t * one - at > lo)
@@ -527,6 +529,7 @@ r128norm_u8_fit (const uint8_t *table, double a, int shift, int wide,
       fixed->fa = (int32_t) fa;
       fixed->fb = (int32_t) (lo + (hi - lo) / grain / 2 * grain);
       fixed->shift = shift;
+      fixed->wide = wide;
       return 1;
     }
   }

@@ -4992,6 +4992,14 @@ r128norm_packed_u8_x86 (void)
   return have_avx512vbmi ()? packed_u8_wide : have_avx2 ()? packed_u8 : NULL;
 }
 
+/* Whether r128norm_packed_u8_x86's kernel applies by the channels'
+ * tables where table_params() gives them (VBMI) */
+int
+r128norm_packed_u8_looks_up_x86 (void)
+{
+  return have_avx512vbmi ();
+}
+
 r128norm_packed_f32_fn
 r128norm_packed_u8_f32_x86 (void)
 {
@@ -5067,6 +5075,12 @@ r128norm_packed_fn
 r128norm_packed_u8_x86 (void)
 {
   return NULL;
+}
+
+int
+r128norm_packed_u8_looks_up_x86 (void)
+{
+  return 0;
 }
 
 r128norm_packed_f32_fn

@@ -13,6 +13,7 @@
 #include "r128norm_simd.h"
 
 r128norm_packed_fn r128norm_packed_u8_x86 (void);
+int r128norm_packed_u8_looks_up_x86 (void);
 r128norm_packed_f32_fn r128norm_packed_u8_f32_x86 (void);
 
 /* The packed u8 rows of a CPU without AVX2 (SSE alone, ARM): per lane,
@@ -128,6 +129,7 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     return;
   /* sums for any output; the apply in place (u8 out) */
   pk->fn = r128norm_packed_u8_x86 ();
+  pk->looks_up = r128norm_packed_u8_looks_up_x86 ();
   if (!pk->fn) {
     pk->fn = packed_u8_portable;
     pk->portable = 1;
@@ -912,10 +914,18 @@ fit_channels (const r128norm_packed *pk, unsigned channels,
       return 0;
     common = s < common ? s : common;
   }
-  for (c = 0; c < channels; c++)
-    if (!r128norm_u8_fit (affine[c].lut, affine[c].af, common, wide,
+  if (common == 0)
+    return 0;                   /* a gain past every shift */
+  for (c = 0; c < channels; c++) {
+    /* the map the kernels derived with the table (lut_derive), where it
+     * has the row's shift, else one fitted here */
+    const r128norm_u8_fixed *derived = &affine[c].lut_fixed;
+    if (derived->shift == common && derived->wide == wide)
+      fit[c] = *derived;
+    else if (!r128norm_u8_fit (affine[c].lut, affine[c].af, common, wide,
             &fit[c]))
       return 0;
+  }
   *shift = common;
   return 1;
 }
@@ -958,7 +968,9 @@ fitted_fixed_params (r128norm_packed *pk, unsigned channels,
   int shift;
   unsigned h, j;
 
+  /* not where the kernel applies by the tables (table_params) */
   if (channels > R128NORM_PACKED_MAX_LANES
+      || (pk->looks_up && pp->n_tables > 0)
       || !fit_channels (pk, channels, affine, 1, fit, &shift))
     return;
   for (h = 0; h < pp->nph; h++)

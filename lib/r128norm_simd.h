@@ -301,6 +301,7 @@ typedef struct r128norm_packed {
    * F32 and F64 rows in vectors (r128norm_packed_float_vec) */
   int portable;
   int wants_lut;
+  int looks_up;                 /* fn applies by the tables (VBMI) */
   r128norm_packed_f32_fn fn_f32; /* u8 in, F32 out; else NULL */
   /* u8 in, F32 (or F16: compact_half) out of the channels alone; else
    * NULL */
