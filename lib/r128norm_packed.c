@@ -931,9 +931,9 @@ fit_channels (const r128norm_packed *pk, unsigned channels,
 }
 
 /* The portable kernel's maps for the tables of table_params, by byte of
- * a unit, the bytes of no channel kept; or none (fixed_unit 0), and the
- * tables apply. */
-static void
+ * a unit, the bytes of no channel kept; returns 0 where there are none
+ * (fixed_unit 0), and the tables apply. */
+static int
 fixed_params (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine)
 {
@@ -943,9 +943,9 @@ fixed_params (r128norm_packed *pk, unsigned channels,
   int shift;
   unsigned j;
 
-  pp->fixed_unit = 0;
-  if (!fit_channels (pk, channels, affine, 0, fit, &shift))
-    return;
+  if (pp->n_tables == 0 || !fit_channels (pk, channels, affine, 0, fit,
+          &shift))
+    return 0;
   for (j = 0; j < unit; j++) {
     const int ch = pk->lane_chan[j % pp->period];
     maps[j].fa = ch < 0 ? 1 << shift : fit[ch].fa;
@@ -954,12 +954,14 @@ fixed_params (r128norm_packed *pk, unsigned channels,
   }
   if (r128norm_u8_fixed_prepare (pp->fixed_vecs, maps, unit))
     pp->fixed_unit = unit;
+  return pp->fixed_unit != 0;
 }
 
 /* The x86 fixed point kernel's parameters (fa, fb, shift) from the same
- * maps, so that it gives C's bytes; else r128norm_packed_fixed()'s stay,
- * within 1 LSB. */
-static void
+ * maps, so that it gives C's bytes; returns 0 where there are none (or
+ * the kernel applies by the tables), and r128norm_packed_fixed()'s
+ * apply, within 1 LSB. */
+static int
 fitted_fixed_params (r128norm_packed *pk, unsigned channels,
     const r128norm_affine *affine)
 {
@@ -972,7 +974,7 @@ fitted_fixed_params (r128norm_packed *pk, unsigned channels,
   if (channels > R128NORM_PACKED_MAX_LANES
       || (pk->looks_up && pp->n_tables > 0)
       || !fit_channels (pk, channels, affine, 1, fit, &shift))
-    return;
+    return 0;
   for (h = 0; h < pp->nph; h++)
     for (j = 0; j < 8; j++) {
       const int ch = pk->lane_chan[(8 * h + j) % pp->period];
@@ -980,6 +982,7 @@ fitted_fixed_params (r128norm_packed *pk, unsigned channels,
       pp->fb[h][j] = ch < 0 ? 0 : fit[ch].fb;
     }
   pp->shift = shift;
+  return 1;
 }
 
 /* The table apply's parameters, where the period divides 16 or is 3 and
@@ -1006,8 +1009,6 @@ table_params (r128norm_packed *pk, unsigned channels,
   for (c = 0; c < channels; c++)
     memcpy (pp->table[c], affine[c].lut, 256);
   pp->n_tables = channels;
-  if (pk->portable)
-    fixed_params (pk, channels, affine);
 }
 
 R128NORM_HOT static int
@@ -1064,10 +1065,13 @@ packed_pass (r128norm_packed *pk, unsigned channels,
         pp->a[h][j] = ch < 0 ? 1.0f : affine[ch].af;
         pp->b[h][j] = ch < 0 ? 0.0f : affine[ch].bf;
       }
-    r128norm_packed_fixed (pp);
     table_params (pk, channels, affine);
-    if (!pk->portable)
-      fitted_fixed_params (pk, channels, affine);
+    /* in place (u8 out) the tables' maps of integers; else, or where a
+     * table has none, the map from the parameters (u8 -> F16's tables
+     * hold halves, no u8 bytes to fit) */
+    if (out != in || !(pk->portable ? fixed_params (pk, channels, affine)
+            : fitted_fixed_params (pk, channels, affine)))
+      r128norm_packed_fixed (pp);
   }
   /* the portable kernel applies by the tables alone */
   if (apply && pk->portable && pp->n_tables == 0)
