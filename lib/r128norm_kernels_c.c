@@ -416,8 +416,8 @@ apply_u8_table (const void *in, ptrdiff_t in_step, void *out,
   return 0;
 }
 
-static uint64_t
-apply_contig_u8_table (const void *in, void *out, size_t n,
+uint64_t
+r128norm_apply_contig_u8_table (const void *in, void *out, size_t n,
     const r128norm_affine *p)
 {
   const uint8_t *s = in;
@@ -441,13 +441,6 @@ apply_contig_u8_table (const void *in, void *out, size_t n,
   for (; i < n; i++)
     d[i] = p->lut[s[i]];
   return 0;
-}
-
-uint64_t
-r128norm_apply_contig_u8_table (const void *in, void *out, size_t n,
-    const r128norm_affine *p)
-{
-  return apply_contig_u8_table (in, out, n, p);
 }
 
 /* The table as a map of integers (r128norm_u8_fixed).  Each x bounds
@@ -536,20 +529,24 @@ r128norm_u8_fit (const uint8_t *table, double a, int shift, int wide,
   return 0;
 }
 
+static void
+derive_fixed (r128norm_affine *p, int wide)
+{
+  if (!r128norm_u8_fit (p->lut, p->af, r128norm_u8_fit_shift (p->af, wide),
+          wide, &p->lut_fixed))
+    p->lut_fixed.shift = 0;
+}
+
 void
 r128norm_u8_derive_fixed (r128norm_affine *p)
 {
-  if (!r128norm_u8_fit (p->lut, p->af, r128norm_u8_fit_shift (p->af, 0), 0,
-          &p->lut_fixed))
-    p->lut_fixed.shift = 0;
+  derive_fixed (p, 0);
 }
 
 void
 r128norm_u8_derive_fixed_wide (r128norm_affine *p)
 {
-  if (!r128norm_u8_fit (p->lut, p->af, r128norm_u8_fit_shift (p->af, 1), 1,
-          &p->lut_fixed))
-    p->lut_fixed.shift = 0;
+  derive_fixed (p, 1);
 }
 
 /* u8 -> F32 alike, through r128norm_affine.lut_f32: C's floats.  Video to
@@ -619,7 +616,7 @@ r128norm_kernels_table (r128norm_format in, r128norm_format out,
     return 0;
   if (out == in) {
     set->apply = apply_u8_table;
-    set->apply_contig = apply_contig_u8_table;
+    set->apply_contig = r128norm_apply_contig_u8_table;
   } else if (out == R128NORM_FORMAT_F32) {
     set->apply = apply_u8_f32_table;
     set->apply_contig = apply_contig_u8_f32_table;

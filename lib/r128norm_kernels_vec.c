@@ -301,11 +301,24 @@ typedef struct
   __m128i s[6], q[12];
 } u8_fixed_acc;
 
+/* The grain of fb mod 2^s at shift s, and the shift's vectors; returns
+ * the grain */
+static inline int
+u8_fixed_vecs_shift (u8_fixed_vecs *v, int s)
+{
+  const int grain = s > 15 ? 1 << (s - 15) : 1;
+
+  v->grain = _mm_set1_epi16 ((int16_t) grain);
+  v->count = _mm_cvtsi32_si128 (s);
+  v->grain2 = (uint32_t) (grain * grain);
+  return grain;
+}
+
 static void
 u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
     unsigned unit)
 {
-  const int s = maps[0].shift, grain = s > 15 ? 1 << (s - 15) : 1;
+  const int s = maps[0].shift, grain = u8_fixed_vecs_shift (v, s);
   int16_t pair[2 * 48] = { 0 }, high[48] = { 0 };
   unsigned j;
 
@@ -316,9 +329,6 @@ u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
   }
   memcpy (v->pair, pair, 4 * unit);
   memcpy (v->high, high, 2 * unit);
-  v->grain = _mm_set1_epi16 ((int16_t) grain);
-  v->count = _mm_cvtsi32_si128 (s);
-  v->grain2 = (uint32_t) (grain * grain);
 }
 
 /* The same map at every byte of a 16-byte unit (a plane's): a row's
@@ -326,7 +336,7 @@ u8_fixed_vecs_init (u8_fixed_vecs *v, const r128norm_u8_fixed *maps,
 static inline void
 u8_fixed_vecs_splat (u8_fixed_vecs *v, const r128norm_u8_fixed *map)
 {
-  const int s = map->shift, grain = s > 15 ? 1 << (s - 15) : 1;
+  const int s = map->shift, grain = u8_fixed_vecs_shift (v, s);
   const uint16_t low = (uint16_t) ((map->fb & ((1 << s) - 1)) / grain);
   unsigned k;
 
@@ -334,9 +344,6 @@ u8_fixed_vecs_splat (u8_fixed_vecs *v, const r128norm_u8_fixed *map)
     v->pair[k] = _mm_set1_epi32 ((int32_t) ((uint32_t) low << 16
             | (uint16_t) map->fa));
   v->high[0] = v->high[1] = _mm_set1_epi16 ((int16_t) (map->fb >> s));
-  v->grain = _mm_set1_epi16 ((int16_t) grain);
-  v->count = _mm_cvtsi32_si128 (s);
-  v->grain2 = (uint32_t) (grain * grain);
 }
 
 static inline void
