@@ -2285,27 +2285,52 @@ packed_f32 (const void *src, void *dst, size_t n,
 
 /* ---- s16 packed rows: interleaved channels with per-position params --- */
 
-/* 8 samples as floats through the map of positions [o, o + 8): the C
- * kernels' single precision steps, separately rounded (this function is
- * compiled without FMA, so nothing is contracted). */
-AVX2 INLINE __m256
-s16_map8 (__m256i x, const r128norm_packed_sparams *sp, unsigned o)
+/* The parameters of positions [o, o + 8), in registers: loaded once a
+ * row (in place, every store might alias them in memory, and they were
+ * loaded again with each vector).  c is an integer (the library rounds
+ * it for integer input), so x - c is exact in 32 bits. */
+typedef struct
 {
-  __m256 v = _mm256_sub_ps (_mm256_cvtepi32_ps (x), _mm256_loadu_ps (sp->c
-          + o));
-  v = _mm256_add_ps (_mm256_mul_ps (v, _mm256_loadu_ps (sp->a + o)),
-      _mm256_loadu_ps (sp->b + o));
-  return _mm256_min_ps (_mm256_max_ps (v, _mm256_loadu_ps (sp->lo + o)),
-      _mm256_loadu_ps (sp->hi + o));
+  __m256 a, b, lo, hi;
+  __m256i c_int, lo_int;
+} s16_params8;
+
+AVX2 INLINE s16_params8
+s16_load_params8 (const r128norm_packed_sparams *sp, unsigned o)
+{
+  s16_params8 q;
+
+  q.c_int = _mm256_cvttps_epi32 (_mm256_loadu_ps (sp->c + o));
+  q.a = _mm256_loadu_ps (sp->a + o);
+  q.b = _mm256_loadu_ps (sp->b + o);
+  q.lo = _mm256_loadu_ps (sp->lo + o);
+  q.hi = _mm256_loadu_ps (sp->hi + o);
+  q.lo_int = _mm256_cvttps_epi32 (q.lo);
+  return q;
 }
 
-/* trunc (v - lo + 0.5) + lo, as the C kernel rounds */
-AVX2 INLINE __m256i
-s16_round8 (__m256 v, const r128norm_packed_sparams *sp, unsigned o)
+/* 8 samples as floats through the map: the C kernels' single precision
+ * steps, separately rounded (this function is compiled without FMA, so
+ * nothing is contracted), clamped to [lo, hi] where CLAMP_HI (F32 out);
+ * S16 out leaves the upper bound to s16_round8 and the saturating pack. */
+AVX2 INLINE __m256
+s16_map8 (__m256i x, const s16_params8 *q, const int CLAMP_HI)
 {
-  const __m256 lo = _mm256_loadu_ps (sp->lo + o);
-  __m256 t = _mm256_add_ps (_mm256_sub_ps (v, lo), _mm256_set1_ps (0.5f));
-  return _mm256_add_epi32 (_mm256_cvttps_epi32 (t), _mm256_cvttps_epi32 (lo));
+  __m256 v = _mm256_cvtepi32_ps (_mm256_sub_epi32 (x, q->c_int));
+  v = _mm256_max_ps (_mm256_add_ps (_mm256_mul_ps (v, q->a), q->b), q->lo);
+  return CLAMP_HI ? _mm256_min_ps (v, q->hi) : v;
+}
+
+/* trunc (v - lo + 0.5) + lo, as the C kernel rounds, from v >= lo not
+ * clamped to hi (S16's 32767 everywhere, a channel's or not): above it,
+ * the sum is above 32767 or, where v - lo + 0.5 is 2^31 or more, the
+ * conversion's 0x80000000 plus lo wraps to 2^31 - 32768, and the
+ * saturating pack makes either 32767, which C's clamp gives. */
+AVX2 INLINE __m256i
+s16_round8 (__m256 v, const s16_params8 *q)
+{
+  __m256 t = _mm256_add_ps (_mm256_sub_ps (v, q->lo), _mm256_set1_ps (0.5f));
+  return _mm256_add_epi32 (_mm256_cvttps_epi32 (t), q->lo_int);
 }
 
 /* Units of U vectors of 16 samples (U = NPH, or 2 for one phase); vector
@@ -2321,17 +2346,21 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
 {
   const unsigned U = NPH == 1 ? 2 : NPH;
   __m256i s[8][2], qe[8][2], qo[8][2];
+  s16_params8 params[8][2];
   size_t i = 0, units = 0;
   unsigned k, h, j;
 
 #pragma GCC unroll 8
   for (k = 0; k < U; k++)
-    for (h = 0; h < 2; h++)
+    for (h = 0; h < 2; h++) {
       s[k][h] = qe[k][h] = qo[k][h] = _mm256_setzero_si256 ();
+      if (APPLY && k < (unsigned) NPH)
+        params[k][h] = s16_load_params8 (sp, 16 * k + 8 * h);
+    }
   for (; i + 16 * U <= n; i += 16 * U) {
 #pragma GCC unroll 8
     for (k = 0; k < U; k++) {
-      const unsigned o = 16 * (k % NPH);
+      const s16_params8 *q0 = &params[k % NPH][0], *q1 = &params[k % NPH][1];
       const int16_t *p = src + i + 16 * k;
       __m256i x[2];
       x[0] = _mm256_cvtepi16_epi32 (_mm_loadu_si128 ((const __m128i *) p));
@@ -2348,11 +2377,11 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
       }
       if (APPLY && TO_F32) {
         float *d = (float *) dst + i + 16 * k;
-        _mm256_storeu_ps (d, s16_map8 (x[0], sp, o));
-        _mm256_storeu_ps (d + 8, s16_map8 (x[1], sp, o + 8));
+        _mm256_storeu_ps (d, s16_map8 (x[0], q0, 1));
+        _mm256_storeu_ps (d + 8, s16_map8 (x[1], q1, 1));
       } else if (APPLY) {
-        __m256i y0 = s16_round8 (s16_map8 (x[0], sp, o), sp, o);
-        __m256i y1 = s16_round8 (s16_map8 (x[1], sp, o + 8), sp, o + 8);
+        __m256i y0 = s16_round8 (s16_map8 (x[0], q0, 0), q0);
+        __m256i y1 = s16_round8 (s16_map8 (x[1], q1, 0), q1);
         _mm256_storeu_si256 ((__m256i *) ((int16_t *) dst + i + 16 * k),
             _mm256_permute4x64_epi64 (_mm256_packs_epi32 (y0, y1),
                 _MM_SHUFFLE (3, 1, 2, 0)));
@@ -2440,29 +2469,47 @@ DEFINE_PACKED_S16 (8)
 
 /* The same with AVX-512: each vector of 16 samples one register, its
  * steps those of the AVX2 body lane for lane (the _round_ intrinsics: this
- * target has FMA, and C rounds each step). */
-AVX512 INLINE __m512
-s16_map16 (__m512i x, const r128norm_packed_sparams *sp, unsigned o)
+ * target has FMA, and C rounds each step), its parameters in registers
+ * as there. */
+typedef struct
 {
-  __m512 v = _mm512_sub_round_ps (_mm512_cvtepi32_ps (x), _mm512_loadu_ps
-      (sp->c + o), _MM_FROUND_CUR_DIRECTION);
-  v = _mm512_add_round_ps (_mm512_mul_round_ps (v, _mm512_loadu_ps (sp->a
-              + o), _MM_FROUND_CUR_DIRECTION), _mm512_loadu_ps (sp->b + o),
-      _MM_FROUND_CUR_DIRECTION);
-  return _mm512_min_ps (_mm512_max_ps (v, _mm512_loadu_ps (sp->lo + o)),
-      _mm512_loadu_ps (sp->hi + o));
+  __m512 a, b, lo, hi;
+  __m512i c_int, lo_int;
+} s16_params16;
+
+AVX512 INLINE s16_params16
+s16_load_params16 (const r128norm_packed_sparams *sp, unsigned o)
+{
+  s16_params16 q;
+
+  q.c_int = _mm512_cvttps_epi32 (_mm512_loadu_ps (sp->c + o));
+  q.a = _mm512_loadu_ps (sp->a + o);
+  q.b = _mm512_loadu_ps (sp->b + o);
+  q.lo = _mm512_loadu_ps (sp->lo + o);
+  q.hi = _mm512_loadu_ps (sp->hi + o);
+  q.lo_int = _mm512_cvttps_epi32 (q.lo);
+  return q;
 }
 
-AVX512 INLINE __m256i
-s16_round16 (__m512 v, const r128norm_packed_sparams *sp, unsigned o)
+AVX512 INLINE __m512
+s16_map16 (__m512i x, const s16_params16 *q, const int CLAMP_HI)
 {
-  const __m512 lo = _mm512_loadu_ps (sp->lo + o);
-  __m512 t = _mm512_add_round_ps (_mm512_sub_round_ps (v, lo,
+  __m512 v = _mm512_cvtepi32_ps (_mm512_sub_epi32 (x, q->c_int));
+  v = _mm512_add_round_ps (_mm512_mul_round_ps (v, q->a,
+          _MM_FROUND_CUR_DIRECTION), q->b, _MM_FROUND_CUR_DIRECTION);
+  v = _mm512_max_ps (v, q->lo);
+  return CLAMP_HI ? _mm512_min_ps (v, q->hi) : v;
+}
+
+/* s16_round8's steps, narrowed with saturation */
+AVX512 INLINE __m256i
+s16_round16 (__m512 v, const s16_params16 *q)
+{
+  __m512 t = _mm512_add_round_ps (_mm512_sub_round_ps (v, q->lo,
           _MM_FROUND_CUR_DIRECTION), _mm512_set1_ps (0.5f),
       _MM_FROUND_CUR_DIRECTION);
-  /* within [lo, hi] of S16: the saturating narrowing keeps every value */
   return _mm512_cvtsepi32_epi16 (_mm512_add_epi32 (_mm512_cvttps_epi32 (t),
-          _mm512_cvttps_epi32 (lo)));
+          q->lo_int));
 }
 
 AVX512 INLINE void
@@ -2484,12 +2531,16 @@ packed_s16_body_avx512 (const int16_t *src, void *dst, size_t n,
 {
   const unsigned U = NPH == 1 ? 2 : NPH;
   __m512i s[8], qe[8], qo[8];
+  s16_params16 params[8];
   size_t i = 0;
   unsigned k, j;
 
 #pragma GCC unroll 8
-  for (k = 0; k < U; k++)
+  for (k = 0; k < U; k++) {
     s[k] = qe[k] = qo[k] = _mm512_setzero_si512 ();
+    if (APPLY && k < (unsigned) NPH)
+      params[k] = s16_load_params16 (sp, 16 * k);
+  }
   while (i + 16 * U <= n) {
     /* at most R128NORM_S16_FLUSH units between two flushes of the int32
      * sums */
@@ -2499,7 +2550,7 @@ packed_s16_body_avx512 (const int16_t *src, void *dst, size_t n,
     for (; i < end; i += 16 * U) {
 #pragma GCC unroll 8
       for (k = 0; k < U; k++) {
-        const unsigned o = 16 * (k % NPH);
+        const s16_params16 *q = &params[k % NPH];
         const __m512i x = _mm512_cvtepi16_epi32 (_mm256_loadu_si256
             ((const __m256i *) (src + i + 16 * k)));
         if (SUM) {
@@ -2509,10 +2560,10 @@ packed_s16_body_avx512 (const int16_t *src, void *dst, size_t n,
           qo[k] = _mm512_add_epi64 (qo[k], _mm512_mul_epi32 (odd, odd));
         }
         if (APPLY && TO_F32)
-          _mm512_storeu_ps ((float *) dst + i + 16 * k, s16_map16 (x, sp, o));
+          _mm512_storeu_ps ((float *) dst + i + 16 * k, s16_map16 (x, q, 1));
         else if (APPLY)
           _mm256_storeu_si256 ((__m256i *) ((int16_t *) dst + i + 16 * k),
-              s16_round16 (s16_map16 (x, sp, o), sp, o));
+              s16_round16 (s16_map16 (x, q, 0), q));
       }
     }
     if (SUM)
