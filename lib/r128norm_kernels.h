@@ -192,6 +192,13 @@ uint64_t r128norm_apply_contig_u8_table (const void *in, void *out,
 int r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set);
 
+/* The C kernels' contiguous u8 -> u8 (U8 or U8_CENTERED, the same out)
+ * and u8 -> F32 apply in portable vectors, their values exactly: what
+ * the library makes the u8 tables with (wants_lut).  NULL for other pairs
+ * and where GCC's vector extensions are not available. */
+r128norm_apply_contig_fn r128norm_u8_steps_vec (r128norm_format in,
+    r128norm_format out);
+
 /* IEEE half conversions, exact and round-to-nearest-even. */
 float r128norm_half_to_float (uint16_t h);
 uint16_t r128norm_double_to_half (double d);

@@ -2415,6 +2415,133 @@ r128norm_packed_float_vec (r128norm_format format)
       : format == R128NORM_FORMAT_F16 ? packed_f16 : NULL;
 }
 
+/* C's u8 -> u8 and u8 -> F32 steps (apply_u8_u8 and apply_u8_f32 in
+ * r128norm_kernels_c.c: single precision, each step rounded, nothing
+ * contracted), four samples at a time: the same values.  What the library
+ * makes the u8 tables with every buffer (lut_source), where 256 samples
+ * one at a time cost about 0.4 us a channel, more than the rest of a
+ * 10 ms u8 audio buffer.  The parameters are copied first: the table
+ * written is the affine map's own (lut), which they would otherwise be
+ * read again from after every store. */
+typedef struct
+{
+  v4sf c, a, b, lo, hi;
+  int32_t lo_int;
+} u8_steps_params;
+
+static inline u8_steps_params
+u8_steps_params_of (const r128norm_affine *p)
+{
+  u8_steps_params q;
+
+  q.c = (v4sf) { p->cf, p->cf, p->cf, p->cf };
+  q.a = (v4sf) { p->af, p->af, p->af, p->af };
+  q.b = (v4sf) { p->bf, p->bf, p->bf, p->bf };
+  q.lo = (v4sf) { p->lof, p->lof, p->lof, p->lof };
+  q.hi = (v4sf) { p->hif, p->hif, p->hif, p->hif };
+  q.lo_int = (int32_t) p->lof;
+  return q;
+}
+
+static ALWAYS_INLINE v4sf
+u8_steps4 (v4si x, const u8_steps_params *q)
+{
+  return clamp4f ((__builtin_convertvector (x, v4sf) - q->c) * q->a + q->b,
+      q->lo, q->hi);
+}
+
+/* trunc (v - lo + 0.5) + lo, as C rounds */
+static ALWAYS_INLINE v4si
+u8_round4 (v4sf v, const u8_steps_params *q)
+{
+  return __builtin_convertvector ((v - q->lo) + 0.5f, v4si) + q->lo_int;
+}
+
+static ALWAYS_INLINE v4si
+u8_widen4 (const uint8_t *s)
+{
+  return (v4si) { s[0], s[1], s[2], s[3] };
+}
+
+typedef uint8_t v4qu __attribute__ ((vector_size (4)));
+
+static uint64_t
+apply_contig_u8_u8_steps (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  uint8_t *d = out;
+  const u8_steps_params q = u8_steps_params_of (p);
+  size_t i = 0;
+
+#if defined(__SSE2__)
+  /* within [0, 255] (U8's bounds, always), packing with saturation keeps
+   * every value, as C's conversion to uint8_t does */
+  if (p->lof == 0.0f && p->hif <= 255.0f) {
+    const __m128i zero = _mm_setzero_si128 ();
+    for (; i + 16 <= n; i += 16) {
+      const __m128i x = _mm_loadu_si128 ((const __m128i *) (s + i));
+      const __m128i lo8 = _mm_unpacklo_epi8 (x, zero);
+      const __m128i hi8 = _mm_unpackhi_epi8 (x, zero);
+      __m128i y[4];
+      y[0] = (__m128i) u8_round4 (u8_steps4 ((v4si) _mm_unpacklo_epi16 (lo8,
+                  zero), &q), &q);
+      y[1] = (__m128i) u8_round4 (u8_steps4 ((v4si) _mm_unpackhi_epi16 (lo8,
+                  zero), &q), &q);
+      y[2] = (__m128i) u8_round4 (u8_steps4 ((v4si) _mm_unpacklo_epi16 (hi8,
+                  zero), &q), &q);
+      y[3] = (__m128i) u8_round4 (u8_steps4 ((v4si) _mm_unpackhi_epi16 (hi8,
+                  zero), &q), &q);
+      _mm_storeu_si128 ((__m128i *) (d + i), _mm_packus_epi16
+          (_mm_packs_epi32 (y[0], y[1]), _mm_packs_epi32 (y[2], y[3])));
+    }
+  }
+#endif
+  for (; i + 4 <= n; i += 4) {
+    /* the low byte, as C's conversion to uint8_t */
+    const v4qu y = __builtin_convertvector (u8_round4 (u8_steps4 (u8_widen4
+                (s + i), &q), &q), v4qu);
+    memcpy (d + i, &y, sizeof y);
+  }
+  for (; i < n; i++) {
+    float v = ((float) s[i] - p->cf) * p->af + p->bf;
+    v = v < p->lof ? p->lof : v;
+    v = v > p->hif ? p->hif : v;
+    d[i] = (uint8_t) ((int32_t) (v - p->lof + 0.5f) + q.lo_int);
+  }
+  return 0;
+}
+
+static uint64_t
+apply_contig_u8_f32_steps (const void *in, void *out, size_t n,
+    const r128norm_affine *p)
+{
+  const uint8_t *s = in;
+  float *d = out;
+  const u8_steps_params q = u8_steps_params_of (p);
+  size_t i;
+
+  for (i = 0; i + 4 <= n; i += 4) {
+    const v4sf v = u8_steps4 (u8_widen4 (s + i), &q);
+    memcpy (d + i, &v, sizeof v);
+  }
+  for (; i < n; i++) {
+    float v = ((float) s[i] - p->cf) * p->af + p->bf;
+    v = v < p->lof ? p->lof : v;
+    d[i] = v > p->hif ? p->hif : v;
+  }
+  return 0;
+}
+
+r128norm_apply_contig_fn
+r128norm_u8_steps_vec (r128norm_format in, r128norm_format out)
+{
+  if (in != R128NORM_FORMAT_U8 && in != R128NORM_FORMAT_U8_CENTERED)
+    return NULL;
+  return out == in ? apply_contig_u8_u8_steps
+      : out == R128NORM_FORMAT_F32 ? apply_contig_u8_f32_steps : NULL;
+}
+
 int
 r128norm_kernels_vec (r128norm_format in, r128norm_format out,
     r128norm_kernel_set *set)
@@ -2528,6 +2655,14 @@ r128norm_u8_fixed_row_vec (const uint8_t *src, uint8_t *dst, size_t bytes,
   (void) sums;
   (void) sq;
   return 0;
+}
+
+r128norm_apply_contig_fn
+r128norm_u8_steps_vec (r128norm_format in, r128norm_format out)
+{
+  (void) in;
+  (void) out;
+  return NULL;
 }
 
 int

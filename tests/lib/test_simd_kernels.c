@@ -587,6 +587,67 @@ test_pair (r128norm_format in, r128norm_format out, const char *name)
   }
 }
 
+/* The tables' portable steps (r128norm_u8_steps_vec, what the library
+ * makes the u8 tables with) against the C kernel they stand for, bit for
+ * bit: random and extreme maps (random_affine), every input value and
+ * random rows of every length, in place and not; and a gain that is not
+ * a number, which C and the steps both carry through to the
+ * conversion. */
+static void
+test_u8_steps (void)
+{
+  static const r128norm_format ins[] = { R128NORM_FORMAT_U8,
+    R128NORM_FORMAT_U8_CENTERED
+  };
+  unsigned f, o, li;
+  char what[160];
+
+  for (f = 0; f < 2; f++)
+    for (o = 0; o < 2; o++) {
+      const r128norm_format in = ins[f], out = o ? R128NORM_FORMAT_F32 : in;
+      const size_t osz = r128norm_format_size (out);
+      r128norm_apply_contig_fn steps = r128norm_u8_steps_vec (in, out);
+      r128norm_kernel_set c;
+      r128norm_kernels_c (in, out, &c);
+      check (steps != NULL, "u8 steps in vectors");
+      if (!steps)
+        return;
+      for (li = 0; li < N_LENGTHS; li++) {
+        const size_t n = lengths[li] > 4097 ? 4097 : lengths[li];
+        int rep;
+        for (rep = 0; rep < 20; rep++) {
+          const size_t off = pick (0, 7);
+          const int inplace = !o && rep % 2;
+          r128norm_affine p;
+          size_t i;
+          random_affine (in, out, &p);
+          if (rep == 19)
+            p.af = NAN;
+          if (rep % 4 == 0)
+            for (i = 0; i < n + PAD; i++)
+              in_buf[i] = (uint8_t) i;    /* every value, and on */
+          else
+            fill (in, in_buf, n + PAD);
+          memset (c_out, 0xa5, (n + PAD) * osz);
+          memset (s_out, 0xa5, (n + PAD) * osz);
+          if (inplace) {
+            memcpy (c_out + off, in_buf, n);
+            memcpy (s_out + off, in_buf, n);
+            c.apply_contig (c_out + off, c_out + off, n, &p);
+            steps (s_out + off, s_out + off, n, &p);
+          } else {
+            c.apply_contig (in_buf, c_out + off * osz, n, &p);
+            steps (in_buf, s_out + off * osz, n, &p);
+          }
+          snprintf (what, sizeof what, "u8 steps %u -> %u n=%zu inplace=%d "
+              "a=%g c=%g", (unsigned) in, (unsigned) out, n, inplace,
+              (double) p.af, p.c);
+          check (!memcmp (c_out, s_out, (n + PAD) * osz), what);
+        }
+      }
+    }
+}
+
 /* ---- packed rows through the library ------------------------------- */
 
 /* lanes[0..n) a random permutation of 0..n - 1: a random lane for each
@@ -2448,6 +2509,7 @@ main (int argc, char **argv)
     test_pair (R128NORM_FORMAT_F32, R128NORM_FORMAT_F16, "f32->f16 vector");
     test_half_conversions ();
     test_u8_fixed ();
+    test_u8_steps ();
     test_u8_plane_loud ();
     test_packed_f64_overflow ();
     {
@@ -2501,6 +2563,7 @@ main (int argc, char **argv)
   test_half_ties ();
   test_half_fixes ();
   test_u8_fixed ();
+  test_u8_steps ();
   for (i = 0; i < 3000; i++)
     test_packed (i);
   test_packed_long_row ();
