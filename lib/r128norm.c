@@ -64,7 +64,9 @@ struct r128norm_state {
   r128norm_format in_format, out_format;
   r128norm_kernels kernel_choice;
   r128norm_kernel_set kernels;
-  r128norm_apply_contig_fn lut_source; /* C's u8 apply, when kernels want tables */
+  r128norm_apply_contig_fn lut_source; /* C's u8 apply (its steps in vectors
+                                        * where they are), when kernels
+                                        * want tables */
   void (*lut_derive) (r128norm_affine *p); /* ... and what they derive from it */
   r128norm_packed packed;      /* interleaved u8 or F32 channels as one row */
 
@@ -930,7 +932,8 @@ affine_of (r128norm_state *st, unsigned c, double strength,
   p->hif = (float) fo->max;
   p->has_lut = 0;
   if (st->lut_source) {
-    /* every u8 value through the C kernel: 256 samples, once a buffer */
+    /* every u8 value through the C kernel's steps: 256 samples, once a
+     * buffer */
     uint8_t ramp[256];
     unsigned v;
     for (v = 0; v < 256; v++)
