@@ -2426,7 +2426,6 @@ r128norm_packed_float_vec (r128norm_format format)
 typedef struct
 {
   v4sf c, a, b, lo, hi;
-  int32_t lo_int;
 } u8_steps_params;
 
 static inline u8_steps_params
@@ -2439,7 +2438,6 @@ u8_steps_params_of (const r128norm_affine *p)
   q.b = (v4sf) { p->bf, p->bf, p->bf, p->bf };
   q.lo = (v4sf) { p->lof, p->lof, p->lof, p->lof };
   q.hi = (v4sf) { p->hif, p->hif, p->hif, p->hif };
-  q.lo_int = (int32_t) p->lof;
   return q;
 }
 
@@ -2450,11 +2448,12 @@ u8_steps4 (v4si x, const u8_steps_params *q)
       q->lo, q->hi);
 }
 
-/* trunc (v - lo + 0.5) + lo, as C rounds */
+/* trunc (v - lo + 0.5) + lo, as C rounds (lo_int: lo as an integer,
+ * which only u8 out's bounds are) */
 static ALWAYS_INLINE v4si
-u8_round4 (v4sf v, const u8_steps_params *q)
+u8_round4 (v4sf v, const u8_steps_params *q, int32_t lo_int)
 {
-  return __builtin_convertvector ((v - q->lo) + 0.5f, v4si) + q->lo_int;
+  return __builtin_convertvector ((v - q->lo) + 0.5f, v4si) + lo_int;
 }
 
 static ALWAYS_INLINE v4si
@@ -2472,6 +2471,7 @@ apply_contig_u8_u8_steps (const void *in, void *out, size_t n,
   const uint8_t *s = in;
   uint8_t *d = out;
   const u8_steps_params q = u8_steps_params_of (p);
+  const int32_t lo_int = (int32_t) p->lof;
   size_t i = 0;
 
 #if defined(__SSE2__)
@@ -2485,13 +2485,13 @@ apply_contig_u8_u8_steps (const void *in, void *out, size_t n,
       const __m128i hi8 = _mm_unpackhi_epi8 (x, zero);
       __m128i y[4];
       y[0] = (__m128i) u8_round4 (u8_steps4 ((v4si) _mm_unpacklo_epi16 (lo8,
-                  zero), &q), &q);
+                  zero), &q), &q, lo_int);
       y[1] = (__m128i) u8_round4 (u8_steps4 ((v4si) _mm_unpackhi_epi16 (lo8,
-                  zero), &q), &q);
+                  zero), &q), &q, lo_int);
       y[2] = (__m128i) u8_round4 (u8_steps4 ((v4si) _mm_unpacklo_epi16 (hi8,
-                  zero), &q), &q);
+                  zero), &q), &q, lo_int);
       y[3] = (__m128i) u8_round4 (u8_steps4 ((v4si) _mm_unpackhi_epi16 (hi8,
-                  zero), &q), &q);
+                  zero), &q), &q, lo_int);
       _mm_storeu_si128 ((__m128i *) (d + i), _mm_packus_epi16
           (_mm_packs_epi32 (y[0], y[1]), _mm_packs_epi32 (y[2], y[3])));
     }
@@ -2500,14 +2500,14 @@ apply_contig_u8_u8_steps (const void *in, void *out, size_t n,
   for (; i + 4 <= n; i += 4) {
     /* the low byte, as C's conversion to uint8_t */
     const v4qu y = __builtin_convertvector (u8_round4 (u8_steps4 (u8_widen4
-                (s + i), &q), &q), v4qu);
+                (s + i), &q), &q, lo_int), v4qu);
     memcpy (d + i, &y, sizeof y);
   }
   for (; i < n; i++) {
     float v = ((float) s[i] - p->cf) * p->af + p->bf;
     v = v < p->lof ? p->lof : v;
     v = v > p->hif ? p->hif : v;
-    d[i] = (uint8_t) ((int32_t) (v - p->lof + 0.5f) + q.lo_int);
+    d[i] = (uint8_t) ((int32_t) (v - p->lof + 0.5f) + lo_int);
   }
   return 0;
 }
