@@ -2352,11 +2352,13 @@ packed_s16_body (const int16_t *src, void *dst, size_t n,
 
 #pragma GCC unroll 8
   for (k = 0; k < U; k++)
-    for (h = 0; h < 2; h++) {
+    for (h = 0; h < 2; h++)
       s[k][h] = qe[k][h] = qo[k][h] = _mm256_setzero_si256 ();
-      if (APPLY && k < (unsigned) NPH)
+  if (APPLY)
+#pragma GCC unroll 8
+    for (k = 0; k < (unsigned) NPH; k++)
+      for (h = 0; h < 2; h++)
         params[k][h] = s16_load_params8 (sp, 16 * k + 8 * h);
-    }
   for (; i + 16 * U <= n; i += 16 * U) {
 #pragma GCC unroll 8
     for (k = 0; k < U; k++) {
@@ -2536,11 +2538,12 @@ packed_s16_body_avx512 (const int16_t *src, void *dst, size_t n,
   unsigned k, j;
 
 #pragma GCC unroll 8
-  for (k = 0; k < U; k++) {
+  for (k = 0; k < U; k++)
     s[k] = qe[k] = qo[k] = _mm512_setzero_si512 ();
-    if (APPLY && k < (unsigned) NPH)
+  if (APPLY)
+#pragma GCC unroll 8
+    for (k = 0; k < (unsigned) NPH; k++)
       params[k] = s16_load_params16 (sp, 16 * k);
-  }
   while (i + 16 * U <= n) {
     /* at most R128NORM_S16_FLUSH units between two flushes of the int32
      * sums */
