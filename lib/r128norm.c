@@ -328,11 +328,12 @@ choose_kernels (r128norm_state *st, r128norm_format in, r128norm_format out)
   st->lut_source = NULL;
   st->lut_derive = set.wants_lut ? set.lut_derive : NULL;
   if (set.wants_lut || st->packed.wants_lut) {
-    r128norm_kernel_set c;
-    r128norm_kernels_c (in, out, &c);
     st->lut_source = r128norm_u8_steps_vec (in, out);
-    if (!st->lut_source)
+    if (!st->lut_source) {
+      r128norm_kernel_set c;
+      r128norm_kernels_c (in, out, &c);
       st->lut_source = c.apply_contig;
+    }
   }
   st->in_format = in;
   st->out_format = out;

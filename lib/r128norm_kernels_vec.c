@@ -2464,6 +2464,15 @@ u8_widen4 (const uint8_t *s)
 
 typedef uint8_t v4qu __attribute__ ((vector_size (4)));
 
+/* Four bytes' outputs, the low byte of each as C's conversion to uint8_t
+ * takes it */
+static ALWAYS_INLINE v4qu
+u8_u8_steps4 (const uint8_t *s, const u8_steps_params *q, int32_t lo_int)
+{
+  return __builtin_convertvector (u8_round4 (u8_steps4 (u8_widen4 (s), q), q,
+          lo_int), v4qu);
+}
+
 static uint64_t
 apply_contig_u8_u8_steps (const void *in, void *out, size_t n,
     const r128norm_affine *p)
@@ -2498,16 +2507,17 @@ apply_contig_u8_u8_steps (const void *in, void *out, size_t n,
   }
 #endif
   for (; i + 4 <= n; i += 4) {
-    /* the low byte, as C's conversion to uint8_t */
-    const v4qu y = __builtin_convertvector (u8_round4 (u8_steps4 (u8_widen4
-                (s + i), &q), &q, lo_int), v4qu);
+    const v4qu y = u8_u8_steps4 (s + i, &q, lo_int);
     memcpy (d + i, &y, sizeof y);
   }
-  for (; i < n; i++) {
-    float v = ((float) s[i] - p->cf) * p->af + p->bf;
-    v = v < p->lof ? p->lof : v;
-    v = v > p->hif ? p->hif : v;
-    d[i] = (uint8_t) ((int32_t) (v - p->lof + 0.5f) + lo_int);
+  if (i < n) {
+    /* the last one to three samples: the same steps, on a group padded
+     * with zeros */
+    uint8_t x[4] = { 0 };
+    v4qu y;
+    memcpy (x, s + i, n - i);
+    y = u8_u8_steps4 (x, &q, lo_int);
+    memcpy (d + i, &y, n - i);
   }
   return 0;
 }
@@ -2525,10 +2535,13 @@ apply_contig_u8_f32_steps (const void *in, void *out, size_t n,
     const v4sf v = u8_steps4 (u8_widen4 (s + i), &q);
     memcpy (d + i, &v, sizeof v);
   }
-  for (; i < n; i++) {
-    float v = ((float) s[i] - p->cf) * p->af + p->bf;
-    v = v < p->lof ? p->lof : v;
-    d[i] = v > p->hif ? p->hif : v;
+  if (i < n) {
+    /* as the u8 -> u8 steps' tail */
+    uint8_t x[4] = { 0 };
+    v4sf v;
+    memcpy (x, s + i, n - i);
+    v = u8_steps4 (u8_widen4 (x), &q);
+    memcpy (d + i, &v, (n - i) * sizeof *d);
   }
   return 0;
 }
