@@ -1703,8 +1703,8 @@ packed_f32_scalar (const float *src, float *dst, size_t n, unsigned pos,
 AVX2 INLINE size_t
 packed_f32_body (const float *src, float *dst, size_t i, size_t n,
     const r128norm_packed_fparams *fp, const int NPH, const int SUM,
-    const int APPLY, const int SINGLE, const int KEEP, double *sums,
-    double *sq)
+    const int APPLY, const int SINGLE, const int KEEP, const int SHIFT,
+    double *sums, double *sq)
 {
   const unsigned U = NPH == 1 ? 2 : NPH;
   const int clip = KEEP && fp->clip;
@@ -1818,7 +1818,9 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
       if (SUM) {
         __m256d d0 = _mm256_cvtps_pd (_mm_loadu_ps (sp));
         __m256d d1 = _mm256_cvtps_pd (_mm_loadu_ps (sp + 4));
-        if (SINGLE) {
+        if (!SHIFT) {
+          /* every shift 0 (fp->shifted): x itself */
+        } else if (SINGLE) {
           d0 = _mm256_add_pd (_mm256_mul_pd (d0, one), _mm256_loadu_pd
               (fp->neg_shift + o));
           d1 = _mm256_add_pd (_mm256_mul_pd (d1, one), _mm256_loadu_pd
@@ -1896,15 +1898,15 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
 AVX2 INLINE void
 packed_f32_row (const float *src, float *dst, size_t n,
     const r128norm_packed_fparams *fp, const int NPH, const int SUM,
-    const int APPLY, const int SINGLE, const int KEEP, double *sums,
-    double *sq, uint64_t *non_finite)
+    const int APPLY, const int SINGLE, const int KEEP, const int SHIFT,
+    double *sums, double *sq, uint64_t *non_finite)
 {
   const size_t unit = 8 * (NPH == 1 ? 2 : NPH);
   size_t i = 0;
 
   for (;;) {
     i = packed_f32_body (src, dst, i, n, fp, NPH, SUM, APPLY, SINGLE, KEEP,
-        sums, sq);
+        SHIFT, sums, sq);
     if (i + unit > n)
       break;
     packed_f32_scalar (src + i, dst + i, unit, 0, fp, SUM, APPLY, sums, sq,
@@ -1925,48 +1927,31 @@ packed_f32_row (const float *src, float *dst, size_t n,
  * both_single (the single precision scheme, FMA), sum_fma (the FMA
  * probe), then apply_single_all and both_single_all for rows in which
  * every sample is a channel's and no statistics are clamped ("all":
- * nothing to write back, no clamp to test). */
-#define DEFINE_PACKED_FLOAT(NPH)                                          \
-  AVX2 static void                                                        \
-  packed_f32_sum_##NPH (PACKED_F32_ARGS)                                  \
+ * nothing to write back, no clamp to test), and last both_single_all and
+ * sum_fma again for sums without a shift (every channel's 0: short audio
+ * buffers, see shift_or_zero() in r128norm.c), which spares the kernel
+ * the subtraction, a third of the statistics' arithmetic after the
+ * conversions. */
+#define PACKED_F32_VARIANT(TARGET, NAME, NPH, SUM, APPLY, SINGLE, KEEP,   \
+    SHIFT)                                                                \
+  TARGET static void                                                      \
+  packed_f32_##NAME##_##NPH (PACKED_F32_ARGS)                             \
   {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 0, 0, 1, sums, sq, nf);     \
-  }                                                                       \
-  AVX2 static void                                                        \
-  packed_f32_apply_##NPH (PACKED_F32_ARGS)                                \
-  {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 0, 1, sums, sq, nf);     \
-  }                                                                       \
-  AVX2 static void                                                        \
-  packed_f32_both_##NPH (PACKED_F32_ARGS)                                 \
-  {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 0, 1, sums, sq, nf);     \
-  }                                                                       \
-  FMA static void                                                         \
-  packed_f32_apply_single_##NPH (PACKED_F32_ARGS)                         \
-  {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 1, 1, sums, sq, nf);     \
-  }                                                                       \
-  FMA static void                                                         \
-  packed_f32_both_single_##NPH (PACKED_F32_ARGS)                          \
-  {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 1, 1, sums, sq, nf);     \
-  }                                                                       \
-  FMA static void                                                         \
-  packed_f32_sum_fma_##NPH (PACKED_F32_ARGS)                              \
-  {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 0, 1, 1, sums, sq, nf);     \
-  }                                                                       \
-  FMA static void                                                         \
-  packed_f32_apply_single_all_##NPH (PACKED_F32_ARGS)                     \
-  {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 0, 1, 1, 0, sums, sq, nf);     \
-  }                                                                       \
-  FMA static void                                                         \
-  packed_f32_both_single_all_##NPH (PACKED_F32_ARGS)                      \
-  {                                                                       \
-    packed_f32_row (src, dst, n, fp, NPH, 1, 1, 1, 0, sums, sq, nf);     \
+    packed_f32_row (src, dst, n, fp, NPH, SUM, APPLY, SINGLE, KEEP, SHIFT, \
+        sums, sq, nf);                                                    \
   }
+
+#define DEFINE_PACKED_FLOAT(NPH)                                          \
+  PACKED_F32_VARIANT (AVX2, sum, NPH, 1, 0, 0, 1, 1)                      \
+  PACKED_F32_VARIANT (AVX2, apply, NPH, 0, 1, 0, 1, 1)                    \
+  PACKED_F32_VARIANT (AVX2, both, NPH, 1, 1, 0, 1, 1)                     \
+  PACKED_F32_VARIANT (FMA, apply_single, NPH, 0, 1, 1, 1, 1)              \
+  PACKED_F32_VARIANT (FMA, both_single, NPH, 1, 1, 1, 1, 1)               \
+  PACKED_F32_VARIANT (FMA, sum_fma, NPH, 1, 0, 1, 1, 1)                   \
+  PACKED_F32_VARIANT (FMA, apply_single_all, NPH, 0, 1, 1, 0, 1)          \
+  PACKED_F32_VARIANT (FMA, both_single_all, NPH, 1, 1, 1, 0, 1)           \
+  PACKED_F32_VARIANT (FMA, both_single_all_unshifted, NPH, 1, 1, 1, 0, 0) \
+  PACKED_F32_VARIANT (FMA, sum_fma_unshifted, NPH, 1, 0, 1, 1, 0)
 
 DEFINE_PACKED_FLOAT (1)
 DEFINE_PACKED_FLOAT (2)
@@ -1983,9 +1968,11 @@ typedef void (*packed_f32_variant) (PACKED_F32_ARGS);
   { packed_f32_sum_##NPH, packed_f32_apply_##NPH, packed_f32_both_##NPH,  \
     packed_f32_apply_single_##NPH, packed_f32_both_single_##NPH,          \
     packed_f32_sum_fma_##NPH, packed_f32_apply_single_all_##NPH,          \
-    packed_f32_both_single_all_##NPH }
+    packed_f32_both_single_all_##NPH,                                     \
+    packed_f32_both_single_all_unshifted_##NPH,                           \
+    packed_f32_sum_fma_unshifted_##NPH }
 
-static const packed_f32_variant packed_f32_variants[8][8] = {
+static const packed_f32_variant packed_f32_variants[8][10] = {
   PACKED_FLOAT_ROW (1), PACKED_FLOAT_ROW (2), PACKED_FLOAT_ROW (3),
   PACKED_FLOAT_ROW (4), PACKED_FLOAT_ROW (5), PACKED_FLOAT_ROW (6),
   PACKED_FLOAT_ROW (7), PACKED_FLOAT_ROW (8),
@@ -2001,8 +1988,8 @@ static const packed_f32_variant packed_f32_variants[8][8] = {
 AVX512 INLINE size_t
 packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
     const r128norm_packed_fparams *fp, const int NPH16, const int SUM,
-    const int APPLY, const int SINGLE, const int KEEP, double *sums,
-    double *sq)
+    const int APPLY, const int SINGLE, const int KEEP, const int SHIFT,
+    double *sums, double *sq)
 {
   const unsigned U = NPH16 == 1 ? 2 : NPH16;
   const __m512d one = _mm512_set1_pd (1.0);
@@ -2031,7 +2018,7 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
         a = _mm512_mask_mov_ps (a, at, _mm512_set1_ps (ln->af));
         b = _mm512_mask_mov_ps (b, at, _mm512_set1_ps (ln->bf));
       }
-      if (SUM) {
+      if (SUM && SHIFT) {
         const __m512d shift = _mm512_set1_pd (ln->shift);
         sh0 = _mm512_mask_mov_pd (sh0, (__mmask8) at, shift);
         sh1 = _mm512_mask_mov_pd (sh1, (__mmask8) (at >> 8), shift);
@@ -2098,10 +2085,12 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
         /* x - shift as x * 1 + (-shift): the same single rounding, on
          * the FMA units, which the conversions and the sums leave idle
          * (stats alone: 6.9 -> 6.0 cycles per 32 floats on Zen 5) */
-        __m512d d0 = _mm512_fmadd_pd (_mm512_cvtps_pd (_mm256_loadu_ps (sp)),
-            one, nsh[k][0]);
-        __m512d d1 = _mm512_fmadd_pd (_mm512_cvtps_pd (_mm256_loadu_ps (sp
-                    + 8)), one, nsh[k][1]);
+        __m512d d0 = _mm512_cvtps_pd (_mm256_loadu_ps (sp));
+        __m512d d1 = _mm512_cvtps_pd (_mm256_loadu_ps (sp + 8));
+        if (SHIFT) {
+          d0 = _mm512_fmadd_pd (d0, one, nsh[k][0]);
+          d1 = _mm512_fmadd_pd (d1, one, nsh[k][1]);
+        }
         if (clip) {
           d0 = _mm512_min_pd (_mm512_max_pd (d0, _mm512_loadu_pd (fp->slo
                       + o)), _mm512_loadu_pd (fp->shi + o));
@@ -2171,15 +2160,15 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
 AVX512 INLINE void
 packed_f32_row_avx512 (const float *src, float *dst, size_t n,
     const r128norm_packed_fparams *fp, const int NPH16, const int SUM,
-    const int APPLY, const int SINGLE, const int KEEP, double *sums,
-    double *sq, uint64_t *non_finite)
+    const int APPLY, const int SINGLE, const int KEEP, const int SHIFT,
+    double *sums, double *sq, uint64_t *non_finite)
 {
   const size_t unit = 16 * (NPH16 == 1 ? 2 : NPH16);
   size_t i = 0;
 
   for (;;) {
     i = packed_f32_body_avx512 (src, dst, i, n, fp, NPH16, SUM, APPLY,
-        SINGLE, KEEP, sums, sq);
+        SINGLE, KEEP, SHIFT, sums, sq);
     if (i + unit > n)
       break;
     packed_f32_scalar (src + i, dst + i, unit, 0, fp, SUM, APPLY, sums, sq,
@@ -2191,49 +2180,26 @@ packed_f32_row_avx512 (const float *src, float *dst, size_t n,
         non_finite);
 }
 
-#define DEFINE_PACKED_FLOAT_AVX512(NPH16)                                 \
+#define PACKED_F32_VARIANT_AVX512(NAME, NPH16, SUM, APPLY, SINGLE, KEEP, \
+    SHIFT)                                                                \
   AVX512 static void                                                      \
-  packed_f32_512_sum_##NPH16 (PACKED_F32_ARGS)                            \
+  packed_f32_512_##NAME##_##NPH16 (PACKED_F32_ARGS)                       \
   {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 0, 1, 1, sums, sq,  \
-        nf);                                                              \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_f32_512_apply_##NPH16 (PACKED_F32_ARGS)                          \
-  {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 0, 1, 0, 1, sums, sq,  \
-        nf);                                                              \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_f32_512_both_##NPH16 (PACKED_F32_ARGS)                           \
-  {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 1, 0, 1, sums, sq,  \
-        nf);                                                              \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_f32_512_apply_single_##NPH16 (PACKED_F32_ARGS)                   \
-  {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 0, 1, 1, 1, sums, sq,  \
-        nf);                                                              \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_f32_512_both_single_##NPH16 (PACKED_F32_ARGS)                    \
-  {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 1, 1, 1, sums, sq,  \
-        nf);                                                              \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_f32_512_apply_single_all_##NPH16 (PACKED_F32_ARGS)               \
-  {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 0, 1, 1, 0, sums, sq,  \
-        nf);                                                              \
-  }                                                                       \
-  AVX512 static void                                                      \
-  packed_f32_512_both_single_all_##NPH16 (PACKED_F32_ARGS)                \
-  {                                                                       \
-    packed_f32_row_avx512 (src, dst, n, fp, NPH16, 1, 1, 1, 0, sums, sq,  \
-        nf);                                                              \
+    packed_f32_row_avx512 (src, dst, n, fp, NPH16, SUM, APPLY, SINGLE,    \
+        KEEP, SHIFT, sums, sq, nf);                                       \
   }
+
+#define DEFINE_PACKED_FLOAT_AVX512(NPH16)                                 \
+  PACKED_F32_VARIANT_AVX512 (sum, NPH16, 1, 0, 1, 1, 1)                   \
+  PACKED_F32_VARIANT_AVX512 (apply, NPH16, 0, 1, 0, 1, 1)                 \
+  PACKED_F32_VARIANT_AVX512 (both, NPH16, 1, 1, 0, 1, 1)                  \
+  PACKED_F32_VARIANT_AVX512 (apply_single, NPH16, 0, 1, 1, 1, 1)          \
+  PACKED_F32_VARIANT_AVX512 (both_single, NPH16, 1, 1, 1, 1, 1)           \
+  PACKED_F32_VARIANT_AVX512 (apply_single_all, NPH16, 0, 1, 1, 0, 1)      \
+  PACKED_F32_VARIANT_AVX512 (both_single_all, NPH16, 1, 1, 1, 0, 1)       \
+  PACKED_F32_VARIANT_AVX512 (both_single_all_unshifted, NPH16, 1, 1, 1, 0, \
+      0)                                                                  \
+  PACKED_F32_VARIANT_AVX512 (sum_unshifted, NPH16, 1, 0, 1, 1, 0)
 
 DEFINE_PACKED_FLOAT_AVX512 (1)
 DEFINE_PACKED_FLOAT_AVX512 (2)
@@ -2247,9 +2213,11 @@ DEFINE_PACKED_FLOAT_AVX512 (4)
     packed_f32_512_both_##NPH16, packed_f32_512_apply_single_##NPH16,     \
     packed_f32_512_both_single_##NPH16, packed_f32_512_sum_##NPH16,       \
     packed_f32_512_apply_single_all_##NPH16,                              \
-    packed_f32_512_both_single_all_##NPH16 }
+    packed_f32_512_both_single_all_##NPH16,                               \
+    packed_f32_512_both_single_all_unshifted_##NPH16,                     \
+    packed_f32_512_sum_unshifted_##NPH16 }
 
-static const packed_f32_variant packed_f32_variants_avx512[4][8] = {
+static const packed_f32_variant packed_f32_variants_avx512[4][10] = {
   PACKED_FLOAT_ROW_AVX512 (1), PACKED_FLOAT_ROW_AVX512 (2),
   PACKED_FLOAT_ROW_AVX512 (3), PACKED_FLOAT_ROW_AVX512 (4),
 };
@@ -2275,6 +2243,9 @@ packed_f32 (const void *src, void *dst, size_t n,
   /* an even nph: the pattern repeats within whole vectors of 16 */
   if (fp->single && apply && !fp->has_untouched && !fp->clip)
     v += 3;
+  /* sums of x itself where every shift is 0 */
+  if (sum && !fp->shifted && (v == 7 || v == 5))
+    v = v == 7 ? 8 : 9;
   if (fp->avx512 && fp->nph % 2 == 0)
     packed_f32_variants_avx512[fp->nph / 2 - 1][v] (src, dst, n, fp, sums,
         sq, non_finite);

@@ -476,6 +476,7 @@ float_sum_params (r128norm_packed *pk, const r128norm_clip *clip)
   unsigned lane, pos;
 
   fp->clip = 0;
+  fp->shifted = 0;
   for (lane = 0; lane < fp->period; lane++) {
     const int ch = pk->lane_chan[lane];
     r128norm_packed_lane *ln = &fp->lane[lane];
@@ -484,6 +485,7 @@ float_sum_params (r128norm_packed *pk, const r128norm_clip *clip)
     ln->shi = DBL_MAX;
     if (ch >= 0) {
       ln->shift = clip[ch].shift;
+      fp->shifted |= ln->shift != 0.0;
       if (clip[ch].active) {
         fp->clip = 1;
         ln->slo = clip[ch].lo - clip[ch].shift;

@@ -197,6 +197,7 @@ typedef struct r128norm_packed_fparams {
    * portable) */
   int single;
   int clip;             /* some channel's statistics clamp (clip-sigma) */
+  int shifted;          /* some channel's statistics shift is not 0 */
   int has_untouched;    /* some position is no channel's (keep below) */
   float cf[R128NORM_PACKED_F_POS], af[R128NORM_PACKED_F_POS];
   float bf[R128NORM_PACKED_F_POS];
