@@ -238,7 +238,17 @@ gcd (unsigned a, unsigned b)
  * (so the lane pattern repeats within three 32-byte vectors).  F32 (S16):
  * a step of 2 to 64 samples whose pattern repeats within 8 vectors of 8
  * floats (16 samples), offsets whole samples apart. */
-R128NORM_COLD static void
+R128NORM_COLD /* The fewest channels of a packed layout: 1 for F32 rows (mono audio: a
+ * row of one channel's samples, period 1, through the same fused kernels
+ * as interleaved ones), else 2 (one channel's rows go to the contiguous
+ * kernels). */
+static unsigned
+mono_channels (const r128norm_packed *pk)
+{
+  return pk->fn_float && pk->size == 4 && !pk->half ? 1 : 2;
+}
+
+static void
 learn_layout (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
@@ -266,9 +276,9 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   pk->height = in[0].height;
   for (c = 0; c < channels && c < R128NORM_PACKED_MAX_LANES; c++)
     pk->offset[c] = (const char *) in[c].data - (const char *) in[0].data;
-  if (channels < 2 || channels > R128NORM_PACKED_MAX_LANES
-      || in[0].width == 0 || in[0].height == 0 || step < 2 * size
-      || step % size != 0)
+  if (channels < mono_channels (pk) || channels > R128NORM_PACKED_MAX_LANES
+      || in[0].width == 0 || in[0].height == 0
+      || step < (ptrdiff_t) channels * size || step % size != 0)
     return;
   period = step / size;
   if (size == 1 && (step > R128NORM_PACKED_MAX_PERIOD || 96 % step != 0))
@@ -881,7 +891,8 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
 {
   int done;
 
-  if ((!pk->fn && !pk->fn_float && !pk->fn_s16 && !pk->fn_s32) || channels < 2
+  if ((!pk->fn && !pk->fn_float && !pk->fn_s16 && !pk->fn_s32)
+      || channels < mono_channels (pk)
       || channels > R128NORM_PACKED_MAX_LANES)
     return 0;
   if (!same_layout (pk, channels, in))

@@ -18,7 +18,8 @@
  *   build/tools/r128norm-bench-peers [--quick] [WORKLOAD...]
  *
  * WORKLOAD is rgba1080, rgba4k, tensor3x1080x1920, audio10ms,
- * audio10ms-s16, audio10ms-s32 or audio10ms-f64 (default: all of them).
+ * audio10ms-s16, audio10ms-s32, audio10ms-f64 or audio10ms-mono (default:
+ * all of them).
  *
  * Prints lines "name ms_per_buffer" that the script reads.
  */
@@ -426,17 +427,20 @@ main (int argc, char **argv)
     {"r128norm-frozen", "r128norm stats=frozen"},
     {"volume", "volume volume=0.5"},
   };
-  /* 10 ms of 48 kHz stereo in each sample format */
+  /* 10 ms of 48 kHz stereo in each sample format, and of mono F32 (a
+   * microphone) */
   static const struct
   {
     const char *workload, *format;
     gsize size;
     Samples samples;
+    guint channels;
   } audio_formats[] = {
-    {"audio10ms", "F32LE", 4, SAMPLES_F32},
-    {"audio10ms-s16", "S16LE", 2, SAMPLES_S16},
-    {"audio10ms-s32", "S32LE", 4, SAMPLES_S32},
-    {"audio10ms-f64", "F64LE", 8, SAMPLES_F64},
+    {"audio10ms", "F32LE", 4, SAMPLES_F32, 2},
+    {"audio10ms-s16", "S16LE", 2, SAMPLES_S16, 2},
+    {"audio10ms-s32", "S32LE", 4, SAMPLES_S32, 2},
+    {"audio10ms-f64", "F64LE", 8, SAMPLES_F64, 2},
+    {"audio10ms-mono", "F32LE", 4, SAMPLES_F32, 1},
   };
   int quick = argc > 1 && strcmp (argv[1], "--quick") == 0;
   guint i;
@@ -460,8 +464,9 @@ main (int argc, char **argv)
       quick ? 8 : 24);
   for (i = 0; i < G_N_ELEMENTS (audio_formats); i++) {
     gchar *caps = g_strdup_printf ("audio/x-raw,format=%s,"
-        "layout=interleaved,rate=48000,channels=2", audio_formats[i].format);
-    measure (audio_formats[i].workload, caps, 480 * 2
+        "layout=interleaved,rate=48000,channels=%u", audio_formats[i].format,
+        audio_formats[i].channels);
+    measure (audio_formats[i].workload, caps, 480 * audio_formats[i].channels
         * audio_formats[i].size, audio_formats[i].samples, audio,
         G_N_ELEMENTS (audio), quick ? 2000 : 20000);
     g_free (caps);

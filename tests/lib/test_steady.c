@@ -1,5 +1,5 @@
 /* The steady stream's short path of r128norm_process() (interleaved F32,
- * F64 or S16 in place, every channel seen, running or frozen statistics per
+ * F64 or S16, or mono F32, in place, every channel seen, running or frozen statistics per
  * channel) against the general path on the same buffers: output, running
  * values and reports bit for bit, buffer after buffer.  The general path is
  * reached with an output description of the same memory (out != NULL and
@@ -174,6 +174,11 @@ int
 main (void)
 {
   static const steady_case cases[] = {
+    /* mono F32: one channel's contiguous rows, period 1 */
+    {"mono running", 1, R128NORM_STATS_RUNNING, R128NORM_VARIANT_PER_CHANNEL,
+        0.0, 0.0, 1.0, 0, 0},
+    {"mono frozen gamma", 1, R128NORM_STATS_FROZEN,
+        R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 1, 0},
     {"stereo running", 2, R128NORM_STATS_RUNNING, R128NORM_VARIANT_PER_CHANNEL,
         0.0, 0.0, 1.0, 0, 0},
     {"stereo running auto", 2, R128NORM_STATS_RUNNING,
