@@ -238,14 +238,15 @@ gcd (unsigned a, unsigned b)
  * (so the lane pattern repeats within three 32-byte vectors).  F32 (S16):
  * a step of 2 to 64 samples whose pattern repeats within 8 vectors of 8
  * floats (16 samples), offsets whole samples apart. */
-R128NORM_COLD /* The fewest channels of a packed layout: 1 for F32 rows (mono audio: a
- * row of one channel's samples, period 1, through the same fused kernels
- * as interleaved ones), else 2 (one channel's rows go to the contiguous
- * kernels). */
+R128NORM_COLD /* The fewest channels of a packed layout: 1 for F32 and S16 rows (mono
+ * audio: a row of one channel's samples, period 1, through the same
+ * fused kernels as interleaved ones, and the steady stream's short path),
+ * else 2 (one channel's rows go to the contiguous kernels). */
 static unsigned
 mono_channels (const r128norm_packed *pk)
 {
-  return pk->fn_float && pk->size == 4 && !pk->half ? 1 : 2;
+  return (pk->fn_float && pk->size == 4 && !pk->half)
+      || (pk->fn_s16 && pk->size == 2 && !pk->half) ? 1 : 2;
 }
 
 static void

@@ -18,8 +18,8 @@
  *   build/tools/r128norm-bench-peers [--quick] [WORKLOAD...]
  *
  * WORKLOAD is rgba1080, rgba4k, tensor3x1080x1920, audio10ms,
- * audio10ms-s16, audio10ms-s32, audio10ms-f64 or audio10ms-mono (default:
- * all of them).
+ * audio10ms-s16, audio10ms-s32, audio10ms-f64, audio10ms-mono or
+ * audio10ms-mono-s16 (default: all of them).
  *
  * Prints lines "name ms_per_buffer" that the script reads.
  */
@@ -427,8 +427,8 @@ main (int argc, char **argv)
     {"r128norm-frozen", "r128norm stats=frozen"},
     {"volume", "volume volume=0.5"},
   };
-  /* 10 ms of 48 kHz stereo in each sample format, and of mono F32 (a
-   * microphone) */
+  /* 10 ms of 48 kHz stereo in each sample format, and of mono F32 and
+   * S16 (a microphone) */
   static const struct
   {
     const char *workload, *format;
@@ -441,6 +441,7 @@ main (int argc, char **argv)
     {"audio10ms-s32", "S32LE", 4, SAMPLES_S32, 2},
     {"audio10ms-f64", "F64LE", 8, SAMPLES_F64, 2},
     {"audio10ms-mono", "F32LE", 4, SAMPLES_F32, 1},
+    {"audio10ms-mono-s16", "S16LE", 2, SAMPLES_S16, 1},
   };
   int quick = argc > 1 && strcmp (argv[1], "--quick") == 0;
   guint i;

@@ -134,11 +134,12 @@ def main():
             row("(also) 48 kHz stereo %s 10 ms: volume / r128norm%s"
                 % (name, label), g["audio10ms-%s/r128norm-%s" % (fmt, mode)],
                 g["audio10ms-%s/volume" % fmt], 1 / 1.5)
-    # and mono F32 (a microphone): 10 ms, 480 samples
-    for mode, label in (("running", ""), ("frozen", " stats=frozen")):
-        row("(also) 48 kHz mono f32 10 ms: volume / r128norm%s" % label,
-            g["audio10ms-mono/r128norm-%s" % mode],
-            g["audio10ms-mono/volume"], 1 / 1.5)
+    # and mono F32 and S16 (a microphone): 10 ms, 480 samples
+    for fmt, name in (("", "f32"), ("-s16", "S16")):
+        for mode, label in (("running", ""), ("frozen", " stats=frozen")):
+            row("(also) 48 kHz mono %s 10 ms: volume / r128norm%s"
+                % (name, label), g["audio10ms-mono%s/r128norm-%s" % (fmt, mode)],
+                g["audio10ms-mono%s/volume" % fmt], 1 / 1.5)
 
     print("| comparison | r128norm ms | peer ms | peer / r128norm | target | |")
     print("|---|--:|--:|--:|--:|---|")
