@@ -233,12 +233,7 @@ gcd (unsigned a, unsigned b)
   return a;
 }
 
-/* Whether the channels tile one packed row: the same geometry, distinct
- * offsets within one step.  u8: a step of 2 to 32 bytes that divides 96
- * (so the lane pattern repeats within three 32-byte vectors).  F32 (S16):
- * a step of 2 to 64 samples whose pattern repeats within 8 vectors of 8
- * floats (16 samples), offsets whole samples apart. */
-R128NORM_COLD /* The fewest channels of a packed layout: 1 for F32 and S16 rows (mono
+/* The fewest channels of a packed layout: 1 for F32 and S16 rows (mono
  * audio: a row of one channel's samples, period 1, through the same
  * fused kernels as interleaved ones, and the steady stream's short path),
  * else 2 (one channel's rows go to the contiguous kernels). */
@@ -249,7 +244,13 @@ mono_channels (const r128norm_packed *pk)
       || (pk->fn_s16 && pk->size == 2 && !pk->half) ? 1 : 2;
 }
 
-static void
+/* Whether the channels tile one packed row: the same geometry, distinct
+ * offsets within one step.  u8: a step of 2 to 32 bytes that divides 96
+ * (so the lane pattern repeats within three 32-byte vectors).  F32 (S16):
+ * a step of 2 to 64 samples whose pattern repeats within 8 vectors of 8
+ * floats (16 samples), offsets whole samples apart, or one channel's
+ * contiguous samples (a step of 1, mono_channels()). */
+R128NORM_COLD static void
 learn_layout (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
