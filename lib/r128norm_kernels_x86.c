@@ -1325,10 +1325,12 @@ any_non_finite (__m256 x)
  * 16 partial sums of each (two vectors in flight: the additions' latency,
  * not their number, bounds a loop with fewer), while no NaN or infinity
  * turns up; returns where it stopped, the partial sums added to acc.  No
- * call inside the loop (a call clobbers every vector register). */
+ * call inside the loop (a call clobbers every vector register).  SHIFT 0:
+ * a shift of 0 (short buffers, shift_or_zero() in r128norm.c), x itself,
+ * which x - 0 is, bit for bit. */
 AVX2 INLINE size_t
 stats_f32_run (const float *s, size_t i, size_t n, double shift_value,
-    r128norm_acc *acc)
+    const int SHIFT, r128norm_acc *acc)
 {
   const __m256d shift = _mm256_set1_pd (shift_value);
   const __m256i e = _mm256_set1_epi32 (0x7f800000);
@@ -1356,7 +1358,8 @@ stats_f32_run (const float *s, size_t i, size_t n, double shift_value,
     /* unrolled: the partial sums stay in registers */
 #pragma GCC unroll 4
     for (j = 0; j < 4; j++) {
-      d[j] = _mm256_sub_pd (d[j], shift);
+      if (SHIFT)
+        d[j] = _mm256_sub_pd (d[j], shift);
       sa[j] = _mm256_add_pd (sa[j], d[j]);
       /* one FMA in the FMA variant */
       qa[j] = _mm256_add_pd (qa[j], _mm256_mul_pd (d[j], d[j]));
@@ -1390,7 +1393,8 @@ stats_contig_f32_body (const void *in, size_t n, const r128norm_clip *clip,
     return;
   }
   for (;;) {
-    i = stats_f32_run (s, i, n, clip->shift, acc);
+    i = clip->shift != 0.0 ? stats_f32_run (s, i, n, clip->shift, 1, acc)
+        : stats_f32_run (s, i, n, 0.0, 0, acc);
     if (i + 16 > n)
       break;
     c_stats (s + i, 16, clip, acc);
@@ -1420,9 +1424,9 @@ stats_contig_f32_fma (const void *in, size_t n, const r128norm_clip *clip,
  * sums (so a different order of additions, nothing else). */
 #define AVX512 __attribute__ ((target ("avx512f,avx512dq,avx2,fma")))
 
-AVX512 static size_t
+AVX512 INLINE size_t
 stats_f32_run_avx512 (const float *s, size_t i, size_t n, double shift_value,
-    r128norm_acc *acc)
+    const int SHIFT, r128norm_acc *acc)
 {
   const __m512d shift = _mm512_set1_pd (shift_value);
   __m512d sa[4], qa[4];
@@ -1441,8 +1445,9 @@ stats_f32_run_avx512 (const float *s, size_t i, size_t n, double shift_value,
       break;
 #pragma GCC unroll 4
     for (j = 0; j < 4; j++) {
-      __m512d d = _mm512_sub_pd (_mm512_cvtps_pd (_mm256_loadu_ps (s + i
-                  + 8 * j)), shift);
+      __m512d d = _mm512_cvtps_pd (_mm256_loadu_ps (s + i + 8 * j));
+      if (SHIFT)
+        d = _mm512_sub_pd (d, shift);
       sa[j] = _mm512_add_pd (sa[j], d);
       qa[j] = _mm512_fmadd_pd (d, d, qa[j]);
     }
@@ -1473,7 +1478,9 @@ stats_contig_f32_avx512 (const void *in, size_t n, const r128norm_clip *clip,
     return;
   }
   for (;;) {
-    i = stats_f32_run_avx512 (s, i, n, clip->shift, acc);
+    i = clip->shift != 0.0
+        ? stats_f32_run_avx512 (s, i, n, clip->shift, 1, acc)
+        : stats_f32_run_avx512 (s, i, n, 0.0, 0, acc);
     if (i + 32 > n)
       break;
     c_stats (s + i, 32, clip, acc);
