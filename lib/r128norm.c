@@ -659,7 +659,9 @@ acc_to_moments (const format_info *fi, const r128norm_acc *acc,
       /* sums without a shift (shift_or_zero()), F32 or F16: a variance
        * within their rounding (4 n u sum x^2) is 0, as a constant
        * channel's is, exactly, with a shift (and SPEC 4 then needs it to
-       * be: epsilon alone); below 0.5e-12 there, within SPEC 3 */
+       * be: epsilon alone).  Under that rule such a variance is at most
+       * 0.5e-12, the true one at most 1e-12: within SPEC 3's absolute
+       * tolerance */
       if (clip->shift == 0.0 && fi->size <= 4
           && acc->n + acc->non_finite <= UNSHIFTED_MAX_SAMPLES
           && m.m2 <= 2.0 * DBL_EPSILON * n * acc->fsq)

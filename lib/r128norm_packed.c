@@ -278,9 +278,12 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   pk->height = in[0].height;
   for (c = 0; c < channels && c < R128NORM_PACKED_MAX_LANES; c++)
     pk->offset[c] = (const char *) in[c].data - (const char *) in[0].data;
+  /* one channel: its samples contiguous only (a strided one would have
+   * the samples between its own written back, which it does not own) */
   if (channels < mono_channels (pk) || channels > R128NORM_PACKED_MAX_LANES
       || in[0].width == 0 || in[0].height == 0
-      || step < (ptrdiff_t) channels * size || step % size != 0)
+      || (channels == 1 ? step != size : step < 2 * size)
+      || step % size != 0)
     return;
   period = step / size;
   if (size == 1 && (step > R128NORM_PACKED_MAX_PERIOD || 96 % step != 0))

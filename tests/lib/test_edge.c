@@ -2,7 +2,11 @@
  * non-finite input, constant channels, epsilon 0, empty and one-sample
  * buffers, extreme magnitudes, exact integer statistics, warmup and
  * time_constant by value, frozen statistics that must follow every change
- * of settings, and every error path (with "nothing changed"). */
+ * of settings, every error path (with "nothing changed"), and a channel's
+ * neighbours left alone while another thread writes them. */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "test_ref.h"
 
 static int kern;  /* index into test_kernels, for every state made here */
@@ -1229,6 +1233,88 @@ test_errors (void)
   }
 }
 
+/* ---- a channel's neighbours are never written ------------------------ */
+
+typedef struct {
+  r128norm_state *st;
+  r128norm_channel ch;
+  atomic_int done;
+} neighbour_job;
+
+static void *
+neighbour_worker (void *data)
+{
+  neighbour_job *job = data;
+  int k;
+
+  for (k = 0; k < 200; k++)
+    r128norm_process (job->st, &job->ch, NULL, 0.01);
+  atomic_store (&job->done, 1);
+  return NULL;
+}
+
+/* One channel of F32 or S16 described with a step of two samples (the
+ * left channel of a stereo buffer, handed over alone) and normalized in
+ * place, 200 times, while this thread keeps writing the samples between
+ * (the right channel, which the caller kept): not one of those writes may
+ * be lost.  Packed rows write back what they read where no channel is,
+ * which loses some (when one channel took them, a7378b6 to this test). */
+static void
+test_neighbours (void)
+{
+  const size_t n = (size_t) 1 << 17;
+  int f;
+
+  for (f = 0; f < 2; f++) {
+    const int fmt = f ? R128NORM_FORMAT_S16 : R128NORM_FORMAT_F32;
+    const size_t size = f ? 2 : 4;
+    void *mem = calloc (2 * n, size);
+    uint8_t *buf = mem;
+    volatile float *f32 = mem;
+    volatile int16_t *s16 = mem;
+    neighbour_job job;
+    pthread_t thread;
+    long lost = 0, v = 0;
+    size_t i;
+
+    if (!buf) {
+      CHECK (0, "out of memory");
+      return;
+    }
+    for (i = 0; i < n; i++) {
+      if (f) {
+        int16_t x = (int16_t) ((int) (i % 100) * 300 - 15000);
+        memcpy (buf + 2 * i * size, &x, sizeof x);
+      } else {
+        float x = (float) (i % 100) / 100.0f;
+        memcpy (buf + 2 * i * size, &x, sizeof x);
+      }
+    }
+    job.st = make_state (1, fmt, fmt, NULL);
+    job.ch = (r128norm_channel) { buf, (ptrdiff_t) (2 * size),
+    (ptrdiff_t) (2 * n * size), n, 1 };
+    atomic_init (&job.done, 0);
+    CHECK (pthread_create (&thread, NULL, neighbour_worker, &job) == 0,
+        "pthread_create");
+    do {
+      v = v % 30000 + 1;
+      for (i = 0; i < n; i++) {
+        if (f)
+          s16[2 * i + 1] = (int16_t) v;
+        else
+          f32[2 * i + 1] = (float) v;
+      }
+      for (i = 0; i < n; i++)
+        lost += f ? s16[2 * i + 1] != v : f32[2 * i + 1] != (float) v;
+    } while (!atomic_load (&job.done));
+    pthread_join (thread, NULL);
+    CHECK (lost == 0, "%s, one channel of two in place: %ld writes to the "
+        "other channel's samples lost", tfmts[fmt].name, lost);
+    r128norm_destroy (&job.st);
+    free (mem);
+  }
+}
+
 int
 main (void)
 {
@@ -1244,6 +1330,7 @@ main (void)
     test_frozen_changes ();
     test_diagnostics ();
     test_errors ();
+    test_neighbours ();
   }
   test_exact_large ();
   return test_finish ("test_edge");
