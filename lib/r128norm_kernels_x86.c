@@ -1825,14 +1825,13 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
       if (SUM) {
         __m256d d0 = _mm256_cvtps_pd (_mm_loadu_ps (sp));
         __m256d d1 = _mm256_cvtps_pd (_mm_loadu_ps (sp + 4));
-        if (!SHIFT) {
-          /* every shift 0 (fp->shifted): x itself */
-        } else if (SINGLE) {
+        /* SHIFT 0: every shift 0 (fp->shifted), x itself */
+        if (SHIFT && SINGLE) {
           d0 = _mm256_add_pd (_mm256_mul_pd (d0, one), _mm256_loadu_pd
               (fp->neg_shift + o));
           d1 = _mm256_add_pd (_mm256_mul_pd (d1, one), _mm256_loadu_pd
               (fp->neg_shift + o + 4));
-        } else {
+        } else if (SHIFT) {
           d0 = _mm256_add_pd (d0, _mm256_loadu_pd (fp->neg_shift + o));
           d1 = _mm256_add_pd (d1, _mm256_loadu_pd (fp->neg_shift + o + 4));
         }

@@ -240,8 +240,7 @@ gcd (unsigned a, unsigned b)
 static unsigned
 mono_channels (const r128norm_packed *pk)
 {
-  return (pk->fn_float && pk->size == 4 && !pk->half)
-      || (pk->fn_s16 && pk->size == 2 && !pk->half) ? 1 : 2;
+  return (pk->fn_float && pk->size == 4) || pk->fn_s16 ? 1 : 2;
 }
 
 /* Whether the channels tile one packed row: the same geometry, distinct

@@ -1,9 +1,10 @@
 /* The steady stream's short path of r128norm_process() (interleaved F32,
- * F64 or S16, or mono F32, in place, every channel seen, running or frozen statistics per
- * channel) against the general path on the same buffers: output, running
- * values and reports bit for bit, buffer after buffer.  The general path is
- * reached with an output description of the same memory (out != NULL and
- * not the input's array), which the short path leaves alone. */
+ * F64 or S16, or mono F32 or S16, in place, every channel seen, running
+ * or frozen statistics per channel) against the general path on the same
+ * buffers: output, running values and reports bit for bit, buffer after
+ * buffer.  The general path is reached with an output description of
+ * the same memory (out != NULL and not the input's array), which the
+ * short path leaves alone. */
 #include "test_common.h"
 
 #define MAX_CH 8
