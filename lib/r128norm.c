@@ -1537,7 +1537,8 @@ steady_process (r128norm_state *st, const r128norm_channel *in,
       || !st->all_seen || (sum && cfg->clip_sigma > 0.0) || !in[0].data
       || (st->bands > 1 && in[0].height >= 2 * (size_t) st->bands)
       || group_size (st, effective_variant (st, in)) != 1
-      || !r128norm_packed_can_stream (&st->packed, st->channels, in))
+      || !r128norm_packed_can_stream (&st->packed, st->channels, in,
+          sum))
     return 0;
   call_factors (st, duration, &strength, &momentum);
   if (sum && st->in_format == R128NORM_FORMAT_S16) {

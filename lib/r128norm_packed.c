@@ -235,8 +235,9 @@ gcd (unsigned a, unsigned b)
 
 /* The fewest channels of a packed layout: 1 for F32 and S16 rows (mono
  * audio: a row of one channel's samples, period 1, through the same
- * fused kernels as interleaved ones, and the steady stream's short path),
- * else 2 (one channel's rows go to the contiguous kernels). */
+ * fused kernels as interleaved ones, and the steady stream's short path;
+ * planar audio too, a plane at a time), else 2 (one channel's rows go to
+ * the contiguous kernels). */
 static unsigned
 mono_channels (const r128norm_packed *pk)
 {
@@ -248,7 +249,8 @@ mono_channels (const r128norm_packed *pk)
  * (so the lane pattern repeats within three 32-byte vectors).  F32 (S16):
  * a step of 2 to 64 samples whose pattern repeats within 8 vectors of 8
  * floats (16 samples), offsets whole samples apart, or one channel's
- * contiguous samples (a step of 1, mono_channels()). */
+ * contiguous samples (a step of 1, mono_channels()), or several
+ * channels' each in planes of their own (pk->planes). */
 R128NORM_COLD static void
 learn_layout (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
@@ -275,15 +277,28 @@ learn_layout (r128norm_packed *pk, unsigned channels,
   pk->stride = in[0].stride;
   pk->width = in[0].width;
   pk->height = in[0].height;
+  pk->planes = 0;
   for (c = 0; c < channels && c < R128NORM_PACKED_MAX_LANES; c++)
     pk->offset[c] = (const char *) in[c].data - (const char *) in[0].data;
   /* one channel: its samples contiguous only (a strided one would have
    * the samples between its own written back, which it does not own) */
   if (channels < mono_channels (pk) || channels > R128NORM_PACKED_MAX_LANES
-      || in[0].width == 0 || in[0].height == 0
-      || (channels == 1 ? step != size : step < 2 * size)
-      || step % size != 0)
+      || in[0].width == 0 || in[0].height == 0 || step < size
+      || (channels == 1 && step != size) || step % size != 0)
     return;
+  for (c = 0; c < channels; c++)
+    if (in[c].step != step || in[c].stride != pk->stride
+        || in[c].width != pk->width || in[c].height != pk->height)
+      return;
+  if (step == size && channels > 1) {
+    /* planes: where mono rows take the packed path, so do several
+     * channels' contiguous rows, each channel's whole plane in turn as
+     * the rows of one lane (float_pass(), s16_pass()) */
+    if (mono_channels (pk) > 1)
+      return;
+    pk->planes = 1;
+    channels = 1;
+  }
   period = step / size;
   if (size == 1 && (step > R128NORM_PACKED_MAX_PERIOD || 96 % step != 0))
     return;
@@ -292,9 +307,6 @@ learn_layout (r128norm_packed *pk, unsigned channels,
           > R128NORM_PACKED_F_PHASES))
     return;
   for (c = 0; c < channels; c++) {
-    if (in[c].step != step || in[c].stride != pk->stride
-        || in[c].width != pk->width || in[c].height != pk->height)
-      return;
     lo = pk->offset[c] < lo ? pk->offset[c] : lo;
     hi = pk->offset[c] > hi ? pk->offset[c] : hi;
   }
@@ -518,48 +530,32 @@ float_sum_params (r128norm_packed *pk, const r128norm_clip *clip)
     }
 }
 
-/* The F32 packed pass: per-position parameters from the channels' (the
- * apply's only when they are not those of the last buffer already), one
- * call of the kernel per row, the per-position sums added to the
- * channels. */
-R128NORM_HOT static int
-float_pass (r128norm_packed *pk, unsigned channels,
-    const r128norm_channel *in, const r128norm_channel *out, int sum,
-    int apply, const r128norm_clip *clip, r128norm_acc *acc,
-    const r128norm_affine *affine, int apply_params_current,
-    uint64_t *non_finite)
+/* The rows of a packed F32 layout (of one plane with pk->planes, whose
+ * channel is then lane 0 of @clip, @acc, @affine, @non_finite): the
+ * per-position parameters from the channels' (the apply's only when they
+ * are not those of the last buffer already), one call of the kernel per
+ * row, the per-position sums added to the channels. */
+R128NORM_HOT static void
+float_rows (r128norm_packed *pk, const uint8_t *base, uint8_t *obase,
+    ptrdiff_t ostride, int sum, int apply, const r128norm_clip *clip,
+    r128norm_acc *acc, const r128norm_affine *affine,
+    int apply_params_current, uint64_t *non_finite)
 {
   r128norm_packed_fparams *fp = &pk->fparams;
   double *sums = pk->fsums, *sq = pk->fsq;
   uint64_t *nf = pk->fnf;
   const unsigned m = 8 * fp->nph;
-  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
-  /* statistics alone write nothing: the input's rows then, not an output
-   * whose layout was not checked */
-  uint8_t *obase = apply ? (uint8_t *) out[0].data + pk->base
-      : (uint8_t *) base;
   const size_t n = pk->row_samples;
   unsigned c, pos;
   size_t r;
 
-  if (apply && out != in) {
-    /* the same layout, no sample of the pixel untouched (F32 only) */
-    if (pk->half || channels != fp->period)
-      return 0;
-    for (c = 0; c < channels; c++)
-      if (out[c].step != pk->step || out[c].stride != out[0].stride
-          || (const char *) out[c].data - (const char *) out[0].data
-          != pk->offset[c])
-        return 0;
-  }
   if (apply && !apply_params_current)
     float_apply_params (pk, affine);
   if (sum)
     float_sum_params (pk, clip);
   for (r = 0; r < pk->height; r++)
     pk->fn_float (base + (ptrdiff_t) r * pk->stride,
-        obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, fp,
-        sum, apply, sums, sq, nf);
+        obase + (ptrdiff_t) r * ostride, n, fp, sum, apply, sums, sq, nf);
   /* each lane's positions (lane, lane + period, ...) added up, and
    * zeroed for the next pass, then the lane's channel updated once */
   for (c = 0; c < fp->period; c++) {
@@ -584,48 +580,59 @@ float_pass (r128norm_packed *pk, unsigned channels,
     if (apply)
       non_finite[ch] += k;
   }
+}
+
+/* The F32 packed pass: the rows of the layout, or of each plane in turn
+ * with its channel's parameters (made for every plane: one lane's cost
+ * little).  Statistics alone write nothing: the input's rows then, not an
+ * output whose layout was not checked. */
+R128NORM_HOT static int
+float_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine, int apply_params_current,
+    uint64_t *non_finite)
+{
+  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
+  unsigned c;
+
+  if (apply && out != in) {
+    /* the same layout, no sample of the pixel untouched (F32 only) */
+    if (pk->half || (channels != pk->fparams.period && !pk->planes))
+      return 0;
+    for (c = 0; c < channels; c++)
+      if (out[c].step != pk->step || out[c].stride != out[0].stride
+          || (!pk->planes && (const char *) out[c].data
+              - (const char *) out[0].data != pk->offset[c]))
+        return 0;
+  }
+  if (pk->planes) {
+    for (c = 0; c < channels; c++)
+      float_rows (pk, in[c].data, apply ? out[c].data : (uint8_t *)
+          in[c].data, apply ? out[c].stride : pk->stride, sum, apply,
+          clip + c, acc + c, affine + c, 0, apply ? non_finite + c : NULL);
+    return 1;
+  }
+  float_rows (pk, base, apply ? (uint8_t *) out[0].data + pk->base
+      : (uint8_t *) base, apply ? out[0].stride : pk->stride, sum, apply,
+      clip, acc, affine, apply_params_current, non_finite);
   return 1;
 }
 
-/* The S16 packed pass, as the F32 one: per-position parameters, one call
- * of the kernel per row, the per-position sums added to the channels. */
-static int
-s16_pass (r128norm_packed *pk, unsigned channels,
-    const r128norm_channel *in, const r128norm_channel *out, int sum,
-    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+/* The rows of a packed S16 layout, as float_rows(). */
+static void
+s16_rows (r128norm_packed *pk, const uint8_t *base, uint8_t *obase,
+    ptrdiff_t ostride, int sum, int apply, r128norm_acc *acc,
     const r128norm_affine *affine, int apply_params_current)
 {
   r128norm_packed_sparams *sp = &pk->sparams;
   int64_t *sums = pk->ssums;
   uint64_t *sq = pk->ssq;
   const unsigned m = 16 * sp->nph;
-  const size_t out_size = sp->to_f32 ? 4 : 2;
-  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
-  uint8_t *obase;
   const size_t n = pk->row_samples;
   unsigned c, pos, lane;
   size_t r;
 
-  if (sum)
-    for (c = 0; c < channels; c++)
-      if (clip[c].active)
-        return 0;
-  if (apply && out != in) {
-    /* the same interleaving in the output's sample size, every sample of
-     * the pixel a channel */
-    if (channels != sp->period)
-      return 0;
-    for (c = 0; c < channels; c++)
-      if (out[c].step * 2 != pk->step * (ptrdiff_t) out_size
-          || out[c].stride != out[0].stride
-          || ((const char *) out[c].data - (const char *) out[0].data) * 2
-          != pk->offset[c] * (ptrdiff_t) out_size)
-        return 0;
-  } else if (apply && sp->to_f32) {
-    return 0;
-  }
-  obase = apply ? (uint8_t *) out[0].data + pk->base / 2
-      * (ptrdiff_t) out_size : (uint8_t *) base;  /* as in float_pass() */
   for (pos = 0, lane = 0; pos < m; pos++, lane = lane + 1 == sp->period ? 0
       : lane + 1) {
     const int ch = pk->lane_chan[lane];
@@ -640,8 +647,7 @@ s16_pass (r128norm_packed *pk, unsigned channels,
   }
   for (r = 0; r < pk->height; r++)
     pk->fn_s16 (base + (ptrdiff_t) r * pk->stride,
-        obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, sp,
-        sum, apply, sums, sq);
+        obase + (ptrdiff_t) r * ostride, n, sp, sum, apply, sums, sq);
   if (sum)
     for (c = 0; c < sp->period; c++) {
       /* every position read once and zeroed for the next pass */
@@ -660,6 +666,49 @@ s16_pass (r128norm_packed *pk, unsigned channels,
       acc[ch].sum += total;
       acc[ch].sumsq += total_sq;
     }
+}
+
+/* The S16 packed pass, as the F32 one (float_pass()). */
+static int
+s16_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine, int apply_params_current)
+{
+  const r128norm_packed_sparams *sp = &pk->sparams;
+  const size_t out_size = sp->to_f32 ? 4 : 2;
+  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
+  unsigned c;
+
+  if (sum)
+    for (c = 0; c < channels; c++)
+      if (clip[c].active)
+        return 0;
+  if (apply && out != in) {
+    /* the same interleaving in the output's sample size, every sample of
+     * the pixel a channel */
+    if (channels != sp->period && !pk->planes)
+      return 0;
+    for (c = 0; c < channels; c++)
+      if (out[c].step * 2 != pk->step * (ptrdiff_t) out_size
+          || out[c].stride != out[0].stride || (!pk->planes
+              && ((const char *) out[c].data - (const char *) out[0].data)
+              * 2 != pk->offset[c] * (ptrdiff_t) out_size))
+        return 0;
+  } else if (apply && sp->to_f32) {
+    return 0;
+  }
+  if (pk->planes) {
+    for (c = 0; c < channels; c++)
+      s16_rows (pk, in[c].data, apply ? out[c].data : (uint8_t *)
+          in[c].data, apply ? out[c].stride : pk->stride, sum, apply,
+          acc + c, affine + c, 0);
+    return 1;
+  }
+  /* as in float_pass() */
+  s16_rows (pk, base, apply ? (uint8_t *) out[0].data + pk->base / 2
+      * (ptrdiff_t) out_size : (uint8_t *) base, apply ? out[0].stride
+      : pk->stride, sum, apply, acc, affine, apply_params_current);
   return 1;
 }
 
@@ -758,15 +807,28 @@ s32_pass (r128norm_packed *pk, unsigned channels,
   return 1;
 }
 
+/* Whether a pass that sums (@sum) and applies (@apply) takes the packed
+ * kernels in the layout learned: always, but for F32 planes, which take
+ * them for the fused pass alone.  A plane's statistics alone, or its
+ * apply alone, cost less in F32's contiguous kernels, and more in S16's
+ * (10 ms of planar stereo, library: F32 frame mode 366 against 429 ns a
+ * call, frozen 186 against 205; S16 frame 511 against 477, frozen 248
+ * against 238; docs/performance.md). */
+R128NORM_HOT static int
+packed_takes (const r128norm_packed *pk, int sum, int apply)
+{
+  return pk->usable && !(pk->planes && pk->fn_float && !(sum && apply));
+}
+
 /* The steady F32 stream's pass (r128norm_process()'s short path): in
  * place, in the layout learned before, straight to float_pass() without
  * the general pass's dispatch. */
 R128NORM_HOT int
 r128norm_packed_can_stream (const r128norm_packed *pk, unsigned channels,
-    const r128norm_channel *in)
+    const r128norm_channel *in, int sum)
 {
   return ((pk->fn_float && !pk->half) || (pk->fn_s16 && !pk->sparams.to_f32))
-      && pk->usable && same_layout (pk, channels, in);
+      && packed_takes (pk, sum, 1) && same_layout (pk, channels, in);
 }
 
 /* Whether the apply's parameters were made from this generation of the
@@ -1041,7 +1103,7 @@ packed_pass (r128norm_packed *pk, unsigned channels,
   unsigned c, h, j, lane;
   size_t r;
 
-  if (!pk->usable)
+  if (!packed_takes (pk, sum, apply))
     return 0;
   if (pk->fn_float)
     return float_pass (pk, channels, in, out, sum, apply, clip, acc, affine,

@@ -324,6 +324,10 @@ typedef struct r128norm_packed {
   ptrdiff_t offset[R128NORM_PACKED_MAX_LANES];
   /* what was found */
   int usable;
+  /* channels in planes of their own, each channel's samples contiguous
+   * (planar audio and tensors): the layout below is one channel's, lane
+   * 0, which each plane takes in turn with its channel's parameters */
+  int planes;
   ptrdiff_t base;               /* offset of the row start from channel 0 */
   size_t row_bytes;
   size_t row_samples;           /* row_bytes / size */
@@ -375,10 +379,10 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
 
 /* Whether a buffer is F32 or F64 rows (or S16 rows in place) in the layout
  * learned by an earlier r128norm_packed_pass() and usable, which
- * r128norm_packed_stream() (_s16()) then processes: the short path of a
- * steady stream. */
+ * r128norm_packed_stream() (_s16()) then processes with statistics
+ * (@sum) or without: the short path of a steady stream. */
 int r128norm_packed_can_stream (const r128norm_packed *pk, unsigned channels,
-    const r128norm_channel *in);
+    const r128norm_channel *in, int sum);
 
 /* The same pass as r128norm_packed_pass() for such a buffer in place, sum
  * or not, without its checks. */

@@ -18,8 +18,8 @@
  *   build/tools/r128norm-bench-peers [--quick] [WORKLOAD...]
  *
  * WORKLOAD is rgba1080, rgba4k, tensor3x1080x1920, audio10ms,
- * audio10ms-s16, audio10ms-s32, audio10ms-f64, audio10ms-mono or
- * audio10ms-mono-s16 (default: all of them).
+ * audio10ms-s16, audio10ms-s32, audio10ms-f64, audio10ms-mono,
+ * audio10ms-mono-s16 or audio10ms-planar (default: all of them).
  *
  * Prints lines "name ms_per_buffer" that the script reads.
  */
@@ -422,26 +422,30 @@ main (int argc, char **argv)
     {"r128norm-frame-1-thread", "r128norm stats=frame n-threads=1"},
     {"r128norm-frame-2-threads", "r128norm stats=frame n-threads=2"},
   };
+  /* volume last: it takes interleaved samples only */
   static const Element audio[] = {
     {"r128norm-running", "r128norm"},
     {"r128norm-frozen", "r128norm stats=frozen"},
     {"volume", "volume volume=0.5"},
   };
-  /* 10 ms of 48 kHz stereo in each sample format, and of mono F32 and
-   * S16 (a microphone) */
+  /* 10 ms of 48 kHz stereo in each sample format, of mono F32 and S16 (a
+   * microphone), and of non-interleaved stereo F32 (what FFmpeg's AAC
+   * decoder gives avdec_aac) */
   static const struct
   {
     const char *workload, *format;
     gsize size;
     Samples samples;
     guint channels;
+    gboolean planar;
   } audio_formats[] = {
-    {"audio10ms", "F32LE", 4, SAMPLES_F32, 2},
-    {"audio10ms-s16", "S16LE", 2, SAMPLES_S16, 2},
-    {"audio10ms-s32", "S32LE", 4, SAMPLES_S32, 2},
-    {"audio10ms-f64", "F64LE", 8, SAMPLES_F64, 2},
-    {"audio10ms-mono", "F32LE", 4, SAMPLES_F32, 1},
-    {"audio10ms-mono-s16", "S16LE", 2, SAMPLES_S16, 1},
+    {"audio10ms", "F32LE", 4, SAMPLES_F32, 2, FALSE},
+    {"audio10ms-s16", "S16LE", 2, SAMPLES_S16, 2, FALSE},
+    {"audio10ms-s32", "S32LE", 4, SAMPLES_S32, 2, FALSE},
+    {"audio10ms-f64", "F64LE", 8, SAMPLES_F64, 2, FALSE},
+    {"audio10ms-mono", "F32LE", 4, SAMPLES_F32, 1, FALSE},
+    {"audio10ms-mono-s16", "S16LE", 2, SAMPLES_S16, 1, FALSE},
+    {"audio10ms-planar", "F32LE", 4, SAMPLES_F32, 2, TRUE},
   };
   int quick = argc > 1 && strcmp (argv[1], "--quick") == 0;
   guint i;
@@ -465,11 +469,13 @@ main (int argc, char **argv)
       quick ? 8 : 24);
   for (i = 0; i < G_N_ELEMENTS (audio_formats); i++) {
     gchar *caps = g_strdup_printf ("audio/x-raw,format=%s,"
-        "layout=interleaved,rate=48000,channels=%u", audio_formats[i].format,
+        "layout=%s,rate=48000,channels=%u", audio_formats[i].format,
+        audio_formats[i].planar ? "non-interleaved" : "interleaved",
         audio_formats[i].channels);
     measure (audio_formats[i].workload, caps, 480 * audio_formats[i].channels
         * audio_formats[i].size, audio_formats[i].samples, audio,
-        G_N_ELEMENTS (audio), quick ? 2000 : 20000);
+        G_N_ELEMENTS (audio) - (audio_formats[i].planar ? 1 : 0),
+        quick ? 2000 : 20000);
     g_free (caps);
   }
   return 0;

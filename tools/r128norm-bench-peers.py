@@ -140,6 +140,13 @@ def main():
             row("(also) 48 kHz mono %s 10 ms: volume / r128norm%s"
                 % (name, label), g["audio10ms-mono%s/r128norm-%s" % (fmt, mode)],
                 g["audio10ms-mono%s/volume" % fmt], 1 / 1.5)
+    # and non-interleaved stereo F32 (an AAC decoder's), which volume does
+    # not take: against volume on the same samples interleaved
+    for mode, label in (("running", ""), ("frozen", " stats=frozen")):
+        row("(also) 48 kHz stereo f32 non-interleaved 10 ms: volume "
+            "(interleaved) / r128norm%s" % label,
+            g["audio10ms-planar/r128norm-%s" % mode],
+            g["audio10ms/volume"], 1 / 1.5)
 
     print("| comparison | r128norm ms | peer ms | peer / r128norm | target | |")
     print("|---|--:|--:|--:|--:|---|")

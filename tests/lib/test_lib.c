@@ -285,9 +285,11 @@ check_diagnostics (const r128norm_report *rep, const ref_t *ref,
       ovar, q);
 }
 
+/* One case; @layout: the input's and output's layout kind, or -1 for
+ * random ones. */
 static void
 run_case (rng_t *rng, int kern, int in_fmt, int out_fmt, int vcase,
-    r128norm_stats_mode stats, int in_place, totals *tot)
+    r128norm_stats_mode stats, int in_place, int layout, totals *tot)
 {
   const size_t isz = tfmts[in_fmt].size, osz = tfmts[out_fmt].size;
   unsigned long failures_before = test_failures;
@@ -305,10 +307,17 @@ run_case (rng_t *rng, int kern, int in_fmt, int out_fmt, int vcase,
   int C = random_channels (rng), c, nbuf, reset_at, seeded, b, err;
 
   random_dims (rng, C, &dims);
+  if (layout >= 0 && !layout_allowed (layout, &dims))
+    for (c = 1; c < C; c++) {
+      dims.w[c] = dims.w[0];
+      dims.h[c] = dims.h[0];
+    }
   random_config (rng, C, vcase, stats, &dims, &cfg, gamma, beta, max_gain);
-  layout_build (rng, pick_layout (rng, &dims), &dims, isz, &in);
+  layout_build (rng, layout >= 0 ? layout : pick_layout (rng, &dims), &dims,
+      isz, &in);
   if (!in_place)
-    layout_build (rng, pick_layout (rng, &dims), &dims, osz, &out);
+    layout_build (rng, layout >= 0 ? layout : pick_layout (rng, &dims),
+        &dims, osz, &out);
   in_copy = malloc (in.size);
   for (c = 0; c < C; c++) {
     n[c] = dims.w[c] * dims.h[c];
@@ -500,8 +509,26 @@ main (void)
             for (rep = 0; rep < 2; rep++)
               run_case (&rng, kern, in_fmt, out_fmt, vcase,
                   (r128norm_stats_mode) stats, out_fmt == in_fmt && rep == 0,
-                  &tot);
+                  -1, &tot);
       }
+  /* planes of one size and stride (planar audio and tensors), which the
+   * SIMD kernel set walks plane by plane through its packed kernels (F32,
+   * S16 in place, and S16 to F32), more often than the random layouts
+   * above give them */
+  for (kern = 0; kern < TEST_N_KERNELS; kern++)
+    for (o = 0; o < 3; o++) {
+      static const int pairs[3][2] = {
+        {R128NORM_FORMAT_F32, R128NORM_FORMAT_F32},
+        {R128NORM_FORMAT_S16, R128NORM_FORMAT_S16},
+        {R128NORM_FORMAT_S16, R128NORM_FORMAT_F32},
+      };
+      for (vcase = 0; vcase < N_VARIANT_CASES; vcase++)
+        for (stats = 0; stats < 3; stats++)
+          for (rep = 0; rep < 4; rep++)
+            run_case (&rng, kern, pairs[o][0], pairs[o][1], vcase,
+                (r128norm_stats_mode) stats, pairs[o][0] == pairs[o][1]
+                && rep < 3, L_PLANES, &tot);
+    }
   printf ("%lu cases, %lu buffers, %lu samples in %.2f s\n", tot.cases,
       tot.buffers, tot.samples, (double) (clock () - t0) / CLOCKS_PER_SEC);
   return test_finish ("test_lib");

@@ -226,11 +226,12 @@ enum {
   L_PLANAR,       /* one plane per channel, padded rows */
   L_FLIPPED,      /* planar, bottom-up (negative stride), sometimes right-to-left */
   L_SEMIPLANAR,   /* channel 0 one plane, the others interleaved in a second (NV12) */
+  L_PLANES,       /* planar, every plane one size and one stride (planar audio, tensors) */
   N_LAYOUTS
 };
 
 static const char *const layout_names[N_LAYOUTS] = {
-  "interleaved", "packed", "planar", "flipped", "semiplanar"
+  "interleaved", "packed", "planar", "flipped", "semiplanar", "planes"
 };
 
 typedef struct {
@@ -263,6 +264,7 @@ layout_allowed (int kind, const dims_t *d)
   switch (kind) {
     case L_INTERLEAVED:
     case L_PACKED:
+    case L_PLANES:
       return dims_equal (d, 0);
     case L_SEMIPLANAR:
       return d->channels >= 2 && dims_equal (d, 1);
@@ -329,8 +331,10 @@ layout_build (rng_t *rng, int kind, const dims_t *d, size_t sz, layout_t *l)
     }
     plane_end = base1 + s1 * d->h[1] + 16;
   } else {
+    const size_t pad = kind == L_PLANES ? (size_t) rng_int (rng, 0, 9) : 0;
     for (c = 0; c < C; c++) {
-      size_t s = d->w[c] * sz + (size_t) rng_int (rng, 0, 9);
+      size_t s = d->w[c] * sz + (kind == L_PLANES ? pad
+          : (size_t) rng_int (rng, 0, 9));
       offset[c] = plane_end + (size_t) rng_int (rng, 0, 5);
       step[c] = (ptrdiff_t) sz;
       stride[c] = (ptrdiff_t) s;

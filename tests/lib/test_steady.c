@@ -1,5 +1,5 @@
 /* The steady stream's short path of r128norm_process() (interleaved F32,
- * F64 or S16, or mono F32 or S16, in place, every channel seen, running
+ * F64 or S16, or mono or planar F32 or S16, in place, every channel seen, running
  * or frozen statistics per channel) against the general path on the same
  * buffers: output, running values and reports bit for bit, buffer after
  * buffer.  The general path is reached with an output description of
@@ -16,6 +16,7 @@ typedef struct {
   r128norm_variant variant;
   double warmup, time_constant, strength;
   int gamma_beta, max_gain;
+  int planar;           /* each channel's samples in a block of their own */
 } steady_case;
 
 static int
@@ -26,13 +27,13 @@ same_double (double a, double b)
 
 static void
 describe (void *data, size_t size, unsigned channels, size_t frames,
-    r128norm_channel *ch)
+    int planar, r128norm_channel *ch)
 {
   unsigned c;
 
   for (c = 0; c < channels; c++) {
-    ch[c].data = (uint8_t *) data + c * size;
-    ch[c].step = (ptrdiff_t) (channels * size);
+    ch[c].data = (uint8_t *) data + c * size * (planar ? frames : 1);
+    ch[c].step = (ptrdiff_t) (planar ? size : channels * size);
     ch[c].stride = (ptrdiff_t) (frames * channels * size);
     ch[c].width = frames;
     ch[c].height = 1;
@@ -128,8 +129,8 @@ run_case (const steady_case *k, r128norm_format format, rng_t *rng)
               : (void *) &fspecial[j], size);
     }
     memcpy (b, a, n * size);
-    describe (a, size, k->channels, frames, in_fast);
-    describe (b, size, k->channels, frames, in_general);
+    describe (a, size, k->channels, frames, k->planar, in_fast);
+    describe (b, size, k->channels, frames, k->planar, in_general);
     memcpy (out_general, in_general, sizeof out_general);
 
     ef = r128norm_process (fast, in_fast, NULL, frames / 48000.0);
@@ -177,23 +178,31 @@ main (void)
   static const steady_case cases[] = {
     /* mono F32: one channel's contiguous rows, period 1 */
     {"mono running", 1, R128NORM_STATS_RUNNING, R128NORM_VARIANT_PER_CHANNEL,
-        0.0, 0.0, 1.0, 0, 0},
+        0.0, 0.0, 1.0, 0, 0, 0},
     {"mono frozen gamma", 1, R128NORM_STATS_FROZEN,
-        R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 1, 0},
+        R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 1, 0, 0},
     {"stereo running", 2, R128NORM_STATS_RUNNING, R128NORM_VARIANT_PER_CHANNEL,
-        0.0, 0.0, 1.0, 0, 0},
+        0.0, 0.0, 1.0, 0, 0, 0},
     {"stereo running auto", 2, R128NORM_STATS_RUNNING,
-        R128NORM_VARIANT_AUTO, 0.0, 0.0, 1.0, 0, 0},
+        R128NORM_VARIANT_AUTO, 0.0, 0.0, 1.0, 0, 0, 0},
     {"stereo frozen", 2, R128NORM_STATS_FROZEN, R128NORM_VARIANT_PER_CHANNEL,
-        0.0, 0.0, 1.0, 0, 0},
+        0.0, 0.0, 1.0, 0, 0, 0},
     {"stereo warmup, time constant", 2, R128NORM_STATS_RUNNING,
-        R128NORM_VARIANT_PER_CHANNEL, 0.2, 0.05, 0.8, 0, 0},
+        R128NORM_VARIANT_PER_CHANNEL, 0.2, 0.05, 0.8, 0, 0, 0},
     {"5.1 gamma, beta, max-gain", 6, R128NORM_STATS_RUNNING,
-        R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 1, 1},
+        R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 1, 1, 0},
     {"4 channels frozen gamma", 4, R128NORM_STATS_FROZEN,
-        R128NORM_VARIANT_AUTO, 0.1, 0.0, 0.5, 1, 0},
+        R128NORM_VARIANT_AUTO, 0.1, 0.0, 0.5, 1, 0, 0},
     {"7.1 running", 8, R128NORM_STATS_RUNNING, R128NORM_VARIANT_PER_CHANNEL,
-        0.0, 1.0, 1.0, 1, 1},
+        0.0, 1.0, 1.0, 1, 1, 0},
+    /* planar: F32 and S16 planes through the packed kernels, one at a
+     * time */
+    {"stereo planar running", 2, R128NORM_STATS_RUNNING,
+        R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 0, 0, 1},
+    {"stereo planar frozen", 2, R128NORM_STATS_FROZEN,
+        R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 1, 0, 1},
+    {"5.1 planar warmup, gamma, beta, max-gain", 6, R128NORM_STATS_RUNNING,
+        R128NORM_VARIANT_PER_CHANNEL, 0.2, 0.05, 0.8, 1, 1, 1},
   };
   rng_t rng = { 20261126 };
   unsigned i;
