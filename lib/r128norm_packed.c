@@ -203,11 +203,15 @@ r128norm_packed_fixed (r128norm_packed_params *pp)
   pp->shift = 0;
 }
 
+/* Whether @in is the layout learned (of its channels from pk->first). */
 R128NORM_HOT static int
 same_layout (const r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
   unsigned c;
+
+  in += pk->first;
+  channels -= pk->first;
 
   if (!pk->known || pk->channels != channels || pk->step != in[0].step
       || pk->stride != in[0].stride || pk->width != in[0].width
@@ -252,7 +256,7 @@ mono_channels (const r128norm_packed *pk)
  * contiguous samples (a step of 1, mono_channels()), or several
  * channels' each in planes of their own (pk->planes). */
 R128NORM_COLD static void
-learn_layout (r128norm_packed *pk, unsigned channels,
+learn_rows (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
   const ptrdiff_t size = (ptrdiff_t) pk->size;
@@ -377,6 +381,33 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     }
   }
   pk->usable = 1;
+}
+
+/* The layout of the channels, packed rows of all of them (learn_rows()),
+ * or of all but the first: a semi-planar buffer (NV12, NV21), whose first
+ * channel (Y) has a plane of its own and the others (UV) share rows.
+ * Those then take the packed path only where every sample of their
+ * pixels is theirs, so that the pass writes no byte of the first
+ * channel, which the general rows take (in another band's thread,
+ * maybe). */
+R128NORM_COLD static void
+learn_layout (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in)
+{
+  unsigned lane, period;
+
+  pk->first = 0;
+  learn_rows (pk, channels, in);
+  if (pk->usable || channels < 3 || !in[1].data)
+    return;
+  learn_rows (pk, channels - 1, in + 1);
+  period = (unsigned) (pk->step / (ptrdiff_t) pk->size);
+  for (lane = 0; lane < period && pk->usable; lane++)
+    pk->usable = pk->lane_chan[lane] >= 0;
+  if (pk->usable)
+    pk->first = 1;
+  else
+    learn_rows (pk, channels, in);      /* the key of the whole again */
 }
 
 static void half_shortcut_params (r128norm_packed *pk,
@@ -828,7 +859,8 @@ r128norm_packed_can_stream (const r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, int sum)
 {
   return ((pk->fn_float && !pk->half) || (pk->fn_s16 && !pk->sparams.to_f32))
-      && packed_takes (pk, sum, 1) && same_layout (pk, channels, in);
+      && packed_takes (pk, sum, 1) && pk->first == 0
+      && same_layout (pk, channels, in);
 }
 
 /* Whether the apply's parameters were made from this generation of the
@@ -953,8 +985,9 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
     const r128norm_affine *affine, unsigned affine_gen,
-    uint64_t *non_finite)
+    uint64_t *non_finite, unsigned *first)
 {
+  unsigned f, covered;
   int done;
 
   if ((!pk->fn && !pk->fn_float && !pk->fn_s16 && !pk->fn_s32)
@@ -963,10 +996,16 @@ r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     return 0;
   if (!same_layout (pk, channels, in))
     learn_layout (pk, channels, in);
-  done = packed_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
-      apply_params_match (pk, affine_gen), non_finite);
+  f = pk->first;
+  covered = channels - f;
+  if (covered == 0 || covered > channels)
+    return 0;                   /* never: learn_layout() leaves some */
+  done = packed_pass (pk, covered, in + f, out + f, sum, apply,
+      clip + f, acc + f, affine + f, apply_params_match (pk, affine_gen),
+      non_finite ? non_finite + f : NULL);
   if (done && apply)
     apply_params_set (pk, affine_gen);
+  *first = f;
   return done;
 }
 
@@ -1098,6 +1137,7 @@ packed_pass (r128norm_packed *pk, unsigned channels,
     uint64_t *non_finite)
 {
   r128norm_packed_params *pp = &pk->params;
+  const int in_place = out == in;
   uint64_t sums[R128NORM_PACKED_MAX_PERIOD], sq[R128NORM_PACKED_MAX_PERIOD];
   uint8_t *base, *cbase = NULL;  /* set: the compact kernel's output */
   unsigned c, h, j, lane;
@@ -1115,9 +1155,9 @@ packed_pass (r128norm_packed *pk, unsigned channels,
     return s32_pass (pk, channels, in, out, sum, apply, clip, acc, affine,
         apply_params_current);
   if (channels > R128NORM_PACKED_MAX_PERIOD
-      || (apply && out != in && !pk->fn_f32 && !pk->fn_compact))
+      || (apply && !in_place && !pk->fn_f32 && !pk->fn_compact))
     return 0;
-  if (apply && out != in) {
+  if (apply && !in_place) {
     /* to F32 with the same interleaving, no byte of the pixel untouched
      * (the rows of floats are then written whole); else to F32 (F16)
      * pixels of the channels alone (compact_params()) */
@@ -1148,7 +1188,7 @@ packed_pass (r128norm_packed *pk, unsigned channels,
     /* in place (u8 out) the tables' maps of integers; else, or where a
      * table has none, the map from the parameters (u8 -> F16's tables
      * hold halves, no u8 bytes to fit) */
-    if (out != in || !(pk->portable ? fixed_params (pk, channels, affine)
+    if (!in_place || !(pk->portable ? fixed_params (pk, channels, affine)
             : fitted_fixed_params (pk, channels, affine)))
       r128norm_packed_fixed (pp);
   }
@@ -1168,7 +1208,7 @@ packed_pass (r128norm_packed *pk, unsigned channels,
       pk->fn_compact (row, pk->row_bytes, cbase + (ptrdiff_t) r
           * out[0].stride, pk->width, &pk->compact);
     }
-  } else if (apply && out != in) {
+  } else if (apply && !in_place) {
     uint8_t *obase = (uint8_t *) out[0].data + 4 * pk->base;
     for (h = 0; h < pp->nph; h++)
       for (j = 0; j < 8; j++) {

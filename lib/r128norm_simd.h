@@ -322,7 +322,9 @@ typedef struct r128norm_packed {
   ptrdiff_t step, stride;
   size_t width, height;
   ptrdiff_t offset[R128NORM_PACKED_MAX_LANES];
-  /* what was found */
+  /* what was found: the layout of channels [first, channels), where
+   * first is 1 for a semi-planar buffer (learn_layout()) */
+  unsigned first;
   int usable;
   /* channels in planes of their own, each channel's samples contiguous
    * (planar audio and tensors): the layout below is one channel's, lane
@@ -365,7 +367,9 @@ void r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     r128norm_format out, int enable);
 
 /* Runs one pass over a buffer as packed rows if the layout allows it
- * (returns 1), else does nothing and returns 0.  Applies in place
+ * (returns 1), else does nothing and returns 0: over all its channels,
+ * or (*first 1) all but the first (a semi-planar buffer's chroma), which
+ * the caller then takes.  Applies in place
  * (out == in), or to F32 interleaved like the input with every byte of the
  * pixel a channel; sums (sum without apply) for any output.  F32 rows
  * apply in place, or out of place to the same layout when every sample of
@@ -375,7 +379,7 @@ int r128norm_packed_pass (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in, const r128norm_channel *out, int sum,
     int apply, const r128norm_clip *clip, r128norm_acc *acc,
     const r128norm_affine *affine, unsigned affine_gen,
-    uint64_t *non_finite);
+    uint64_t *non_finite, unsigned *first);
 
 /* Whether a buffer is F32 or F64 rows (or S16 rows in place) in the layout
  * learned by an earlier r128norm_packed_pass() and usable, which

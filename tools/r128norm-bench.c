@@ -15,7 +15,7 @@
  * (the targets are not judged then).
  *
  *   r128norm-bench [--quick] [--cached]
- *                  [--workload rgba|i420|gray16|tensor|rgb2chw|bgrx2hwc|
+ *                  [--workload rgba|i420|nv12|gray16|tensor|rgb2chw|bgrx2hwc|
  *                   rgb2chw16|bgrx2hwc16|tensor16|hwc|hwc16|audio|audio64|
  *                   audio32]
  */
@@ -80,6 +80,16 @@ describe_i420 (uint8_t *buf, r128norm_channel *ch)
   ch[0] = plane (buf, 1, 1920, 1920, 1080);
   ch[1] = plane (buf + 1920 * 1080, 1, 960, 960, 540);
   ch[2] = plane (buf + 1920 * 1080 + 960 * 540, 1, 960, 960, 540);
+}
+
+/* 1920x1080 NV12: Y, then U and V interleaved at half resolution (what
+ * most hardware decoders and cameras give). */
+static void
+describe_nv12 (uint8_t *buf, r128norm_channel *ch)
+{
+  ch[0] = plane (buf, 1, 1920, 1920, 1080);
+  ch[1] = plane (buf + 1920 * 1080, 2, 1920, 960, 540);
+  ch[2] = plane (buf + 1920 * 1080 + 1, 2, 1920, 960, 540);
 }
 
 /* 640x512 GRAY16, a thermal camera. */
@@ -167,6 +177,9 @@ static const workload workloads[] = {
   { "i420", "1920x1080 I420 u8 in place, Y + U, V at 960x540",
     R128NORM_FORMAT_U8, 3, 1920 * 1080 * 3 / 2, 1 / 30.0, 0.2, 0.5,
     describe_i420, R128NORM_FORMAT_U8, 0, NULL, { 1.25, 1.5, 2.0 } },
+  { "nv12", "1920x1080 NV12 u8 in place, Y + UV interleaved at 960x540",
+    R128NORM_FORMAT_U8, 3, 1920 * 1080 * 3 / 2, 1 / 30.0, 0.2, 0.5,
+    describe_nv12, R128NORM_FORMAT_U8, 0, NULL, { 0, 0, 0 } },
   { "gray16", "640x512 GRAY16 (u16) in place, 1 channel (fits in cache)",
     R128NORM_FORMAT_U16, 1, 640 * 512 * 2, 1 / 30.0, 0.2, 0.5,
     describe_gray16, R128NORM_FORMAT_U16, 0, NULL, { 1.5, 2.0, 2.5 } },

@@ -57,8 +57,18 @@ typedef struct {
   size_t size;
   unsigned channels, lanes;     /* statistics channels of `lanes` per pixel */
   int planar;
+  int semi;             /* semi-planar: a plane, then the others' (NV12) */
   const char *name;
 } layout;
+
+/* Samples of a w x h buffer; NV12's chroma w/2 x h/2 pairs, rounded up. */
+static size_t
+layout_samples (const layout *l, size_t w, size_t h)
+{
+  if (l->semi)
+    return w * h + 2 * ((w + 1) / 2) * ((h + 1) / 2);
+  return w * h * (l->planar ? l->channels : l->lanes);
+}
 
 static void
 fill (void *buf, const layout *l, size_t n, unsigned seed)
@@ -79,6 +89,15 @@ describe (const layout *l, void *buf, size_t w, size_t h, r128norm_channel *ch)
 {
   unsigned c;
   for (c = 0; c < l->channels; c++) {
+    if (l->semi) {
+      const size_t cw = (w + 1) / 2;
+      ch[c].data = (char *) buf + (c == 0 ? 0 : w * h + c - 1);
+      ch[c].step = c == 0 ? 1 : 2;
+      ch[c].stride = c == 0 ? w : 2 * cw;
+      ch[c].width = c == 0 ? w : cw;
+      ch[c].height = c == 0 ? h : (h + 1) / 2;
+      continue;
+    }
     if (l->planar) {
       ch[c].data = (char *) buf + c * w * h * l->size;
       ch[c].step = l->size;
@@ -100,7 +119,7 @@ run (const layout *l, r128norm_stats_mode mode, unsigned bands,
     r128norm_parallel_fn runner, unsigned char *out, double *mean,
     double *var, size_t w, size_t h)
 {
-  size_t samples = w * h * (l->planar ? l->channels : l->lanes);
+  size_t samples = layout_samples (l, w, h);
   size_t bytes = samples * l->size;
   r128norm_config cfg;
   r128norm_channel ch[4];
@@ -129,10 +148,11 @@ int
 main (void)
 {
   static const layout layouts[] = {
-    {R128NORM_FORMAT_U8, 1, 3, 4, 0, "u8 RGBx"},
-    {R128NORM_FORMAT_U8, 1, 3, 3, 1, "u8 planar"},
-    {R128NORM_FORMAT_F32, 4, 3, 3, 1, "f32 planar"},
-    {R128NORM_FORMAT_F32, 4, 2, 2, 0, "f32 interleaved"},
+    {R128NORM_FORMAT_U8, 1, 3, 4, 0, 0, "u8 RGBx"},
+    {R128NORM_FORMAT_U8, 1, 3, 3, 1, 0, "u8 planar"},
+    {R128NORM_FORMAT_U8, 1, 3, 3, 0, 1, "u8 NV12"},
+    {R128NORM_FORMAT_F32, 4, 3, 3, 1, 0, "f32 planar"},
+    {R128NORM_FORMAT_F32, 4, 2, 2, 0, 0, "f32 interleaved"},
   };
   static const r128norm_stats_mode modes[] = {
     R128NORM_STATS_FRAME, R128NORM_STATS_RUNNING, R128NORM_STATS_FROZEN
@@ -142,7 +162,7 @@ main (void)
 
   for (li = 0; li < sizeof layouts / sizeof layouts[0]; li++) {
     const layout *l = &layouts[li];
-    size_t bytes = 4 * w * h * (l->planar ? l->channels : l->lanes) * l->size;
+    size_t bytes = 4 * layout_samples (l, w, h) * l->size;
     for (mi = 0; mi < 3; mi++) {
       unsigned char *one = malloc (bytes), *seq = malloc (bytes),
           *par = malloc (bytes);
