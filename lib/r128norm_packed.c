@@ -237,7 +237,7 @@ gcd (unsigned a, unsigned b)
   return a;
 }
 
-/* The fewest channels of a packed layout: 1 for F32 and S16 rows (mono
+/* The fewest channels of a packed layout: 1 for F32, F64 and S16 rows (mono
  * audio: a row of one channel's samples, period 1, through the same
  * fused kernels as interleaved ones, and the steady stream's short path;
  * planar audio too, a plane at a time), else 2 (one channel's rows go to
@@ -245,7 +245,7 @@ gcd (unsigned a, unsigned b)
 static unsigned
 mono_channels (const r128norm_packed *pk)
 {
-  return (pk->fn_float && pk->size == 4) || pk->fn_s16 ? 1 : 2;
+  return (pk->fn_float && pk->size >= 4) || pk->fn_s16 ? 1 : 2;
 }
 
 /* Whether the channels tile one packed row: the same geometry, distinct
@@ -839,16 +839,21 @@ s32_pass (r128norm_packed *pk, unsigned channels,
 }
 
 /* Whether a pass that sums (@sum) and applies (@apply) takes the packed
- * kernels in the layout learned: always, but for F32 planes, which take
- * them for the fused pass alone.  A plane's statistics alone, or its
- * apply alone, cost less in F32's contiguous kernels, and more in S16's
- * (10 ms of planar stereo, library: F32 frame mode 366 against 429 ns a
- * call, frozen 186 against 205; S16 frame 511 against 477, frozen 248
- * against 238; docs/performance.md). */
+ * kernels in the layout learned: always, but for F32 and F64 rows of one
+ * lane (mono, planes), whose statistics alone cost less in the
+ * contiguous kernels, and F32 planes' apply alone too; S16's cost more
+ * there.  10 ms of stereo, library, ns a call (docs/performance.md):
+ * planar F32 frame mode 366 against 429, frozen 186 against 205; planar
+ * F64 frame 532-545 against 631-640, frozen 358-361 (packed) against
+ * 484-508; mono F64 frame 315-320 against 365-396; planar S16 frame 477
+ * (packed) against 511, frozen 238 against 248. */
 R128NORM_HOT static int
 packed_takes (const r128norm_packed *pk, int sum, int apply)
 {
-  return pk->usable && !(pk->planes && pk->fn_float && !(sum && apply));
+  const int float_lane = pk->fn_float && pk->fparams.period == 1;
+
+  return pk->usable && !(float_lane && sum && !apply)
+      && !(float_lane && pk->planes && pk->size == 4 && apply && !sum);
 }
 
 /* The steady F32 stream's pass (r128norm_process()'s short path): in

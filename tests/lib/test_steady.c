@@ -1,5 +1,5 @@
-/* The steady stream's short path of r128norm_process() (interleaved F32,
- * F64 or S16, or mono or planar F32 or S16, in place, every channel seen, running
+/* The steady stream's short path of r128norm_process() (interleaved,
+ * mono or planar F32, F64 or S16, in place, every channel seen, running
  * or frozen statistics per channel) against the general path on the same
  * buffers: output, running values and reports bit for bit, buffer after
  * buffer.  The general path is reached with an output description of
@@ -195,7 +195,7 @@ main (void)
         R128NORM_VARIANT_AUTO, 0.1, 0.0, 0.5, 1, 0, 0},
     {"7.1 running", 8, R128NORM_STATS_RUNNING, R128NORM_VARIANT_PER_CHANNEL,
         0.0, 1.0, 1.0, 1, 1, 0},
-    /* planar: F32 and S16 planes through the packed kernels, one at a
+    /* planar: F32, F64 and S16 planes through the packed kernels, one at a
      * time */
     {"stereo planar running", 2, R128NORM_STATS_RUNNING,
         R128NORM_VARIANT_PER_CHANNEL, 0.0, 0.0, 1.0, 0, 0, 1},
