@@ -237,15 +237,16 @@ gcd (unsigned a, unsigned b)
   return a;
 }
 
-/* The fewest channels of a packed layout: 1 for F32, F64 and S16 rows (mono
- * audio: a row of one channel's samples, period 1, through the same
- * fused kernels as interleaved ones, and the steady stream's short path;
- * planar audio too, a plane at a time), else 2 (one channel's rows go to
- * the contiguous kernels). */
+/* The fewest channels of a packed layout: 1 for F32, F64, S16 and S32
+ * rows (mono audio: a row of one channel's samples, period 1, through the
+ * same fused kernels as interleaved ones, and the steady stream's short
+ * path; planar audio too, a plane at a time), else 2 (one channel's rows
+ * go to the contiguous kernels: u8, F16). */
 static unsigned
 mono_channels (const r128norm_packed *pk)
 {
-  return (pk->fn_float && pk->size >= 4) || pk->fn_s16 ? 1 : 2;
+  return (pk->fn_float && pk->size >= 4) || pk->fn_s16 || pk->fn_s32 ? 1
+      : 2;
 }
 
 /* Whether the channels tile one packed row: the same geometry, distinct
@@ -743,79 +744,63 @@ s16_pass (r128norm_packed *pk, unsigned channels,
   return 1;
 }
 
-/* The S32 packed pass: the apply's parameters per position (C's double
- * map, made only when the affine values change), one call of the kernel
- * per row, the per-position sums added to the channels.  Declines (the
- * per-channel path runs) where a statistic clamps, where the output is
- * not the input's layout in place or F32 of the same interleaving with
- * every sample a channel's, and where a channel's map is one the kernel's
- * steps do not reproduce (r128norm_s32_map_ok: huge c, a or b). */
+/* Whether the S32 kernel reproduces C's steps for @p's map (a huge c, a
+ * or b it does not: r128norm_s32_map_ok), which clamps to the output
+ * format's range, as the kernel does itself. */
 static int
-s32_pass (r128norm_packed *pk, unsigned channels,
-    const r128norm_channel *in, const r128norm_channel *out, int sum,
-    int apply, const r128norm_clip *clip, r128norm_acc *acc,
-    const r128norm_affine *affine, int apply_params_current)
+s32_map_fits (const r128norm_affine *p, int to_f32)
+{
+  return r128norm_s32_map_ok (p, !to_f32) && p->lo == (to_f32 ? -FLT_MAX
+      : -2147483648.0) && p->hi == (to_f32 ? FLT_MAX : 2147483647.0);
+}
+
+/* The S32 apply's parameters per lane and position (C's double map);
+ * returns whether every channel's map fits the kernel. */
+static int
+s32_apply_params (r128norm_packed *pk, const r128norm_affine *affine)
 {
   r128norm_packed_fparams *fp = &pk->fparams;
   const unsigned m = 8 * fp->nph;
-  const int to_f32 = pk->s32_to_f32;
-  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
-  uint8_t *obase;
+  unsigned lane, pos;
+  int fits = 1;
+
+  for (lane = 0; lane < fp->period; lane++) {
+    const int ch = pk->lane_chan[lane];
+    r128norm_packed_lane *ln = &fp->lane[lane];
+    const r128norm_affine *p = ch < 0 ? NULL : &affine[ch];
+    ln->c = p ? p->c : 0.0;
+    ln->a = p ? p->a : 1.0;
+    ln->b = p ? p->b : 0.0;
+    ln->lo = p ? p->lo : 0.0;
+    ln->hi = p ? p->hi : 0.0;
+    if (p && !s32_map_fits (p, pk->s32_to_f32))
+      fits = 0;
+  }
+  for (pos = 0; pos < m; pos++) {
+    const r128norm_packed_lane *ln = &fp->lane[fp->pos_lane[pos]];
+    fp->c[pos] = ln->c;
+    fp->a[pos] = ln->a;
+    fp->b[pos] = ln->b;
+  }
+  return fits;
+}
+
+/* The rows of a packed S32 layout, as float_rows(), with the apply's
+ * parameters made. */
+static void
+s32_rows (r128norm_packed *pk, const uint8_t *base, uint8_t *obase,
+    ptrdiff_t ostride, int sum, int apply, r128norm_acc *acc)
+{
+  r128norm_packed_fparams *fp = &pk->fparams;
+  const unsigned m = 8 * fp->nph;
   const size_t n = pk->row_samples;
   unsigned c, pos;
   size_t r;
 
-  if (sum) {
-    for (c = 0; c < channels; c++)
-      if (clip[c].active)
-        return 0;
-    /* the low halves of the squares, below 2^32 each, summed per position
-     * in 64 bits: at most R128NORM_S32_BLOCK samples a channel */
-    if ((uint64_t) pk->width * pk->height > (uint64_t) R128NORM_S32_BLOCK)
-      return 0;
-  }
-  if (apply && out != in) {
-    if (!to_f32 || channels != fp->period)
-      return 0;
-    for (c = 0; c < channels; c++)
-      if (out[c].step != pk->step || out[c].stride != out[0].stride
-          || (const char *) out[c].data - (const char *) out[0].data
-          != pk->offset[c])
-        return 0;
-  } else if (apply && to_f32) {
-    return 0;
-  }
-  if (apply && !apply_params_current) {
-    pk->s32_map_ok = 1;
-    for (c = 0; c < fp->period; c++) {
-      const int ch = pk->lane_chan[c];
-      r128norm_packed_lane *ln = &fp->lane[c];
-      const r128norm_affine *p = ch < 0 ? NULL : &affine[ch];
-      ln->c = p ? p->c : 0.0;
-      ln->a = p ? p->a : 1.0;
-      ln->b = p ? p->b : 0.0;
-      ln->lo = p ? p->lo : 0.0;
-      ln->hi = p ? p->hi : 0.0;
-      /* the kernel clamps to the output format's range itself */
-      if (p && !(r128norm_s32_map_ok (p, !to_f32) && p->lo == (to_f32
-                  ? -FLT_MAX : -2147483648.0) && p->hi == (to_f32 ? FLT_MAX
-                  : 2147483647.0)))
-        pk->s32_map_ok = 0;
-    }
-    for (pos = 0; pos < m; pos++) {
-      const r128norm_packed_lane *ln = &fp->lane[fp->pos_lane[pos]];
-      fp->c[pos] = ln->c;
-      fp->a[pos] = ln->a;
-      fp->b[pos] = ln->b;
-    }
-  }
-  if (apply && !pk->s32_map_ok)
-    return 0;
-  obase = apply ? (uint8_t *) out[0].data + pk->base : (uint8_t *) base;
   for (r = 0; r < pk->height; r++)
     pk->fn_s32 (base + (ptrdiff_t) r * pk->stride,
-        obase + (ptrdiff_t) r * (apply ? out[0].stride : pk->stride), n, fp,
-        to_f32, sum, apply, pk->ssums, pk->ssq, pk->ssq_lo);
+        obase + (ptrdiff_t) r * ostride, n, fp, pk->s32_to_f32, sum, apply,
+        pk->ssums, pk->ssq, pk->ssq_lo);
   if (sum)
     for (c = 0; c < fp->period; c++) {
       /* every position read once and zeroed for the next pass */
@@ -835,6 +820,66 @@ s32_pass (r128norm_packed *pk, unsigned channels,
       acc[ch].sum += total;
       acc[ch].sumsq += total_sq;
     }
+}
+
+/* The S32 packed pass: the apply's parameters (made only when the affine
+ * values change, but for planes), the rows of the layout or of each plane
+ * in turn.  Declines (the per-channel path runs) where a statistic
+ * clamps, where the output is not the input's layout in place or F32 of
+ * the same interleaving with every sample a channel's, and where a
+ * channel's map is one the kernel's steps do not reproduce
+ * (s32_map_fits()). */
+static int
+s32_pass (r128norm_packed *pk, unsigned channels,
+    const r128norm_channel *in, const r128norm_channel *out, int sum,
+    int apply, const r128norm_clip *clip, r128norm_acc *acc,
+    const r128norm_affine *affine, int apply_params_current)
+{
+  const int to_f32 = pk->s32_to_f32;
+  const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
+  unsigned c;
+
+  if (sum) {
+    for (c = 0; c < channels; c++)
+      if (clip[c].active)
+        return 0;
+    /* the low halves of the squares, below 2^32 each, summed per position
+     * in 64 bits: at most R128NORM_S32_BLOCK samples a channel */
+    if ((uint64_t) pk->width * pk->height > (uint64_t) R128NORM_S32_BLOCK)
+      return 0;
+  }
+  if (apply && out != in) {
+    if (!to_f32 || (channels != pk->fparams.period && !pk->planes))
+      return 0;
+    for (c = 0; c < channels; c++)
+      if (out[c].step != pk->step || out[c].stride != out[0].stride
+          || (!pk->planes && (const char *) out[c].data
+              - (const char *) out[0].data != pk->offset[c]))
+        return 0;
+  } else if (apply && to_f32) {
+    return 0;
+  }
+  if (pk->planes) {
+    /* every plane's map checked before any plane is written */
+    for (c = 0; c < channels && apply; c++)
+      if (!s32_map_fits (&affine[c], to_f32))
+        return 0;
+    for (c = 0; c < channels; c++) {
+      if (apply)
+        s32_apply_params (pk, affine + c);
+      s32_rows (pk, in[c].data, apply ? out[c].data : (uint8_t *)
+          in[c].data, apply ? out[c].stride : pk->stride, sum, apply,
+          acc + c);
+    }
+    return 1;
+  }
+  if (apply && !apply_params_current)
+    pk->s32_map_ok = s32_apply_params (pk, affine);
+  if (apply && !pk->s32_map_ok)
+    return 0;
+  s32_rows (pk, base, apply ? (uint8_t *) out[0].data + pk->base
+      : (uint8_t *) base, apply ? out[0].stride : pk->stride, sum, apply,
+      acc);
   return 1;
 }
 

@@ -513,15 +513,17 @@ main (void)
       }
   /* planes of one size and stride (planar audio and tensors), which the
    * SIMD kernel set walks plane by plane through its packed kernels
-   * (F32, F64 and S16 in place, and S16 to F32), more often than the
-   * random layouts above give them */
+   * (F32, F64, S16 and S32 in place, and S16 and S32 to F32), more often
+   * than the random layouts above give them */
   for (kern = 0; kern < TEST_N_KERNELS; kern++)
-    for (o = 0; o < 4; o++) {
-      static const int pairs[4][2] = {
+    for (o = 0; o < 6; o++) {
+      static const int pairs[6][2] = {
         {R128NORM_FORMAT_F32, R128NORM_FORMAT_F32},
         {R128NORM_FORMAT_S16, R128NORM_FORMAT_S16},
         {R128NORM_FORMAT_S16, R128NORM_FORMAT_F32},
         {R128NORM_FORMAT_F64, R128NORM_FORMAT_F64},
+        {R128NORM_FORMAT_S32, R128NORM_FORMAT_S32},
+        {R128NORM_FORMAT_S32, R128NORM_FORMAT_F32},
       };
       for (vcase = 0; vcase < N_VARIANT_CASES; vcase++)
         for (stats = 0; stats < 3; stats++)

@@ -956,7 +956,7 @@ test_packed_to_half (int iter)
 
 /* Interleaved S16 or S32 (audio; s32 1) through r128norm_process, SIMD
  * (the packed S16 or S32 rows) against C: 1 to 24 samples a pixel (S32:
- * to 64; 9, 11 and S32's 1 take the per-channel path), in place with channels on
+ * to 64; 9 and 11 take the per-channel path), in place with channels on
  * random lanes and untouched samples around them, or to F32 of the same
  * interleaving with every lane a channel; random widths, full-scale
  * samples, all three modes, clip-sigma now and then (the per-channel
@@ -966,7 +966,7 @@ static void
 test_packed_int (int iter, int s32)
 {
   /* S16 draws the first 12 (1: mono, contiguous, the packed rows with a
-   * period of 1; S32 mono takes the per-channel path) */
+   * period of 1, as S32's) */
   static const unsigned steps[] = { 2, 3, 4, 5, 6, 8, 9, 11, 12, 16, 24, 1,
     32, 64, 7, 14, 28, 48, 56 };
   const r128norm_format format = s32 ? R128NORM_FORMAT_S32
