@@ -298,9 +298,20 @@ learn_rows (r128norm_packed *pk, unsigned channels,
   if (step == size && channels > 1) {
     /* planes: where mono rows take the packed path, so do several
      * channels' contiguous rows, each channel's whole plane in turn as
-     * the rows of one lane (float_pass(), s16_pass()) */
+     * the rows of one lane (float_pass(), s16_pass(), s32_pass()); not
+     * planes that start within another's row, which the general rows
+     * take a row of each at a time (same_rows() in r128norm.c), so that
+     * what one writes the other reads as it would there */
+    const ptrdiff_t span = (ptrdiff_t) pk->width * size;
+    unsigned d;
     if (mono_channels (pk) > 1)
       return;
+    for (c = 0; c < channels; c++)
+      for (d = c + 1; d < channels; d++)
+        if (pk->offset[d] != pk->offset[c]
+            && pk->offset[d] - pk->offset[c] > -span
+            && pk->offset[d] - pk->offset[c] < span)
+          return;
     pk->planes = 1;
     channels = 1;
   }
@@ -633,9 +644,9 @@ float_pass (r128norm_packed *pk, unsigned channels,
     if (pk->half || (channels != pk->fparams.period && !pk->planes))
       return 0;
     for (c = 0; c < channels; c++)
-      if (out[c].step != pk->step || out[c].stride != out[0].stride
-          || (!pk->planes && (const char *) out[c].data
-              - (const char *) out[0].data != pk->offset[c]))
+      if (out[c].step != pk->step || (!pk->planes
+              && (out[c].stride != out[0].stride || (const char *) out[c].data
+                  - (const char *) out[0].data != pk->offset[c])))
         return 0;
   }
   if (pk->planes) {
@@ -723,9 +734,9 @@ s16_pass (r128norm_packed *pk, unsigned channels,
       return 0;
     for (c = 0; c < channels; c++)
       if (out[c].step * 2 != pk->step * (ptrdiff_t) out_size
-          || out[c].stride != out[0].stride || (!pk->planes
-              && ((const char *) out[c].data - (const char *) out[0].data)
-              * 2 != pk->offset[c] * (ptrdiff_t) out_size))
+          || (!pk->planes && (out[c].stride != out[0].stride
+                  || ((const char *) out[c].data - (const char *) out[0].data)
+                  * 2 != pk->offset[c] * (ptrdiff_t) out_size)))
         return 0;
   } else if (apply && sp->to_f32) {
     return 0;
@@ -852,9 +863,9 @@ s32_pass (r128norm_packed *pk, unsigned channels,
     if (!to_f32 || (channels != pk->fparams.period && !pk->planes))
       return 0;
     for (c = 0; c < channels; c++)
-      if (out[c].step != pk->step || out[c].stride != out[0].stride
-          || (!pk->planes && (const char *) out[c].data
-              - (const char *) out[0].data != pk->offset[c]))
+      if (out[c].step != pk->step || (!pk->planes
+              && (out[c].stride != out[0].stride || (const char *) out[c].data
+                  - (const char *) out[0].data != pk->offset[c])))
         return 0;
   } else if (apply && to_f32) {
     return 0;

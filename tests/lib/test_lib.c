@@ -285,8 +285,9 @@ check_diagnostics (const r128norm_report *rep, const ref_t *ref,
       ovar, q);
 }
 
-/* One case; @layout: the input's and output's layout kind, or -1 for
- * random ones. */
+/* One case; @layout: the input's layout kind and the output's (planes
+ * out: planes, or planar with a stride a plane), or -1 for random
+ * ones. */
 static void
 run_case (rng_t *rng, int kern, int in_fmt, int out_fmt, int vcase,
     r128norm_stats_mode stats, int in_place, int layout, totals *tot)
@@ -316,7 +317,8 @@ run_case (rng_t *rng, int kern, int in_fmt, int out_fmt, int vcase,
   layout_build (rng, layout >= 0 ? layout : pick_layout (rng, &dims), &dims,
       isz, &in);
   if (!in_place)
-    layout_build (rng, layout >= 0 ? layout : pick_layout (rng, &dims),
+    layout_build (rng, layout < 0 ? pick_layout (rng, &dims)
+        : layout == L_PLANES && rng_int (rng, 0, 1) ? L_PLANAR : layout,
         &dims, osz, &out);
   in_copy = malloc (in.size);
   for (c = 0; c < C; c++) {
