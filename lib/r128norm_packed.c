@@ -407,10 +407,18 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
   unsigned lane, period;
+  ptrdiff_t span, d;
 
   pk->first = 0;
   learn_rows (pk, channels, in);
-  if (pk->usable || channels < 3 || !in[1].data)
+  if (pk->usable || channels < 3 || !in[0].data || !in[1].data)
+    return;
+  /* nor where the others start within the first channel's first row,
+   * which the general rows would walk with it, a row of each in turn */
+  span = (ptrdiff_t) in[0].width * (in[0].step < 0 ? -in[0].step
+      : in[0].step);
+  d = (const char *) in[1].data - (const char *) in[0].data;
+  if (d > -span && d < span)
     return;
   learn_rows (pk, channels - 1, in + 1);
   period = (unsigned) (pk->step / (ptrdiff_t) pk->size);

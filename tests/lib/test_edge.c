@@ -1318,6 +1318,54 @@ test_neighbours (void)
 
 /* ---- planes that overlap --------------------------------------------- */
 
+/* A semi-planar buffer whose interleaved chroma starts within the first
+ * channel's first row (on its samples): walked with it a row of each at a
+ * time, as the C path does, not chroma first.  u8, SIMD against C. */
+static void
+test_overlapping_chroma (void)
+{
+  enum { W = 64, H = 4, N = W * H + W };
+  uint8_t buf[2][N];
+  double mean[2][3], var[2][3];
+  r128norm_config cfg;
+  int set, call;
+  size_t i;
+
+  r128norm_config_init (&cfg);
+  cfg.stats = R128NORM_STATS_RUNNING;
+  for (set = 0; set < 2; set++) {
+    r128norm_state *st = r128norm_create (3, NULL);
+    r128norm_set_kernels (st, set ? R128NORM_KERNELS_SIMD
+        : R128NORM_KERNELS_C);
+    r128norm_set_formats (st, R128NORM_FORMAT_U8, R128NORM_FORMAT_U8);
+    r128norm_set_config (st, &cfg);
+    for (call = 0; call < 3; call++) {
+      r128norm_channel ch[3] = {
+        {buf[set], 1, W, W, H},
+        {buf[set] + W / 2, 2, W, W / 2, H},
+        {buf[set] + W / 2 + 1, 2, W, W / 2, H},
+      };
+      for (i = 0; i < N; i++)
+        buf[set][i] = (uint8_t) (128 + 100 * sin ((double) i * 0.37 + call));
+      CHECK (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
+          "overlapping chroma: process");
+    }
+    r128norm_get_running (st, mean[set], var[set], 3);
+    r128norm_destroy (&st);
+  }
+  for (i = 0; i < N; i++)
+    if (abs (buf[1][i] - buf[0][i]) > 1) {
+      CHECK (0, "chroma within the first row: byte %zu %d against C's %d",
+          i, buf[1][i], buf[0][i]);
+      break;
+    }
+  for (i = 0; i < 3; i++)
+    CHECK (stat_close (mean[1][i], mean[0][i])
+        && stat_close (var[1][i], var[0][i]), "chroma within the first "
+        "row: channel %zu running %.9g %.9g against C's %.9g %.9g", i,
+        mean[1][i], var[1][i], mean[0][i], var[0][i]);
+}
+
 /* Planes of one size and stride that start within one another's row (the
  * second channel half a row into the first, or on the same samples) are
  * walked a row of each at a time, as the C path does, not plane after
@@ -1389,6 +1437,7 @@ test_overlapping_planes (void)
       free (buf[0]);
       free (buf[1]);
     }
+  test_overlapping_chroma ();
 }
 
 int
