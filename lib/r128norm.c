@@ -1117,18 +1117,6 @@ apply_row (const r128norm_state *st, unsigned c, const uint8_t *in_row,
       &st->affine[c]);
 }
 
-/* Whether channel b starts within channel a's first row: the two share
- * rows (interleaved samples, as in RGB or NV12's UV plane) rather than
- * lying in planes of their own. */
-static int
-same_rows (const r128norm_channel *a, const r128norm_channel *b)
-{
-  ptrdiff_t span = (ptrdiff_t) a->width * (a->step < 0 ? -a->step : a->step);
-  ptrdiff_t d = (const uint8_t *) b->data - (const uint8_t *) a->data;
-
-  return d > -span && d < span;
-}
-
 /* Channels that share rows are walked rows in the outer loop and channels
  * in the inner one, so that their rows stream through the cache once even
  * when they are visited channel by channel: each row is summed and
@@ -1174,7 +1162,8 @@ pass_rows (r128norm_state *st, const r128norm_channel *in,
   for (first = 0; first < last; first = end) {
     size_t rows = 0;
     /* the run of channels sharing rows with the first of them */
-    for (end = first + 1; end < last && same_rows (&in[first], &in[end]);
+    for (end = first + 1; end < last && r128norm_same_rows (&in[first],
+            &in[end]);
         end++);
     for (c = first; c < end; c++)
       if (in[c].width > 0 && in[c].height > rows)

@@ -299,18 +299,15 @@ learn_rows (r128norm_packed *pk, unsigned channels,
     /* planes: where mono rows take the packed path, so do several
      * channels' contiguous rows, each channel's whole plane in turn as
      * the rows of one lane (float_pass(), s16_pass(), s32_pass()); not
-     * planes that start within another's row, which the general rows
-     * take a row of each at a time (same_rows() in r128norm.c), so that
-     * what one writes the other reads as it would there */
-    const ptrdiff_t span = (ptrdiff_t) pk->width * size;
+     * planes that start within another's row (but on the same samples),
+     * which the general rows take a row of each at a time, so that what
+     * one writes the other reads as it would there */
     unsigned d;
     if (mono_channels (pk) > 1)
       return;
     for (c = 0; c < channels; c++)
       for (d = c + 1; d < channels; d++)
-        if (pk->offset[d] != pk->offset[c]
-            && pk->offset[d] - pk->offset[c] > -span
-            && pk->offset[d] - pk->offset[c] < span)
+        if (in[d].data != in[c].data && r128norm_same_rows (&in[c], &in[d]))
           return;
     pk->planes = 1;
     channels = 1;
@@ -407,18 +404,13 @@ learn_layout (r128norm_packed *pk, unsigned channels,
     const r128norm_channel *in)
 {
   unsigned lane, period;
-  ptrdiff_t span, d;
 
   pk->first = 0;
   learn_rows (pk, channels, in);
-  if (pk->usable || channels < 3 || !in[0].data || !in[1].data)
-    return;
   /* nor where the others start within the first channel's first row,
    * which the general rows would walk with it, a row of each in turn */
-  span = (ptrdiff_t) in[0].width * (in[0].step < 0 ? -in[0].step
-      : in[0].step);
-  d = (const char *) in[1].data - (const char *) in[0].data;
-  if (d > -span && d < span)
+  if (pk->usable || channels < 3 || !in[0].data || !in[1].data
+      || r128norm_same_rows (&in[0], &in[1]))
     return;
   learn_rows (pk, channels - 1, in + 1);
   period = (unsigned) (pk->step / (ptrdiff_t) pk->size);
@@ -581,6 +573,29 @@ float_sum_params (r128norm_packed *pk, const r128norm_clip *clip)
     }
 }
 
+/* Whether @out, out of place, is the layout learned in samples of
+ * @out_size bytes: every sample of the pixel a channel (@period, the
+ * layout's), the same steps and offsets counted in samples, one stride;
+ * planes each a plane with a stride of its own. */
+static int
+out_layout_fits (const r128norm_packed *pk, unsigned channels,
+    unsigned period, const r128norm_channel *out, size_t out_size)
+{
+  const ptrdiff_t in_size = (ptrdiff_t) pk->size;
+  const ptrdiff_t osz = (ptrdiff_t) out_size;
+  unsigned c;
+
+  if (channels != period && !pk->planes)
+    return 0;
+  for (c = 0; c < channels; c++)
+    if (out[c].step * in_size != pk->step * osz || (!pk->planes
+            && (out[c].stride != out[0].stride || ((const char *) out[c].data
+                    - (const char *) out[0].data) * in_size
+                != pk->offset[c] * osz)))
+      return 0;
+  return 1;
+}
+
 /* The rows of a packed F32 layout (of one plane with pk->planes, whose
  * channel is then lane 0 of @clip, @acc, @affine, @non_finite): the
  * per-position parameters from the channels' (the apply's only when they
@@ -647,16 +662,10 @@ float_pass (r128norm_packed *pk, unsigned channels,
   const uint8_t *base = (const uint8_t *) in[0].data + pk->base;
   unsigned c;
 
-  if (apply && out != in) {
-    /* the same layout, no sample of the pixel untouched (F32 only) */
-    if (pk->half || (channels != pk->fparams.period && !pk->planes))
-      return 0;
-    for (c = 0; c < channels; c++)
-      if (out[c].step != pk->step || (!pk->planes
-              && (out[c].stride != out[0].stride || (const char *) out[c].data
-                  - (const char *) out[0].data != pk->offset[c])))
-        return 0;
-  }
+  /* the same layout, no sample of the pixel untouched (not F16) */
+  if (apply && out != in && (pk->half || !out_layout_fits (pk, channels,
+              pk->fparams.period, out, pk->size)))
+    return 0;
   if (pk->planes) {
     for (c = 0; c < channels; c++)
       float_rows (pk, in[c].data, apply ? out[c].data : (uint8_t *)
@@ -736,16 +745,9 @@ s16_pass (r128norm_packed *pk, unsigned channels,
       if (clip[c].active)
         return 0;
   if (apply && out != in) {
-    /* the same interleaving in the output's sample size, every sample of
-     * the pixel a channel */
-    if (channels != sp->period && !pk->planes)
+    /* the same interleaving in the output's sample size */
+    if (!out_layout_fits (pk, channels, sp->period, out, out_size))
       return 0;
-    for (c = 0; c < channels; c++)
-      if (out[c].step * 2 != pk->step * (ptrdiff_t) out_size
-          || (!pk->planes && (out[c].stride != out[0].stride
-                  || ((const char *) out[c].data - (const char *) out[0].data)
-                  * 2 != pk->offset[c] * (ptrdiff_t) out_size)))
-        return 0;
   } else if (apply && sp->to_f32) {
     return 0;
   }
@@ -868,13 +870,9 @@ s32_pass (r128norm_packed *pk, unsigned channels,
       return 0;
   }
   if (apply && out != in) {
-    if (!to_f32 || (channels != pk->fparams.period && !pk->planes))
+    if (!to_f32 || !out_layout_fits (pk, channels, pk->fparams.period, out,
+            4))
       return 0;
-    for (c = 0; c < channels; c++)
-      if (out[c].step != pk->step || (!pk->planes
-              && (out[c].stride != out[0].stride || (const char *) out[c].data
-                  - (const char *) out[0].data != pk->offset[c])))
-        return 0;
   } else if (apply && to_f32) {
     return 0;
   }
@@ -1230,11 +1228,8 @@ packed_pass (r128norm_packed *pk, unsigned channels,
     /* to F32 with the same interleaving, no byte of the pixel untouched
      * (the rows of floats are then written whole); else to F32 (F16)
      * pixels of the channels alone (compact_params()) */
-    int same = pk->fn_f32 && channels == pk->params.period;
-    for (c = 0; c < channels && same; c++)
-      same = out[c].step == 4 * pk->step && out[c].stride == out[0].stride
-          && (const char *) out[c].data - (const char *) out[0].data
-          == 4 * pk->offset[c];
+    const int same = pk->fn_f32 && out_layout_fits (pk, channels,
+        pk->params.period, out, 4);
     if (!same && !compact_params (pk, channels, out, affine, &cbase))
       return 0;
   }

@@ -29,6 +29,20 @@ r128norm_single_precision (const r128norm_affine *p, float *cf, double *bb)
       && fabs (*bb) <= 16.0 && p->lo == -FLT_MAX && p->hi == FLT_MAX;
 }
 
+/* Whether channel b starts within channel a's first row: the two share
+ * rows (interleaved samples, as in RGB or NV12's UV plane) rather than
+ * lying in planes of their own.  The general pass walks such channels a
+ * row of each in turn, and the packed path takes no layout that would
+ * walk them otherwise. */
+static inline int
+r128norm_same_rows (const r128norm_channel *a, const r128norm_channel *b)
+{
+  ptrdiff_t span = (ptrdiff_t) a->width * (a->step < 0 ? -a->step : a->step);
+  ptrdiff_t d = (const uint8_t *) b->data - (const uint8_t *) a->data;
+
+  return d > -span && d < span;
+}
+
 /* The single precision shortcut of the AVX-512 kernels with F16 output
  * (half_shortcut16 in r128norm_kernels_x86.c): cf, the float nearest c,
  * af, and bf = b - a (c - cf), as floats, and k, the part of its error
