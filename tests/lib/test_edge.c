@@ -1318,62 +1318,85 @@ test_neighbours (void)
 
 /* ---- planes that overlap --------------------------------------------- */
 
-/* A semi-planar buffer whose interleaved chroma starts within the first
- * channel's first row (on its samples): walked with it a row of each at a
- * time, as the C path does, not chroma first.  u8, SIMD against C. */
+/* A channel's place in a buffer, counted in samples. */
+typedef struct {
+  size_t offset;
+  ptrdiff_t step, stride;
+  size_t width, height;
+} sample_layout;
+
+/* Three running-mode buffers of @n samples of @fmt, whose @channels lie as
+ * @layout says, in place through the C kernel set and through the SIMD
+ * one: the outputs within rounding (1 LSB for integers), the running
+ * values within SPEC 3.  @what names the case. */
 static void
-test_overlapping_chroma (void)
+check_same_as_c (const char *what, int fmt, unsigned channels,
+    const sample_layout *layout, size_t n)
 {
-  enum { W = 64, H = 4, N = W * H + W };
-  uint8_t buf[2][N];
+  const size_t size = tfmts[fmt].size;
+  const int is_float = tfmts[fmt].is_float;
+  uint8_t *buf[2] = { malloc (n * size), malloc (n * size) };
   double mean[2][3], var[2][3];
+  r128norm_channel ch[3];
   r128norm_config cfg;
   int set, call;
   size_t i;
+  unsigned c;
 
   r128norm_config_init (&cfg);
   cfg.stats = R128NORM_STATS_RUNNING;
   for (set = 0; set < 2; set++) {
-    r128norm_state *st = r128norm_create (3, NULL);
+    r128norm_state *st = r128norm_create (channels, NULL);
     r128norm_set_kernels (st, set ? R128NORM_KERNELS_SIMD
         : R128NORM_KERNELS_C);
-    r128norm_set_formats (st, R128NORM_FORMAT_U8, R128NORM_FORMAT_U8);
+    r128norm_set_formats (st, fmt, fmt);
     r128norm_set_config (st, &cfg);
+    for (c = 0; c < channels; c++)
+      ch[c] = (r128norm_channel) { buf[set] + layout[c].offset * size,
+        layout[c].step * (ptrdiff_t) size,
+        layout[c].stride * (ptrdiff_t) size, layout[c].width,
+        layout[c].height };
     for (call = 0; call < 3; call++) {
-      r128norm_channel ch[3] = {
-        {buf[set], 1, W, W, H},
-        {buf[set] + W / 2, 2, W, W / 2, H},
-        {buf[set] + W / 2 + 1, 2, W, W / 2, H},
-      };
-      for (i = 0; i < N; i++)
-        buf[set][i] = (uint8_t) (128 + 100 * sin ((double) i * 0.37 + call));
+      for (i = 0; i < n; i++) {
+        double x = sin ((double) i * 0.37 + call) * 0.3 + 0.1 * (i % 5);
+        store_sample (fmt, buf[set] + i * size, is_float ? x
+            : floor (tfmts[fmt].min + (x + 0.5) * 0.5 * (tfmts[fmt].max
+                    - tfmts[fmt].min)));
+      }
       CHECK (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
-          "overlapping chroma: process");
+          "%s: process", what);
     }
-    r128norm_get_running (st, mean[set], var[set], 3);
+    r128norm_get_running (st, mean[set], var[set], channels);
     r128norm_destroy (&st);
   }
-  for (i = 0; i < N; i++)
-    if (abs (buf[1][i] - buf[0][i]) > 1) {
-      CHECK (0, "chroma within the first row: byte %zu %d against C's %d",
-          i, buf[1][i], buf[0][i]);
+  for (i = 0; i < n; i++) {
+    double c0 = load_sample (fmt, buf[0] + i * size);
+    double v = load_sample (fmt, buf[1] + i * size);
+    if (is_float ? !(fabs (v - c0) <= 1e-5 * fmax (1.0, fabs (c0)))
+        : !(fabs (v - c0) <= 1.0)) {
+      CHECK (0, "%s: sample %zu %.9g against C's %.9g", what, i, v, c0);
       break;
     }
-  for (i = 0; i < 3; i++)
-    CHECK (stat_close (mean[1][i], mean[0][i])
-        && stat_close (var[1][i], var[0][i]), "chroma within the first "
-        "row: channel %zu running %.9g %.9g against C's %.9g %.9g", i,
-        mean[1][i], var[1][i], mean[0][i], var[0][i]);
+  }
+  for (c = 0; c < channels; c++)
+    CHECK (stat_close (mean[1][c], mean[0][c])
+        && stat_close (var[1][c], var[0][c]), "%s: channel %u running "
+        "%.9g %.9g against C's %.9g %.9g", what, c, mean[1][c], var[1][c],
+        mean[0][c], var[0][c]);
+  free (buf[0]);
+  free (buf[1]);
 }
 
 /* Planes of one size and stride that start within one another's row (the
  * second channel half a row into the first, or on the same samples) are
  * walked a row of each at a time, as the C path does, not plane after
  * plane: in place, what the first writes the second reads.  The SIMD
- * kernel set against C, per format: outputs within rounding, running
- * values within SPEC 3.  (Before the fix, F64 half a row in: outputs 0.23
- * apart, channel 1's running mean 0.1834 against 0.1898.)  Planes a row
- * or more apart, the control, take the packed planes. */
+ * kernel set against C, per format.  (Before the fix, F64 half a row in:
+ * outputs 0.23 apart, channel 1's running mean 0.1834 against 0.1898.)
+ * Planes a row or more apart, the control, take the packed planes.  And a
+ * semi-planar buffer whose interleaved chroma starts within the first
+ * channel's first row (on its samples): walked with it, a row of each at
+ * a time, not chroma first (u8). */
 static void
 test_overlapping_planes (void)
 {
@@ -1381,63 +1404,23 @@ test_overlapping_planes (void)
   static const int fmts[] = { R128NORM_FORMAT_F32, R128NORM_FORMAT_F64,
     R128NORM_FORMAT_S16, R128NORM_FORMAT_S32 };
   static const size_t shifts[] = { W / 2, 0, W };
-  size_t f, k, i;
+  const sample_layout chroma[3] = {
+    {0, 1, W, W, H}, {W / 2, 2, W, W / 2, H}, {W / 2 + 1, 2, W, W / 2, H},
+  };
+  size_t f, k;
 
   for (f = 0; f < sizeof fmts / sizeof fmts[0]; f++)
     for (k = 0; k < sizeof shifts / sizeof shifts[0]; k++) {
-      const int fmt = fmts[f];
-      const size_t size = tfmts[fmt].size, n = W * H + W;
-      const int is_float = tfmts[fmt].is_float;
-      uint8_t *buf[2] = { malloc (n * size), malloc (n * size) };
-      double mean[2][2], var[2][2];
-      r128norm_config cfg;
-      int set, call;
-
-      r128norm_config_init (&cfg);
-      cfg.stats = R128NORM_STATS_RUNNING;
-      for (set = 0; set < 2; set++) {
-        r128norm_state *st = r128norm_create (2, NULL);
-        r128norm_set_kernels (st, set ? R128NORM_KERNELS_SIMD
-            : R128NORM_KERNELS_C);
-        r128norm_set_formats (st, fmt, fmt);
-        r128norm_set_config (st, &cfg);
-        for (call = 0; call < 3; call++) {
-          r128norm_channel ch[2] = {
-            {buf[set], (ptrdiff_t) size, (ptrdiff_t) (W * size), W, H},
-            {buf[set] + shifts[k] * size, (ptrdiff_t) size,
-                (ptrdiff_t) (W * size), W, H},
-          };
-          for (i = 0; i < n; i++) {
-            double x = sin ((double) i * 0.37 + call) * 0.3 + 0.1 * (i % 5);
-            store_sample (fmt, buf[set] + i * size, is_float ? x
-                : floor (x * 0.5 * tfmts[fmt].full));
-          }
-          CHECK (r128norm_process (st, ch, NULL, 0.01) == R128NORM_SUCCESS,
-              "overlapping planes: process");
-        }
-        r128norm_get_running (st, mean[set], var[set], 2);
-        r128norm_destroy (&st);
-      }
-      for (i = 0; i < n; i++) {
-        double c = load_sample (fmt, buf[0] + i * size);
-        double v = load_sample (fmt, buf[1] + i * size);
-        if (is_float ? !(fabs (v - c) <= 1e-5 * fmax (1.0, fabs (c)))
-            : !(fabs (v - c) <= 1.0)) {
-          CHECK (0, "%s, planes %zu samples apart: sample %zu %.9g against "
-              "C's %.9g", tfmts[fmt].name, shifts[k], i, v, c);
-          break;
-        }
-      }
-      for (i = 0; i < 2; i++)
-        CHECK (stat_close (mean[1][i], mean[0][i])
-            && stat_close (var[1][i], var[0][i]), "%s, planes %zu samples "
-            "apart: channel %zu running %.9g %.9g against C's %.9g %.9g",
-            tfmts[fmt].name, shifts[k], i, mean[1][i], var[1][i],
-            mean[0][i], var[0][i]);
-      free (buf[0]);
-      free (buf[1]);
+      const sample_layout planes[2] = {
+        {0, 1, W, W, H}, {shifts[k], 1, W, W, H},
+      };
+      char what[80];
+      snprintf (what, sizeof what, "%s, planes %zu samples apart",
+          tfmts[fmts[f]].name, shifts[k]);
+      check_same_as_c (what, fmts[f], 2, planes, W * H + W);
     }
-  test_overlapping_chroma ();
+  check_same_as_c ("u8, chroma within the first row", R128NORM_FORMAT_U8, 3,
+      chroma, W * H + W);
 }
 
 int
