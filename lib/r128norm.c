@@ -1044,8 +1044,33 @@ setup_affine (r128norm_state *st, double strength)
     compute_affine (st, strength);
 }
 
-/* Histogram, saturation and output moments of one row, computed from the
- * input before it is overwritten, with the arithmetic the kernels use. */
+/* One output value (in the output's normalized units) into channel c's
+ * output moments, shifted by the first for their precision. */
+static void
+diag_add_output (diag_acc *d, double o)
+{
+  if (d->n == 0)
+    d->shift = o;
+  o -= d->shift;
+  d->sum += o;
+  d->sumsq += o * o;
+  d->n++;
+}
+
+/* Whether the output moments are read from the output row once written
+ * (integer in and out: every sample is finite and its output is the
+ * kernel's own rounding, which the double steps here would miss at a tie:
+ * chroma's beta 127.5 with a gain of 1) rather than computed here. */
+static int
+diag_reads_output (const r128norm_state *st)
+{
+  return !formats[st->in_format].is_float
+      && !formats[st->out_format].is_float;
+}
+
+/* Histogram and saturation of one row, and its output moments where the
+ * output is float, computed from the input before it is overwritten, with
+ * the arithmetic the kernels use. */
 R128NORM_COLD static void
 diagnose_row (const r128norm_state *st, unsigned c, const uint8_t *row,
     ptrdiff_t step, size_t width)
@@ -1053,6 +1078,7 @@ diagnose_row (const r128norm_state *st, unsigned c, const uint8_t *row,
   const format_info *fi = &formats[st->in_format];
   const format_info *fo = &formats[st->out_format];
   const r128norm_affine *p = &st->affine[c];
+  const int moments_here = !diag_reads_output (st);
   diag_acc *d = &st->diag[c];
   double denom = st->norm_var[c] + st->config.epsilon;
   double inv = denom > 0.0 ? 1.0 / sqrt (denom) : 0.0;
@@ -1060,7 +1086,7 @@ diagnose_row (const r128norm_state *st, unsigned c, const uint8_t *row,
 
   for (i = 0; i < width; i++) {
     double x = load_raw (st->in_format, row + (ptrdiff_t) i * step);
-    double z, v, o;
+    double z, v;
     int bin;
 
     if (!isfinite (x))
@@ -1077,18 +1103,25 @@ diagnose_row (const r128norm_state *st, unsigned c, const uint8_t *row,
     if (!fo->is_float) {
       if (v < fo->min || v > fo->max)
         d->saturated++;
-      v = nearbyint (clamp (v, fo->min, fo->max));
-    } else {
-      v = clamp (v, fo->min, fo->max);
+    } else if (moments_here) {
+      diag_add_output (d, (clamp (v, fo->min, fo->max) - fo->zero)
+          * fo->scale);
     }
-    o = (v - fo->zero) * fo->scale;
-    if (d->n == 0)
-      d->shift = o;
-    o -= d->shift;
-    d->sum += o;
-    d->sumsq += o * o;
-    d->n++;
   }
+}
+
+/* The output moments of one integer row just written (diag_reads_output). */
+R128NORM_COLD static void
+diagnose_output_row (const r128norm_state *st, unsigned c,
+    const uint8_t *row, ptrdiff_t step, size_t width)
+{
+  const format_info *fo = &formats[st->out_format];
+  diag_acc *d = &st->diag[c];
+  size_t i;
+
+  for (i = 0; i < width; i++)
+    diag_add_output (d, (load_raw (st->out_format, row + (ptrdiff_t) i
+                * step) - fo->zero) * fo->scale);
 }
 
 /* ---- the pass over memory ------------------------------------------- */
@@ -1187,6 +1220,8 @@ pass_rows (r128norm_state *st, const r128norm_channel *in,
            * cannot follow that through st->channels */
           /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign) */
           non_finite[c] += apply_row (st, c, in_row, ic, out_row, oc);
+          if (st->config.diagnostics && diag_reads_output (st))
+            diagnose_output_row (st, c, out_row, oc->step, oc->width);
         }
       }
     }

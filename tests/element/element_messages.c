@@ -402,6 +402,79 @@ GST_START_TEST (test_messages_video_framerate)
 
 GST_END_TEST;
 
+/* out-mean and out-stddev are those of the output buffer itself.  Y444
+ * chroma with an integer mean and a gain capped at 1 lands on ties (beta
+ * 0.5 is 127.5 codes), which the kernels round upwards: [100, 102] gives
+ * [127, 129], mean 128, where rounding the double steps to even reported
+ * 127.  One message a frame, each checked against the frame's bytes. */
+GST_START_TEST (test_messages_out_moments_are_the_output)
+{
+  static const guint8 chroma[][8] = {
+    {100, 102, 100, 102, 100, 102, 100, 102},
+    {90, 100, 110, 120, 90, 100, 110, 120},
+    {129, 95, 141, 104, 146, 87, 147, 119},
+    {3, 250, 17, 200, 64, 128, 9, 31},
+  };
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = harness_for (make_element ("post-messages", "true",
+          "interval", "1", "stats", "frame", NULL), bus);
+  GstVideoInfo info;
+  guint f, c, x;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_Y444, 8, 1);
+  gst_harness_set_caps (h, gst_video_info_to_caps (&info),
+      gst_video_info_to_caps (&info));
+  for (f = 0; f < G_N_ELEMENTS (chroma); f++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL,
+        GST_VIDEO_INFO_SIZE (&info), NULL), *out;
+    const GstStructure *s;
+    GstMessage *msg;
+    GstMapInfo map;
+
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    for (x = 0; x < 8; x++) {
+      map.data[GST_VIDEO_INFO_PLANE_OFFSET (&info, 0) + x] = 50 + 7 * x;
+      map.data[GST_VIDEO_INFO_PLANE_OFFSET (&info, 1) + x] = chroma[f][x];
+      map.data[GST_VIDEO_INFO_PLANE_OFFSET (&info, 2) + x] =
+          chroma[f][7 - x];
+    }
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = f * 40 * GST_MSECOND;
+    GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
+    out = gst_harness_push_and_pull (h, buf);
+    msg = pop_r128norm (bus);
+    fail_unless (msg != NULL, "no message after frame %u", f);
+    s = gst_message_get_structure (msg);
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    for (c = 0; c < 3; c++) {
+      double sum = 0.0, sq = 0.0, mean;
+      for (x = 0; x < 8; x++) {
+        double o = map.data[GST_VIDEO_INFO_PLANE_OFFSET (&info, c) + x]
+            / 255.0;
+        sum += o;
+        sq += o * o;
+      }
+      mean = sum / 8;
+      fail_unless (fabs (array_double (s, "out-mean", c, 3) - mean) < 1e-12,
+          "frame %u channel %u: out-mean %.9f * 255, the output's %.9f", f,
+          c, array_double (s, "out-mean", c, 3) * 255, mean * 255);
+      fail_unless (fabs (array_double (s, "out-stddev", c, 3)
+              - sqrt (MAX (sq / 8 - mean * mean, 0.0))) < 1e-9,
+          "frame %u channel %u: out-stddev %.9f * 255, the output's %.9f", f,
+          c, array_double (s, "out-stddev", c, 3) * 255,
+          sqrt (MAX (sq / 8 - mean * mean, 0.0)) * 255);
+    }
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    gst_message_unref (msg);
+  }
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_messages_suite (void)
 {
@@ -414,6 +487,7 @@ r128norm_messages_suite (void)
   tcase_add_test (tc, test_messages_off);
   tcase_add_test (tc, test_messages_video);
   tcase_add_test (tc, test_messages_video_framerate);
+  tcase_add_test (tc, test_messages_out_moments_are_the_output);
   return s;
 }
 
