@@ -2538,9 +2538,19 @@ PER_BUFFER static GstFlowReturn
 run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
     GstClockTime duration, gdouble seconds)
 {
-  int err = r128norm_process (self->norm, self->in_channels,
-      in_place ? NULL : self->out_channels, seconds);
+  int err;
 
+  /* the interval gathered so far ends nearer to its end than it would with
+   * this buffer (a long buffer after short ones): posted first, with the
+   * running values as they were after it */
+  if (self->stream_post_messages && self->diag_duration > 0 && duration > 0
+      && self->diag_duration < self->stream_interval
+      && duration > self->stream_interval - self->diag_duration
+      && self->stream_interval - self->diag_duration <
+      self->diag_duration + duration - self->stream_interval)
+    post_diagnostics (self);
+  err = r128norm_process (self->norm, self->in_channels,
+      in_place ? NULL : self->out_channels, seconds);
   if (err != R128NORM_SUCCESS) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("normalization failed: %s",
             r128norm_strerror (err)), (NULL));

@@ -475,6 +475,89 @@ GST_START_TEST (test_messages_out_moments_are_the_output)
 
 GST_END_TEST;
 
+/* Buffers of uneven length (48 kHz mono F32, interval 100 ms): a message
+ * goes with the buffer end nearest to the interval's end.  10, 100 ms
+ * make 110 (nearer than 10); 2, 50, 20, 1 ms make 73, which the next
+ * 200 ms buffer would take to 273: 73 is posted before it, with the
+ * running mean it left, and 200 alone is the next; 10 ms at EOS. */
+GST_START_TEST (test_messages_uneven_buffers)
+{
+  static const guint ms[] = { 10, 100, 2, 50, 20, 1, 200, 10 };
+  static const struct
+  {
+    guint pushed, first, last;  /* popped after @pushed buffers: [first, last] */
+  } expected[] = { {2, 0, 1}, {7, 2, 5}, {7, 6, 6}, {8, 7, 7} };
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = harness_for (make_element ("post-messages", "true",
+          "interval", "100000000", "momentum", "0.5", NULL), bus);
+  double start_ms[G_N_ELEMENTS (ms) + 1], running[G_N_ELEMENTS (ms) + 1];
+  double sum[G_N_ELEMENTS (ms)];
+  guint b, e = 0, i;
+
+  gst_harness_set_caps_str (h, "audio/x-raw,format=F32LE,layout=interleaved,"
+      "channels=1,rate=48000", "audio/x-raw,format=F32LE,"
+      "layout=interleaved,channels=1,rate=48000");
+  start_ms[0] = 0;
+  running[0] = 0;
+  for (b = 0; b <= G_N_ELEMENTS (ms); b++) {
+    GstMessage *msg;
+
+    if (b < G_N_ELEMENTS (ms)) {
+      guint n = 48 * ms[b];
+      GstBuffer *buf = gst_buffer_new_allocate (NULL, n * 4, NULL);
+      GstMapInfo map;
+      GValue v = G_VALUE_INIT;
+
+      gst_buffer_map (buf, &map, GST_MAP_WRITE);
+      sum[b] = 0;
+      for (i = 0; i < n; i++) {
+        /* each buffer its own level, so each mean tells its buffers */
+        float x = 0.1f * (b + 1) + 0.01f * (float) sin (i * 0.3);
+        ((float *) map.data)[i] = x;
+        sum[b] += x;
+      }
+      gst_buffer_unmap (buf, &map);
+      GST_BUFFER_PTS (buf) = (GstClockTime) start_ms[b] * GST_MSECOND;
+      start_ms[b + 1] = start_ms[b] + ms[b];
+      gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+      g_object_get_property (G_OBJECT (h->element), "running-mean",
+          g_value_init (&v, GST_TYPE_ARRAY));
+      running[b + 1] = g_value_get_double (gst_value_array_get_value (&v, 0));
+      g_value_unset (&v);
+    } else {
+      gst_harness_push_event (h, gst_event_new_eos ());
+    }
+    while ((msg = pop_r128norm (bus))) {
+      const GstStructure *s = gst_message_get_structure (msg);
+      double n = 0, total = 0;
+
+      fail_unless (e < G_N_ELEMENTS (expected), "a message too many");
+      fail_unless_equals_int (b + (b < G_N_ELEMENTS (ms)), expected[e].pushed);
+      fail_unless_equals_uint64 (get_u64 (s, "timestamp"),
+          (guint64) start_ms[expected[e].first] * GST_MSECOND);
+      fail_unless_equals_uint64 (get_u64 (s, "duration"),
+          (guint64) (start_ms[expected[e].last + 1]
+              - start_ms[expected[e].first]) * GST_MSECOND);
+      for (i = expected[e].first; i <= expected[e].last; i++) {
+        n += 48 * ms[i];
+        total += sum[i];
+      }
+      assert_close (array_double (s, "mean", 0, 1), total / n, 1e-6,
+          "message %u mean", e);
+      assert_close (array_double (s, "running-mean", 0, 1),
+          running[expected[e].last + 1], 1e-9, "message %u running-mean", e);
+      gst_message_unref (msg);
+      e++;
+    }
+  }
+  fail_unless_equals_int (e, G_N_ELEMENTS (expected));
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_messages_suite (void)
 {
@@ -488,6 +571,7 @@ r128norm_messages_suite (void)
   tcase_add_test (tc, test_messages_video);
   tcase_add_test (tc, test_messages_video_framerate);
   tcase_add_test (tc, test_messages_out_moments_are_the_output);
+  tcase_add_test (tc, test_messages_uneven_buffers);
   return s;
 }
 
