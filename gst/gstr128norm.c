@@ -2221,6 +2221,33 @@ gst_r128norm_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
+/* Whether @caps are a tensor with more channels (its dimension along the
+ * channel axis of the tensor-layout) than the library holds; if so, says
+ * so in an error, which the caps' rejection alone would not. */
+static gboolean
+tensor_has_too_many_channels (GstR128Norm * self, GstCaps * caps)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  GstR128NormTensorLayout layout = get_tensor_layout (self);
+  r128norm_format format;
+  guint64 dims[MAX_TENSOR_RANK];
+  guint rank, axis;
+
+  if (!s || !gst_structure_has_name (s, "other/tensors")
+      || !tensor_info_from_structure (s, &format, dims, &rank) || rank == 0)
+    return FALSE;
+  axis = layout == GST_R128NORM_TENSOR_LAYOUT_HWC ? 0 : MIN (2, rank - 1);
+  if (dims[axis] <= R128NORM_MAX_CHANNELS)
+    return FALSE;
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("r128norm keeps statistics "
+          "for at most %u channels; this tensor has %" G_GUINT64_FORMAT
+          " along its channel axis (dimension %u of dimensions=, "
+          "tensor-layout=%s)", R128NORM_MAX_CHANNELS, dims[axis], axis + 1,
+          layout == GST_R128NORM_TENSOR_LAYOUT_HWC ? "hwc" : "chw"),
+      ("caps %" GST_PTR_FORMAT, caps));
+  return TRUE;
+}
+
 static gboolean
 gst_r128norm_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -2265,7 +2292,10 @@ gst_r128norm_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_event_parse_caps (event, &caps);
       gst_caps_ref (caps);
       ok = GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
-      if (!ok && !self->settings_error && !self->caps_error_posted) {
+      if (!ok && !self->settings_error && !self->caps_error_posted
+          && tensor_has_too_many_channels (self, caps)) {
+        self->caps_error_posted = TRUE;
+      } else if (!ok && !self->settings_error && !self->caps_error_posted) {
         self->caps_error_posted = TRUE;
         /* say what r128norm can do, not only that it could not */
         peer = gst_pad_peer_query_caps (GST_BASE_TRANSFORM_SRC_PAD (trans),
@@ -2429,8 +2459,9 @@ post_diagnostics (GstR128Norm * self)
   GValue run_mean = G_VALUE_INIT, run_stddev = G_VALUE_INIT;
   GValue out_mean = G_VALUE_INIT, out_stddev = G_VALUE_INIT;
   GValue histogram = G_VALUE_INIT;
-  gdouble *rm = g_newa (gdouble, self->channels);
-  gdouble *rv = g_newa (gdouble, self->channels);
+  /* publish_running()'s scratch, on this same streaming thread: not the
+   * stack, which a tensor of 16384 channels would take 256 KB of */
+  gdouble *rm = self->publish_scratch, *rv = rm + self->channels;
   GstClockTime stream_time = GST_CLOCK_TIME_NONE;
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   guint c, b;

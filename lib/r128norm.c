@@ -94,6 +94,7 @@ struct r128norm_state {
    * groups are single channels, has no use for it) */
   moments *group_batch;
   double *norm_mean, *norm_var;
+  uint64_t *non_finite;         /* per channel: the apply's count */
   /* what affine[] was computed from: the same values again (frozen
    * statistics, every buffer) skip the computation and, through
    * affine_gen, the packed path's parameter setup */
@@ -217,6 +218,7 @@ r128norm_create (unsigned channels, int *error)
   st->group_batch = calloc (channels, sizeof *st->group_batch);
   st->norm_mean = calloc (channels, sizeof *st->norm_mean);
   st->norm_var = calloc (channels, sizeof *st->norm_var);
+  st->non_finite = calloc (channels, sizeof *st->non_finite);
   st->affine_mean = calloc (channels, sizeof *st->affine_mean);
   st->affine_var = calloc (channels, sizeof *st->affine_var);
   st->diag = calloc (channels, sizeof *st->diag);
@@ -225,6 +227,7 @@ r128norm_create (unsigned channels, int *error)
       || !st->running_var
       || !st->seen || !st->acc || !st->clip || !st->affine || !st->batch
       || !st->group_batch || !st->norm_mean || !st->norm_var
+      || !st->non_finite
       || !st->affine_mean || !st->affine_var || !st->diag || !st->reports) {
     r128norm_destroy (&st);
     err = R128NORM_ERROR_NOMEM;
@@ -273,6 +276,7 @@ r128norm_destroy (r128norm_state **st)
   free (s->group_batch);
   free (s->norm_mean);
   free (s->norm_var);
+  free (s->non_finite);
   free (s->affine_mean);
   free (s->affine_var);
   free (s->diag);
@@ -1604,7 +1608,7 @@ r128norm_process (r128norm_state *st, const r128norm_channel *in,
 {
   const r128norm_config *cfg;
   r128norm_variant variant;
-  uint64_t non_finite[R128NORM_MAX_CHANNELS];
+  uint64_t *const non_finite = st ? st->non_finite : NULL;
   int all_seen = 1, two_pass, summed, err;
   double strength, momentum;
   unsigned c;

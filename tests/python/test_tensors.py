@@ -162,6 +162,50 @@ def negotiation_case():
            0 if said else 1, 0)
 
 
+def wide_tensor_case():
+    """Feature vectors wider than video or audio: an embedding of 2048
+    values normalized layer-wise as torch's LayerNorm with a weight and a
+    bias per feature; 8 vectors of 4096 features a buffer per channel as
+    BatchNorm1d in training mode; more channels than the limit refused
+    with a message that names it."""
+    n = 2048
+    x = RNG.normal(3.0, 2.0, n).astype(np.float32)
+    gamma = RNG.uniform(0.5, 2, n)
+    beta = RNG.uniform(-1, 1, n)
+    run = Run("other/tensors,format=static,num_tensors=1,types=float32,"
+              "dimensions=%d,framerate=30/1" % n, [x],
+              {"stats": "frame", "variant": "layer", "gamma": gamma,
+               "beta": beta})
+    assert not run.errors, run.errors
+    out = np.frombuffer(run.outputs[0], np.float32)
+    ref = torch.nn.functional.layer_norm(
+        torch.tensor(x, dtype=torch.float64), (n,),
+        torch.tensor(gamma), torch.tensor(beta), EPS).numpy()
+    report("rank-1 float32 of %d features, layer: torch layer_norm" % n,
+           rel_err(out, ref), 1e-5)
+
+    c, batch = 4096, 8
+    x = RNG.normal(0.0, 1.0, (batch, c)).astype(np.float32) \
+        * RNG.uniform(0.1, 10, c).astype(np.float32)
+    run = Run("other/tensors,format=static,num_tensors=1,types=float32,"
+              "dimensions=(string)%d:%d,framerate=30/1" % (c, batch), [x],
+              {"stats": "frame"})
+    assert not run.errors, run.errors
+    out = np.frombuffer(run.outputs[0], np.float32).reshape(batch, c)
+    ref = torch.nn.functional.batch_norm(
+        torch.tensor(x, dtype=torch.float64), None, None, training=True,
+        eps=EPS).numpy()
+    report("%d vectors of %d features, per channel: torch batch_norm"
+           % (batch, c), rel_err(out, ref), 1e-5)
+
+    run = Run("other/tensors,format=static,num_tensors=1,types=float32,"
+              "dimensions=16385,framerate=30/1", [bytes(4 * 16385)], {})
+    said = any("at most 16384 channels" in e and "16385" in e
+               for e in run.errors)
+    report("16385 channels refused with a message naming the limit",
+           0 if said else 1, 0)
+
+
 def main():
     for layout in ("hwc", "chw"):
         for out_type in ("float32", "float16"):
@@ -186,6 +230,7 @@ def main():
     tensor_case("float32", "float32", "hwc", channels=64, width=3, height=2)
     float16_stats_case()
     half_edge_case()
+    wide_tensor_case()
     negotiation_case()
     failed = results.count(False)
     print("%d cases, %d failed" % (len(results), failed))

@@ -294,7 +294,7 @@ main (int argc, char **argv)
       "mean=\nvar=\n", -1, "channels");
   expect_refused ("channels=-3", "[r128norm]\nversion=1\nchannels=-3\n"
       "mean=0\nvar=1\n", -1, "channels");
-  expect_refused ("channels=1025", "[r128norm]\nversion=1\nchannels=1025\n"
+  expect_refused ("channels=16385", "[r128norm]\nversion=1\nchannels=16385\n"
       "mean=0\nvar=1\n", -1, "channels");
   expect_refused ("channels=99999999999", "[r128norm]\nversion=1\n"
       "channels=99999999999\nmean=0\nvar=1\n", -1, "channels");
