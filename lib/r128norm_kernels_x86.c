@@ -147,6 +147,8 @@ packed_u8_body (const uint8_t *src, uint8_t *dst, size_t bytes,
 #pragma GCC unroll 12
     for (k = 0; k < U; k += 4) {
       const uint8_t *p = sp + 8 * k;
+      if (k % 8 == 0)
+        R128NORM_PREFETCH (p);
       __m256i x[4], y[4];
       unsigned t;
 #pragma GCC unroll 4
@@ -287,6 +289,8 @@ stats_contig_u8 (const void *in, size_t n, const r128norm_clip *clip,
     __m256i x = _mm256_loadu_si256 ((const __m256i *) (s + i));
     __m256i lo = _mm256_unpacklo_epi8 (x, zero);
     __m256i hi = _mm256_unpackhi_epi8 (x, zero);
+    if (i % 64 == 0)
+      R128NORM_PREFETCH (s + i);
     sum = _mm256_add_epi64 (sum, _mm256_sad_epu8 (x, zero));
     sq = _mm256_add_epi32 (sq, _mm256_add_epi32 (_mm256_madd_epi16 (lo, lo),
             _mm256_madd_epi16 (hi, hi)));
@@ -443,6 +447,7 @@ apply_contig_u8_u8_vbmi (const void *in, void *out, size_t n,
     t[k] = _mm512_loadu_si512 (p->lut + 64 * k);
   for (; i + 64 <= n; i += 64) {
     __m512i x = _mm512_loadu_si512 (s + i);
+    R128NORM_PREFETCH (s + i);
     _mm512_storeu_si512 (d + i, lookup64_u8 (x, _mm512_movepi8_mask (x), t));
   }
   for (; i < n; i++)
@@ -576,9 +581,11 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
       end = pos + U8_FLUSH / PH * unit;
     for (; pos < end; pos += unit)
 #pragma GCC unroll 3
-      for (v = 0; v < PH; v++)
+      for (v = 0; v < PH; v++) {
+        R128NORM_PREFETCH (row + pos + 64 * v);
         table64_u8 (row + pos + 64 * v, ~(__mmask64) 0, SUM, APPLY, NT,
             (const __m512i (*)[4]) t, mine[v], s, q, NACC, v);
+      }
     if (SUM && pos + unit <= bytes)
       flush64_u8 (s, q, NACC, pp->period, sums, sq);
   }
@@ -739,6 +746,10 @@ packed_u8_f32_body (const uint8_t *src, float *dst, size_t bytes,
 #pragma GCC unroll 12
     for (k = 0; k < U; k++) {
       __m256i x = load8_u8 (sp + 8 * k);
+      if (k % 8 == 0)
+        R128NORM_PREFETCH (sp + 8 * k);
+      if (k % 2 == 0)
+        R128NORM_PREFETCH_OUT (dp + 8 * k);
       if (SUM) {
         s[k % NPH] = _mm256_add_epi32 (s[k % NPH], x);
         q[k % NPH] = _mm256_add_epi32 (q[k % NPH], _mm256_madd_epi16 (x, x));
@@ -868,8 +879,11 @@ packed_u8_f32_compact (const uint8_t *row, size_t bytes, void *out_row,
   compact_load16 (cp, &cv);
   for (p = 0; p < pixels; p += 16) {
     const __m512i x = compact_pixels16 (row, bytes, cp->period, p);
+    R128NORM_PREFETCH (row + cp->period * p);
     const size_t floats = C * (pixels - p < 16 ? pixels - p : 16);
     float *o = out + C * p;
+    for (j = 0; j < C; j++)
+      R128NORM_PREFETCH_OUT (o + 16 * j);
     for (j = 0; j < C && 16 * j < floats; j++) {
       __m512 v = _mm512_cvtepi32_ps (compact_pick16 (x, &cv, j));
       v = _mm512_sub_round_ps (v, cv.c[j], _MM_FROUND_CUR_DIRECTION);
@@ -909,6 +923,7 @@ u8_f16_compact_avx512 (const uint8_t *row, size_t bytes, uint16_t *out,
   }
   for (p = 0; p < pixels; p += 16) {
     const __m512i x = compact_pixels16 (row, bytes, cp->period, p);
+    R128NORM_PREFETCH (row + cp->period * p);
     const size_t halves = C * (pixels - p < 16 ? pixels - p : 16);
     uint16_t *o = out + C * p;
     for (j = 0; j < C && 16 * j < halves; j++) {
@@ -1017,9 +1032,14 @@ packed_u8_f32_compact_avx2 (const uint8_t *row, size_t bytes, void *out_row,
     float *o = out + C * p, *dp = o;
     if (last)
       dp = ftmp;
-    for (j = 0; j < C; j++)
+    if (p % 16 == 0)
+      R128NORM_PREFETCH (row + cp->period * p);
+    for (j = 0; j < C; j++) {
+      if (j % 2 == 0)
+        R128NORM_PREFETCH_OUT (o + 8 * j);
       _mm256_storeu_ps (dp + 8 * j, affine8_f32 (compact_pick8 (xl, xh, &cv,
                   j), cv.c[j], cv.a[j], cv.b[j], cv.lo[j], cv.hi[j]));
+    }
     if (last)
       memcpy (o, ftmp, C * (pixels - p < 8 ? pixels - p : 8) * sizeof *o);
   }
@@ -1123,6 +1143,9 @@ apply_u8_f32 (const void *in, ptrdiff_t in_step, void *out,
   for (; i + 8 < n; i += 8) {
     __m128i x8 = gather8_u8 (s + (ptrdiff_t) i * in_step, in_step, shuf_lo,
         shuf_hi);
+    R128NORM_PREFETCH (s + (ptrdiff_t) i * in_step);
+    if (i % 16 == 0)
+      R128NORM_PREFETCH_OUT (d + i);
     _mm256_storeu_ps (d + i, affine8_f32 (_mm256_cvtepu8_epi32 (x8), c, a,
             b, lo, hi));
   }
@@ -1345,6 +1368,7 @@ stats_f32_run (const float *s, size_t i, size_t n, double shift_value,
   for (; i + 16 <= n; i += 16) {
     __m256 x0 = _mm256_loadu_ps (s + i), x1 = _mm256_loadu_ps (s + i + 8);
     __m256d d[4];
+    R128NORM_PREFETCH (s + i);
     if (__builtin_expect (_mm256_movemask_epi8 (_mm256_or_si256
                 (_mm256_cmpeq_epi32 (_mm256_and_si256 (_mm256_castps_si256
                             (x0), e), e), _mm256_cmpeq_epi32
@@ -1438,6 +1462,8 @@ stats_f32_run_avx512 (const float *s, size_t i, size_t n, double shift_value,
   for (j = 0; j < 4; j++)
     sa[j] = qa[j] = _mm512_setzero_pd ();
   for (; i + 32 <= n; i += 32) {
+    R128NORM_PREFETCH (s + i);
+    R128NORM_PREFETCH (s + i + 16);
     /* NaN (quiet 0x01, signalling 0x80) or +-Inf (0x08, 0x10) */
     if (__builtin_expect ((_mm512_fpclass_ps_mask (_mm512_loadu_ps (s + i),
                     0x99) | _mm512_fpclass_ps_mask (_mm512_loadu_ps (s + i
@@ -1510,6 +1536,8 @@ apply_contig_f32_f32 (const void *in, void *out, size_t n,
   for (; i + 8 <= n; i += 8) {
     __m256 x = _mm256_loadu_ps (s + i);
     __m256d v0, v1;
+    if (i % 16 == 0)
+      R128NORM_PREFETCH (s + i);
     if (any_non_finite (x)) {
       non_finite += c_apply (s + i, d + i, 8, p);
       continue;
@@ -1566,6 +1594,8 @@ apply_contig_f32_f32_fma (const void *in, void *out, size_t n,
      * give a finite value; a finite output needs no clamp) */
     __m256 v = _mm256_fmadd_ps (_mm256_sub_ps (_mm256_loadu_ps (s + i), c),
         a, b);
+    if (i % 16 == 0)
+      R128NORM_PREFETCH (s + i);
     if (any_non_finite (v)) {
       non_finite += c_apply (s + i, d + i, 8, p);
       continue;
@@ -1588,6 +1618,7 @@ apply_f32_run_avx512 (const float *s, float *d, size_t i, size_t n,
   for (; i + 16 <= n; i += 16) {
     __m512 v = _mm512_fmadd_ps (_mm512_sub_ps (_mm512_loadu_ps (s + i), c),
         a, b);
+    R128NORM_PREFETCH (s + i);
     if (__builtin_expect (_mm512_fpclass_ps_mask (v, 0x99) != 0, 0))
       break;
     _mm512_storeu_ps (d + i, v);
@@ -1774,8 +1805,11 @@ packed_f32_body (const float *src, float *dst, size_t i, size_t n,
      * would make the compiler load them again */
     __m256 xs[8], vs[8];
 #pragma GCC unroll 8
-    for (k = 0; k < U; k++)
+    for (k = 0; k < U; k++) {
       xs[k] = _mm256_loadu_ps (src + i + 8 * k);
+      if (k % 2 == 0)
+        R128NORM_PREFETCH (src + i + 8 * k);
+    }
     /* one test for the unit, NaN or +-Inf anywhere.  SINGLE apply: the
      * map first, and the test on its values: a NaN or infinity in (the
      * gain is not 0 in float), and a finite x whose map overflows float,
@@ -2064,6 +2098,7 @@ packed_f32_body_avx512 (const float *src, float *dst, size_t i, size_t n,
 #pragma GCC unroll 4
     for (k = 0; k < U; k++) {
       xs[k] = _mm512_loadu_ps (src + i + 16 * k);
+      R128NORM_PREFETCH (src + i + 16 * k);
       if (APPLY && SINGLE) {
         /* the single precision map first, and the test on its values: a
          * NaN or infinity in (the gain is not 0 in float), and a finite
