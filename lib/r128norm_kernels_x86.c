@@ -505,6 +505,10 @@ flush64_u8 (__m512i *s, __m512i *q, const unsigned NACC, unsigned period,
 {
   unsigned u, d;
 
+  /* unrolled: an accumulator indexed by a variable anywhere keeps them all
+   * in memory, and the vector loop then stored each one it updated (eight
+   * 64-byte stores a vector of RGBA, on top of its own) */
+#pragma GCC unroll 4
   for (u = 0; u < NACC; u++) {
     if (NACC == 4 && period <= 4) {
       /* the 16 lanes added in 64 bits: each is below 2^32, their sum not */
@@ -572,6 +576,7 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
     for (v = 0; v < PH; v++)
       mine[v][k] = pp->table_bytes[v][k];
   }
+#pragma GCC unroll 4
   for (k = 0; k < 4; k++)
     s[k] = q[k] = _mm512_setzero_si512 ();
   while (pos + unit <= bytes) {
@@ -591,7 +596,8 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
   }
   /* what is left of the row: fewer than PH vectors, the last one partial
    * (or none) */
-  for (v = 0; pos < bytes; v++, pos += 64)
+#pragma GCC unroll 3
+  for (v = 0; v < PH && pos < bytes; v++, pos += 64)
     table64_u8 (row + pos, bytes - pos >= 64 ? ~(__mmask64) 0
         : ((__mmask64) 1 << (bytes - pos)) - 1, SUM, APPLY, NT,
         (const __m512i (*)[4]) t, mine[v], s, q, NACC, v);
