@@ -5124,11 +5124,36 @@ r128norm_packed_s32_x86 (void)
   return have_avx2 ()? packed_s32 : NULL;
 }
 
+/* Whether AVX-512 is worth it for a pass of a few KB (10 ms of audio)
+ * too: not on Intel's cores.  On a Sapphire Rapids VM, 10 ms of 48 kHz
+ * F32 through the element (r128norm-bench-peers audio10ms, three runs
+ * each) cost 267 to 313 ns running with the AVX-512 packed kernels and
+ * 225 to 232 with the AVX2 ones, mono 181 to 195 against 126 to 135,
+ * though warm, in a loop of library calls, AVX-512 was as fast or faster
+ * (its 512-bit operations leave one vector port of three there, and the
+ * first of them after other code pay more than they gain on 4 KB).  Long
+ * rows keep AVX-512 (a 3x1080x1920 tensor, running: 2.41 to 2.55 ms
+ * against 2.65 to 2.73).  R128NORM_AVX512_SHORT=1 or 0 forces the choice
+ * (the tests take both paths on any CPU). */
+static int
+avx512_for_short_rows (void)
+{
+  const char *force = getenv ("R128NORM_AVX512_SHORT");
+  unsigned eax, ebx, ecx, edx;
+
+  if (force)
+    return atoi (force) != 0;
+  /* "GenuineIntel" in EBX, EDX, ECX of leaf 0 */
+  return !(__get_cpuid (0, &eax, &ebx, &ecx, &edx) && ebx == 0x756e6547
+      && edx == 0x49656e69 && ecx == 0x6c65746e);
+}
+
 void
-r128norm_packed_f32_x86_features (int *fma, int *avx512)
+r128norm_packed_f32_x86_features (int *fma, int *avx512, int *avx512_short)
 {
   *fma = have_avx2 () && have_fma ();
   *avx512 = have_avx2 () && have_avx512 ();
+  *avx512_short = *avx512 && avx512_for_short_rows ();
 }
 
 #else /* not x86-64 with GCC/Clang */
@@ -5204,10 +5229,11 @@ r128norm_packed_s32_x86 (void)
 }
 
 void
-r128norm_packed_f32_x86_features (int *fma, int *avx512)
+r128norm_packed_f32_x86_features (int *fma, int *avx512, int *avx512_short)
 {
   *fma = 0;
   *avx512 = 0;
+  *avx512_short = 0;
 }
 
 #endif

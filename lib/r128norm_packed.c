@@ -107,7 +107,9 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
   }
   if (pk->fn_float || pk->fn_s32) {
     pk->size = r128norm_format_size (in);
-    r128norm_packed_f32_x86_features (&pk->fparams.fma, &pk->fparams.avx512);
+    r128norm_packed_f32_x86_features (&pk->fparams.fma,
+        &pk->fparams.cpu_avx512, &pk->fparams.cpu_avx512_short);
+    pk->fparams.avx512 = pk->fparams.cpu_avx512;
     return;
   }
   if (enable && in == R128NORM_FORMAT_S16 && (out == R128NORM_FORMAT_S16
@@ -119,8 +121,9 @@ r128norm_packed_init (r128norm_packed *pk, r128norm_format in,
     pk->size = 2;
     pk->sparams.to_f32 = out == R128NORM_FORMAT_F32;
     {
-      int fma;
-      r128norm_packed_f32_x86_features (&fma, &pk->sparams.avx512);
+      int fma, avx512_short;
+      r128norm_packed_f32_x86_features (&fma, &pk->sparams.avx512,
+          &avx512_short);
     }
     return;
   }
@@ -372,6 +375,10 @@ learn_rows (r128norm_packed *pk, unsigned channels,
      * and it fits: the AVX2 kernel is as happy with it */
     /* (F64 and S32 rows: groups of 8 samples, parameters from memory) */
     const int groups_of_8 = size == 8 || pk->fn_s32;
+    /* vectors of 16 unless the CPU's are not worth it for a pass this
+     * short (each plane is a pass of its own) */
+    fp->avx512 = fp->cpu_avx512 && (fp->cpu_avx512_short
+        || pk->row_bytes * pk->height > R128NORM_PACKED_SHORT_BYTES);
     if (fp->avx512 && 2 * nph16 <= R128NORM_PACKED_F_PHASES && !groups_of_8)
       fp->nph = 2 * nph16;
     fp->lanes_direct = !groups_of_8 && (fp->nph == 1 || (fp->avx512

@@ -226,7 +226,11 @@ typedef struct r128norm_packed_lane {
  * (their output is rounded once from C's double steps). */
 typedef struct r128norm_packed_fparams {
   unsigned period, nph;
-  int fma, avx512;      /* the CPU's, found by r128norm_packed_init() */
+  int fma;             /* the CPU's, found by r128norm_packed_init() */
+  int avx512;           /* this layout's kernels: vectors of 16 */
+  /* the CPU's, found by r128norm_packed_init(): AVX-512, and whether it
+   * is worth it for short layouts too (R128NORM_PACKED_SHORT_BYTES) */
+  int cpu_avx512, cpu_avx512_short;
   /* apply in single precision: with FMA (see x86), or in the portable
    * kernel (r128norm_kernels_vec.c), which reads both sets of
    * per-position parameters, always filled for it (r128norm_packed's
@@ -447,8 +451,16 @@ r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
 /* What that kernel may use on this CPU: FMA (the single precision apply)
  * and AVX-512 (vectors of 16 floats, where nph is even: the layout code
  * then makes it lcm (period, 16) / 8 where that stays within
- * R128NORM_PACKED_F_PHASES). */
-void r128norm_packed_f32_x86_features (int *fma, int *avx512);
+ * R128NORM_PACKED_F_PHASES); *avx512_short, whether AVX-512 is also the
+ * better choice for layouts of at most R128NORM_PACKED_SHORT_BYTES a pass
+ * (not on Intel's cores: see there). */
+void r128norm_packed_f32_x86_features (int *fma, int *avx512,
+    int *avx512_short);
+
+/* A pass over at most this many bytes of packed F32 rows (10 ms of 8
+ * channels of audio) takes the AVX2 kernels where the CPU's AVX-512 is
+ * not worth it for short work (r128norm_packed_f32_x86_features()). */
+#define R128NORM_PACKED_SHORT_BYTES 16384
 
 /* The F16 packed kernel (in place), or NULL without AVX2 and F16C: rows
  * of halves as F32 rows for the statistics, C's double steps and one
