@@ -491,7 +491,7 @@ GST_START_TEST (test_messages_uneven_buffers)
   GstHarness *h = harness_for (make_element ("post-messages", "true",
           "interval", "100000000", "momentum", "0.5", NULL), bus);
   double start_ms[G_N_ELEMENTS (ms) + 1], running[G_N_ELEMENTS (ms) + 1];
-  double sum[G_N_ELEMENTS (ms)];
+  double sum[G_N_ELEMENTS (ms)] = { 0 };
   guint b, e = 0, i;
 
   gst_harness_set_caps_str (h, "audio/x-raw,format=F32LE,layout=interleaved,"
