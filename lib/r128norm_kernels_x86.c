@@ -470,12 +470,15 @@ apply_contig_u8_u8_vbmi (const void *in, void *out, size_t n,
  * always lane (u + d) % 3. */
 AVX512VBMI INLINE void
 sum64_u8 (__m512i x, __m512i *s, __m512i *q, const unsigned NACC,
-    const unsigned v)
+    const unsigned v, const unsigned USED)
 {
   const __m512i low = _mm512_set1_epi32 (0xff);
   __m512i b[4];
   unsigned t;
 
+  /* USED: the bytes t of each 4 that are some channel's (the others,
+   * alpha or padding, are neither extracted nor summed: 4 operations of
+   * RGBA's 31 a vector) */
   b[0] = _mm512_and_si512 (x, low);
   b[1] = _mm512_and_si512 (_mm512_srli_epi32 (x, 8), low);
   b[2] = _mm512_and_si512 (_mm512_srli_epi32 (x, 16), low);
@@ -483,6 +486,8 @@ sum64_u8 (__m512i x, __m512i *s, __m512i *q, const unsigned NACC,
 #pragma GCC unroll 4
   for (t = 0; t < 4; t++) {
     const unsigned u = (t + v) % NACC;
+    if (!(USED >> t & 1))
+      continue;
     s[u] = _mm512_add_epi32 (s[u], b[t]);
     q[u] = _mm512_add_epi32 (q[u], _mm512_madd_epi16 (b[t], b[t]));
   }
@@ -536,13 +541,14 @@ flush64_u8 (__m512i *s, __m512i *q, const unsigned NACC, unsigned period,
 AVX512VBMI INLINE void
 table64_u8 (uint8_t *p, __mmask64 in_row, const int SUM, const int APPLY,
     const unsigned NT, const __m512i (*t)[4], const __mmask64 *mine,
-    __m512i *s, __m512i *q, const unsigned NACC, const unsigned v)
+    __m512i *s, __m512i *q, const unsigned NACC, const unsigned v,
+    const unsigned USED)
 {
   const __m512i x = _mm512_maskz_loadu_epi8 (in_row, p);
   unsigned k;
 
   if (SUM)
-    sum64_u8 (x, s, q, NACC, v);
+    sum64_u8 (x, s, q, NACC, v, USED);
   if (APPLY) {
     const __mmask64 high = _mm512_movepi8_mask (x);
     __m512i y = x;
@@ -553,11 +559,13 @@ table64_u8 (uint8_t *p, __mmask64 in_row, const int SUM, const int APPLY,
   }
 }
 
-/* PERIOD3: units of three vectors (RGB), else of one. */
+/* PERIOD3: units of three vectors (RGB), else of one; USED: the bytes of
+ * each 4 summed (sum64_u8). */
 AVX512VBMI INLINE void
 packed_u8_table_body (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, const int SUM, const int APPLY,
-    const unsigned NT, const int PERIOD3, uint64_t *sums, uint64_t *sq)
+    const unsigned NT, const int PERIOD3, const unsigned USED,
+    uint64_t *sums, uint64_t *sq)
 {
   const unsigned PH = PERIOD3 ? 3 : 1, NACC = PERIOD3 ? 3 : 4;
   const size_t unit = 64 * PH;
@@ -589,7 +597,7 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
       for (v = 0; v < PH; v++) {
         R128NORM_PREFETCH (row + pos + 64 * v);
         table64_u8 (row + pos + 64 * v, ~(__mmask64) 0, SUM, APPLY, NT,
-            (const __m512i (*)[4]) t, mine[v], s, q, NACC, v);
+            (const __m512i (*)[4]) t, mine[v], s, q, NACC, v, USED);
       }
     if (SUM && pos + unit <= bytes)
       flush64_u8 (s, q, NACC, pp->period, sums, sq);
@@ -600,9 +608,28 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
   for (v = 0; v < PH && pos < bytes; v++, pos += 64)
     table64_u8 (row + pos, bytes - pos >= 64 ? ~(__mmask64) 0
         : ((__mmask64) 1 << (bytes - pos)) - 1, SUM, APPLY, NT,
-        (const __m512i (*)[4]) t, mine[v], s, q, NACC, v);
+        (const __m512i (*)[4]) t, mine[v], s, q, NACC, v, USED);
   if (SUM)
     flush64_u8 (s, q, NACC, pp->period, sums, sq);
+}
+
+/* The sums (and the apply of NT tables) where the period divides 16,
+ * leaving out the byte of four that is no channel's where there is one:
+ * RGBA's alpha or RGBx's padding (sum_positions 0x7) and ARGB's or xRGB's
+ * (0xe).  1080p RGBA in place, library, on a Sapphire Rapids VM:
+ * `running` 1.03 -> 0.95 ms, `frame` 1.39 -> 1.18.  Only with three
+ * tables (those layouts) and for the sums alone: each variant is code. */
+AVX512VBMI INLINE void
+table_sums_body (uint8_t *row, size_t bytes,
+    const r128norm_packed_params *pp, const int APPLY, const unsigned NT,
+    uint64_t *sums, uint64_t *sq)
+{
+  if ((NT == 3 || !APPLY) && pp->sum_positions == 0x7)
+    packed_u8_table_body (row, bytes, pp, 1, APPLY, NT, 0, 0x7, sums, sq);
+  else if ((NT == 3 || !APPLY) && pp->sum_positions == 0xe)
+    packed_u8_table_body (row, bytes, pp, 1, APPLY, NT, 0, 0xe, sums, sq);
+  else
+    packed_u8_table_body (row, bytes, pp, 1, APPLY, NT, 0, 0xf, sums, sq);
 }
 
 #define DEFINE_PACKED_TABLE(NT)                                           \
@@ -612,9 +639,9 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
       uint64_t *sq)                                                       \
   {                                                                       \
     if (sum)                                                              \
-      packed_u8_table_body (row, bytes, pp, 1, 1, NT, 0, sums, sq);       \
+      table_sums_body (row, bytes, pp, 1, NT, sums, sq);                  \
     else                                                                  \
-      packed_u8_table_body (row, bytes, pp, 0, 1, NT, 0, sums, sq);       \
+      packed_u8_table_body (row, bytes, pp, 0, 1, NT, 0, 0xf, sums, sq);  \
   }                                                                       \
   AVX512VBMI static void                                                  \
   packed_u8_table3_##NT (uint8_t *row, size_t bytes,                      \
@@ -622,9 +649,9 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
       uint64_t *sq)                                                       \
   {                                                                       \
     if (sum)                                                              \
-      packed_u8_table_body (row, bytes, pp, 1, 1, NT, 1, sums, sq);       \
+      packed_u8_table_body (row, bytes, pp, 1, 1, NT, 1, 0xf, sums, sq);  \
     else                                                                  \
-      packed_u8_table_body (row, bytes, pp, 0, 1, NT, 1, sums, sq);       \
+      packed_u8_table_body (row, bytes, pp, 0, 1, NT, 1, 0xf, sums, sq);  \
   }
 
 DEFINE_PACKED_TABLE (1)
@@ -636,14 +663,14 @@ AVX512VBMI static void
 packed_u8_sums_wide (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, uint64_t *sums, uint64_t *sq)
 {
-  packed_u8_table_body (row, bytes, pp, 1, 0, 0, 0, sums, sq);
+  table_sums_body (row, bytes, pp, 0, 0, sums, sq);
 }
 
 AVX512VBMI static void
 packed_u8_sums_wide3 (uint8_t *row, size_t bytes,
     const r128norm_packed_params *pp, uint64_t *sums, uint64_t *sq)
 {
-  packed_u8_table_body (row, bytes, pp, 1, 0, 0, 1, sums, sq);
+  packed_u8_table_body (row, bytes, pp, 1, 0, 0, 1, 0xf, sums, sq);
 }
 
 typedef void (*packed_u8_table_fn) (uint8_t *row, size_t bytes,

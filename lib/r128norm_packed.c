@@ -357,6 +357,10 @@ learn_rows (r128norm_packed *pk, unsigned channels,
     /* the bytes of each 64-byte vector that are each channel's, for the
      * table apply (table_params() decides whether it runs) */
     memset (pp->table_bytes, 0, sizeof pp->table_bytes);
+    pp->sum_positions = 0;
+    for (j = 0; j < 64; j++)
+      if (pk->lane_chan[j % pp->period] >= 0)
+        pp->sum_positions |= 1u << (j % 4);
     for (v = 0; v < 3; v++)
       for (j = 0; j < 64; j++) {
         int ch = pk->lane_chan[(64 * v + j) % pp->period];

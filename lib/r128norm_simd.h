@@ -144,6 +144,10 @@ typedef struct r128norm_packed_params {
   /* the portable kernel's: each lane's channel, whose table it is
    * (R128NORM_PACKED_TABLES: no channel's, or a channel past the tables) */
   uint8_t lane_table[R128NORM_PACKED_MAX_PERIOD];
+  /* where the period divides 16: bit t set when byte t of some 4 (t =
+   * 0..3) is a channel's somewhere in a vector, so the AVX-512 sums may
+   * leave out the others (RGBA's alpha: 0x7, ARGB's: 0xe) */
+  unsigned sum_positions;
   /* ... and, where every channel's table has a map of integers at one
    * shift (r128norm_u8_fixed), those maps for each byte of a unit of
    * fixed_unit bytes (16, or 48 for a period of 3; bytes of no channel
