@@ -461,9 +461,12 @@ r128norm_packed_float_fn r128norm_packed_f32_x86 (void);
 void r128norm_packed_f32_x86_features (int *fma, int *avx512,
     int *avx512_short);
 
-/* A pass over at most this many bytes of packed F32 rows (10 ms of 8
- * channels of audio) takes the AVX2 kernels where the CPU's AVX-512 is
- * not worth it for short work (r128norm_packed_f32_x86_features()). */
+/* A pass over at most this many bytes of packed float rows (F32, and the
+ * F64, F16 and S32 rows that share their parameters; 10 ms of 8 channels
+ * of F32 audio) takes the AVX2 kernels where the CPU's AVX-512 is not
+ * worth it for short work (r128norm_packed_f32_x86_features()).  Their
+ * outputs are the same bits either way; the statistics' sums, added in
+ * another order, may differ in their last bits. */
 #define R128NORM_PACKED_SHORT_BYTES 16384
 
 /* The F16 packed kernel (in place), or NULL without AVX2 and F16C: rows
