@@ -671,6 +671,19 @@ free_out_pool (GstR128Norm * self)
   self->out_pool_size = 0;
 }
 
+/* Starts a new diagnostics interval, with nothing gathered. */
+static void
+clear_diagnostics (GstR128Norm * self)
+{
+  if (self->diagnostics)
+    memset (self->diagnostics, 0, self->channels * sizeof
+        *self->diagnostics);
+  self->diag_non_finite = 0;
+  self->diag_saturated = 0;
+  self->diag_duration = 0;
+  self->diag_start = GST_CLOCK_TIME_NONE;
+}
+
 static void
 free_stream_state (GstR128Norm * self)
 {
@@ -685,6 +698,8 @@ free_stream_state (GstR128Norm * self)
   g_clear_pointer (&self->diagnostics, g_free);
   g_clear_pointer (&self->publish_scratch, g_free);
   self->channels = 0;
+  /* a partial diagnostics interval of these channels ends with them */
+  clear_diagnostics (self);
   self->family = FAMILY_NONE;
 }
 
@@ -2372,8 +2387,14 @@ gst_r128norm_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
   }
 
   if (reset && self->norm) {
+    /* the diagnostics interval ends with the statistics it describes: what
+     * was gathered is posted now, with the running values before the
+     * reset, and the next interval starts here */
+    if (self->stream_post_messages
+        && GST_CLOCK_TIME_IS_VALID (self->diag_start))
+      post_diagnostics (self);
     r128norm_reset (self->norm);
-    memset (self->diagnostics, 0, self->channels * sizeof *self->diagnostics);
+    clear_diagnostics (self);
   }
   if (changed)
     apply_settings (self);
@@ -2520,11 +2541,7 @@ post_diagnostics (GstR128Norm * self)
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 
-  memset (self->diagnostics, 0, self->channels * sizeof *self->diagnostics);
-  self->diag_non_finite = 0;
-  self->diag_saturated = 0;
-  self->diag_duration = 0;
-  self->diag_start = GST_CLOCK_TIME_NONE;
+  clear_diagnostics (self);
 }
 
 /* Folds the library's report for the buffer just processed into the

@@ -558,6 +558,64 @@ GST_START_TEST (test_messages_uneven_buffers)
 
 GST_END_TEST;
 
+/* A reset ends the diagnostics interval: 3 buffers of 10 ms, a reset,
+ * then 12 more (interval 100 ms).  The 30 ms before the reset are posted
+ * at the next buffer, with the running mean they left (the level of
+ * those buffers, not of the ones after), and the next interval starts at
+ * the reset: 100 ms from 30 ms. */
+GST_START_TEST (test_messages_reset_ends_interval)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = harness_for (make_element ("post-messages", "true",
+          "interval", "100000000", NULL), bus);
+  GstMessage *msg;
+  guint b, i, posted = 0;
+
+  gst_harness_set_caps_str (h, "audio/x-raw,format=F32LE,layout=interleaved,"
+      "channels=1,rate=48000", "audio/x-raw,format=F32LE,"
+      "layout=interleaved,channels=1,rate=48000");
+  for (b = 0; b < 15; b++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 480 * 4, NULL);
+    GstMapInfo map;
+
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    for (i = 0; i < 480; i++)     /* level 1 before the reset, 5 after */
+      ((float *) map.data)[i] = (b < 3 ? 1.0f : 5.0f) + 0.1f * (i % 2);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = b * 10 * GST_MSECOND;
+    if (b == 3)
+      g_signal_emit_by_name (h->element, "reset");
+    gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+    while ((msg = pop_r128norm (bus))) {
+      const GstStructure *s = gst_message_get_structure (msg);
+      if (posted == 0) {
+        fail_unless_equals_int (b, 3);
+        fail_unless_equals_uint64 (get_u64 (s, "timestamp"), 0);
+        fail_unless_equals_uint64 (get_u64 (s, "duration"),
+            30 * GST_MSECOND);
+        assert_close (array_double (s, "mean", 0, 1), 1.05, 1e-6, "mean");
+        assert_close (array_double (s, "running-mean", 0, 1), 1.05, 1e-6,
+            "running-mean before the reset");
+      } else {
+        fail_unless_equals_int (b, 12);
+        fail_unless_equals_uint64 (get_u64 (s, "timestamp"),
+            30 * GST_MSECOND);
+        fail_unless_equals_uint64 (get_u64 (s, "duration"),
+            100 * GST_MSECOND);
+        assert_close (array_double (s, "mean", 0, 1), 5.05, 1e-6, "mean");
+      }
+      gst_message_unref (msg);
+      posted++;
+    }
+  }
+  fail_unless_equals_int (posted, 2);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 r128norm_messages_suite (void)
 {
@@ -572,6 +630,7 @@ r128norm_messages_suite (void)
   tcase_add_test (tc, test_messages_video_framerate);
   tcase_add_test (tc, test_messages_out_moments_are_the_output);
   tcase_add_test (tc, test_messages_uneven_buffers);
+  tcase_add_test (tc, test_messages_reset_ends_interval);
   return s;
 }
 
