@@ -2307,11 +2307,12 @@ gst_r128norm_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_event_parse_caps (event, &caps);
       gst_caps_ref (caps);
       ok = GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
-      if (!ok && !self->settings_error && !self->caps_error_posted
-          && tensor_has_too_many_channels (self, caps)) {
+      if (!ok && !self->settings_error && !self->caps_error_posted) {
         self->caps_error_posted = TRUE;
-      } else if (!ok && !self->settings_error && !self->caps_error_posted) {
-        self->caps_error_posted = TRUE;
+        if (tensor_has_too_many_channels (self, caps)) {
+          gst_caps_unref (caps);
+          return ok;
+        }
         /* say what r128norm can do, not only that it could not */
         peer = gst_pad_peer_query_caps (GST_BASE_TRANSFORM_SRC_PAD (trans),
             NULL);
@@ -2588,15 +2589,15 @@ run_library (GstR128Norm * self, GstBuffer * buffer, gboolean in_place,
 {
   int err;
 
-  /* the interval gathered so far ends nearer to its end than it would with
-   * this buffer (a long buffer after short ones): posted first, with the
-   * running values as they were after it */
-  if (self->stream_post_messages && self->diag_duration > 0 && duration > 0
-      && self->diag_duration < self->stream_interval
-      && duration > self->stream_interval - self->diag_duration
-      && self->stream_interval - self->diag_duration <
-      self->diag_duration + duration - self->stream_interval)
-    post_diagnostics (self);
+  /* the interval gathered so far, short of its end by less than this
+   * buffer would carry it past: posted first (a long buffer after short
+   * ones), with the running values as they were after it */
+  if (self->stream_post_messages && self->diag_duration > 0
+      && self->diag_duration < self->stream_interval) {
+    const GstClockTime short_by = self->stream_interval - self->diag_duration;
+    if (duration > short_by && short_by < duration - short_by)
+      post_diagnostics (self);
+  }
   err = r128norm_process (self->norm, self->in_channels,
       in_place ? NULL : self->out_channels, seconds);
   if (err != R128NORM_SUCCESS) {
