@@ -616,8 +616,9 @@ packed_u8_table_body (uint8_t *row, size_t bytes,
 /* The sums (and the apply of NT tables) where the period divides 16,
  * leaving out the byte of four that is no channel's where there is one:
  * RGBA's alpha or RGBx's padding (sum_positions 0x7) and ARGB's or xRGB's
- * (0xe).  1080p RGBA in place, library, on a Sapphire Rapids VM:
- * `running` 1.03 -> 0.95 ms, `frame` 1.39 -> 1.18.  Only with three
+ * (0xe).  1080p RGBA in place, library, on a Sapphire Rapids VM, three
+ * runs alternating: `running` 0.99-1.05 -> 0.94-0.99 ms; `frame`
+ * unchanged (its sums pass is bound by the reads).  Only with three
  * tables (those layouts) and for the sums alone: each variant is code. */
 AVX512VBMI INLINE void
 table_sums_body (uint8_t *row, size_t bytes,

@@ -35,7 +35,7 @@ r128norm_single_precision (const r128norm_affine *p, float *cf, double *bb)
  * VM, 1080p RGBA in place (the u8 table kernel, a pool of 9 frames) took
  * 0.91 ms frozen, 1.56 running and 2.0 frame against 0.65 for a memcpy,
  * and 0.65, 1.05 and 1.37 to 1.5 with a prefetch 512 to 4096 bytes ahead
- * (docs/performance.md, "Software prefetch"). */
+ * (docs/performance.md, "An Intel host"). */
 #define R128NORM_PREFETCH_AHEAD 1024
 
 /* A hint to bring the line R128NORM_PREFETCH_AHEAD bytes after @p into
